@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from procurement.core.views import health
+
+api_v1 = [
+    path("", include("procurement.accounts.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("health", health, name="health"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "procurement.core.views.not_found"
+handler500 = "procurement.core.views.server_error"

@@ -1,0 +1,186 @@
+from django.utils import translation
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from procurement.accounts import services
+from procurement.accounts.api import serializers as s
+from procurement.accounts.models import Contact
+from procurement.core.serializers import (
+    CreatedIdSerializer,
+    DeletedCountSerializer,
+    StatusSerializer,
+    error_responses,
+)
+
+OK = {"Status": True}
+
+
+def validated(serializer_class, data, **kwargs) -> dict:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class AuthThrottledView(APIView):
+    """Anonymous account endpoints, limited per client at AUTH_THROTTLE_RATE."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class RegisterView(AuthThrottledView):
+    @extend_schema(
+        tags=["accounts"],
+        request=s.RegisterInputSerializer,
+        responses={201: StatusSerializer, **error_responses(400, 415, 429)},
+        summary="Register a buyer or a supplier; a confirmation token is emailed",
+    )
+    def post(self, request):
+        data = validated(s.RegisterInputSerializer, request.data)
+        services.user_register(**data, language=translation.get_language() or "")
+        return Response(OK, status=status.HTTP_201_CREATED)
+
+
+class ConfirmEmailView(AuthThrottledView):
+    @extend_schema(
+        tags=["accounts"],
+        request=s.ConfirmEmailInputSerializer,
+        responses={200: StatusSerializer, **error_responses(400, 415, 429)},
+        summary="Activate an account with the emailed token",
+    )
+    def post(self, request):
+        services.user_confirm_email(**validated(s.ConfirmEmailInputSerializer, request.data))
+        return Response(OK)
+
+
+class LoginView(AuthThrottledView):
+    @extend_schema(
+        tags=["accounts"],
+        request=s.LoginInputSerializer,
+        responses={200: s.LoginResultSerializer, **error_responses(400, 401, 415, 429)},
+        summary="Get the API token",
+    )
+    def post(self, request):
+        data = validated(s.LoginInputSerializer, request.data)
+        key = services.user_login(**data, request=request)
+        return Response({"Status": True, "Token": key})
+
+
+class PasswordResetView(AuthThrottledView):
+    @extend_schema(
+        tags=["accounts"],
+        request=s.PasswordResetInputSerializer,
+        responses={200: StatusSerializer, **error_responses(400, 415, 429)},
+        summary="Email a password reset token (the answer is the same for unknown emails)",
+    )
+    def post(self, request):
+        services.password_reset_request(**validated(s.PasswordResetInputSerializer, request.data))
+        return Response(OK)
+
+
+class PasswordResetConfirmView(AuthThrottledView):
+    @extend_schema(
+        tags=["accounts"],
+        request=s.PasswordResetConfirmInputSerializer,
+        responses={200: StatusSerializer, **error_responses(400, 415, 429)},
+        summary="Set a new password with the emailed token",
+    )
+    def post(self, request):
+        services.password_reset_confirm(
+            **validated(s.PasswordResetConfirmInputSerializer, request.data)
+        )
+        return Response(OK)
+
+
+class UserDetailsView(APIView):
+    def _details(self, user):
+        user = type(user).objects.prefetch_related("contacts").get(pk=user.pk)
+        return Response(s.UserDetailsSerializer(user).data)
+
+    @extend_schema(
+        tags=["accounts"], responses={200: s.UserDetailsSerializer, **error_responses(401)}
+    )
+    def get(self, request):
+        return self._details(request.user)
+
+    @extend_schema(
+        tags=["accounts"],
+        request=s.UserUpdateInputSerializer,
+        responses={200: s.UserDetailsSerializer, **error_responses(400, 401, 415)},
+        summary="Change the profile or the password",
+    )
+    def post(self, request):
+        services.user_update(
+            user=request.user, **validated(s.UserUpdateInputSerializer, request.data)
+        )
+        return self._details(request.user)
+
+    @extend_schema(
+        tags=["accounts"],
+        request=s.UserUpdateInputSerializer,
+        responses={200: s.UserDetailsSerializer, **error_responses(400, 401, 415)},
+        summary="Change the profile or the password",
+    )
+    def patch(self, request):
+        return self.post(request)
+
+
+class ContactView(GenericAPIView):
+    serializer_class = s.ContactSerializer
+
+    @extend_schema(
+        tags=["accounts"], responses={200: s.ContactSerializer(many=True), **error_responses(401)}
+    )
+    def get(self, request):
+        page = self.paginate_queryset(Contact.objects.filter(user=request.user).order_by("id"))
+        return self.get_paginated_response(s.ContactSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=["accounts"],
+        request=s.ContactSerializer,
+        responses={201: CreatedIdSerializer, **error_responses(400, 401, 415)},
+        summary="Add a delivery contact (at most 5)",
+    )
+    def post(self, request):
+        contact = services.contact_create(
+            user=request.user, **validated(s.ContactSerializer, request.data)
+        )
+        return Response({"Status": True, "id": contact.pk}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=["accounts"],
+        request=s.ContactUpdateInputSerializer,
+        responses={200: s.ContactResultSerializer, **error_responses(400, 401, 404, 415)},
+        summary="Change one of your contacts",
+    )
+    def put(self, request):
+        data = dict(validated(s.ContactUpdateInputSerializer, request.data))
+        contact = services.contact_update(user=request.user, contact_id=data.pop("id"), **data)
+        return Response({"Status": True, **s.ContactSerializer(contact).data})
+
+    @extend_schema(
+        tags=["accounts"],
+        request=s.ContactUpdateInputSerializer,
+        responses={200: s.ContactResultSerializer, **error_responses(400, 401, 404, 415)},
+        summary="Change one of your contacts",
+    )
+    def patch(self, request):
+        return self.put(request)
+
+    @extend_schema(
+        tags=["accounts"],
+        request=s.ContactDeleteInputSerializer,
+        responses={200: DeletedCountSerializer, **error_responses(400, 401, 415)},
+        summary="Delete your contacts by id",
+    )
+    def delete(self, request):
+        ids = validated(s.ContactDeleteInputSerializer, request.data)["items"]
+        deleted = services.contacts_delete(user=request.user, contact_ids=ids)
+        return Response({"Status": True, "Deleted": deleted})

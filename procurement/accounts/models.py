@@ -1,0 +1,122 @@
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserType(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    SHOP = "shop", _("Supplier")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, email):
+        return self.get(email=self.normalize_email(email).lower())
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True, is_active=True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """Logs in by email; a buyer or a supplier (`shop`)."""
+
+    username = None
+    email = models.EmailField(_("email"), unique=True)
+    company = models.CharField(_("company"), max_length=100, blank=True)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    type = models.CharField(
+        _("type"), max_length=5, choices=UserType.choices, default=UserType.BUYER
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_supplier(self) -> bool:
+        return self.type == UserType.SHOP
+
+
+class Contact(models.Model):
+    """A delivery contact of a user (at most MAX_CONTACTS_PER_USER)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        verbose_name=_("user"),
+    )
+    city = models.CharField(_("city"), max_length=50)
+    street = models.CharField(_("street"), max_length=100)
+    house = models.CharField(_("house"), max_length=15, blank=True)
+    structure = models.CharField(_("structure"), max_length=15, blank=True)
+    building = models.CharField(_("building"), max_length=15, blank=True)
+    apartment = models.CharField(_("apartment"), max_length=15, blank=True)
+    phone = models.CharField(_("phone"), max_length=20)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.address_line()
+
+    def address_line(self) -> str:
+        parts = [self.city, self.street, self.house, self.structure, self.building, self.apartment]
+        return ", ".join(part for part in parts if part)
+
+
+class TokenPurpose(models.TextChoices):
+    CONFIRM_EMAIL = "confirm_email", _("email confirmation")
+    RESET_PASSWORD = "reset_password", _("password reset")
+
+
+class OneTimeToken(models.Model):
+    """A single-use, expiring token; only its SHA-256 digest is stored."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=20, choices=TokenPurpose.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} token of user {self.user_id}"
+
+    @staticmethod
+    def digest_of(raw_token: str) -> str:
+        return hashlib.sha256(raw_token.encode()).hexdigest()

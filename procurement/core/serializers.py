@@ -1,0 +1,76 @@
+"""Envelopes shared by every API: `{"Status": true, ...}` and `{"Status": false, "Errors": ...}`."""
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.utils import html
+
+from procurement.core.parsing import parse_ids
+
+
+class StatusSerializer(serializers.Serializer):
+    Status = serializers.BooleanField()
+
+
+class CreatedIdSerializer(StatusSerializer):
+    id = serializers.IntegerField()
+
+
+class DeletedCountSerializer(StatusSerializer):
+    Deleted = serializers.IntegerField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    Status = serializers.BooleanField(default=False)
+    Errors = serializers.JSONField()
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Bad input",
+    401: "Not authenticated",
+    403: "Not allowed",
+    404: "Not found, or not yours",
+    405: "Method not allowed",
+    409: "Conflict with the current state",
+    413: "Too large",
+    415: "Unsupported media type",
+    429: "Throttled",
+}
+
+
+def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code])
+        for code in status_codes
+    }
+
+
+class FormListField(serializers.Field):
+    """A list sent as JSON, as a string holding a JSON array, or as repeated form fields."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary):
+            values = dictionary.getlist(self.field_name)
+            if not values:
+                return empty
+            return values if len(values) > 1 else values[0]
+        return dictionary.get(self.field_name, empty)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1},
+            {"type": "string", "description": 'Ids separated by commas ("12,15") or a JSON array'},
+        ]
+    }
+)
+class IdListField(FormListField):
+    def to_internal_value(self, data) -> list[int]:
+        try:
+            return parse_ids(data)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+
+    def to_representation(self, value):
+        return value

@@ -1,0 +1,37 @@
+import smtplib
+
+from django.core.mail import EmailMultiAlternatives
+from django.utils import timezone
+
+from procurement.notifications.models import OutboundEmail
+
+
+class EmailNotSent(Exception):
+    """The SMTP server refused or could not be reached; the email stays recorded as failed."""
+
+
+def send_email(outbound_email_id: int) -> None:
+    """Send one recorded email; a run after it was sent sends nothing.
+
+    No lock is held while talking to the SMTP server: at worst two overlapping runs
+    deliver the same email twice, never zero times.
+    """
+    email = OutboundEmail.objects.filter(pk=outbound_email_id).first()
+    if email is None or email.state == OutboundEmail.State.SENT:
+        return
+    message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
+    message.attach_alternative(email.body_html, "text/html")
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        error_text = f"{type(error).__name__}: {error}"[:2000]
+        OutboundEmail.objects.filter(pk=email.pk).exclude(state=OutboundEmail.State.SENT).update(
+            state=OutboundEmail.State.FAILED, attempts=email.attempts + 1, last_error=error_text
+        )
+        raise EmailNotSent(error_text) from error
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        state=OutboundEmail.State.SENT,
+        attempts=email.attempts + 1,
+        last_error="",
+        sent_at=timezone.now(),
+    )

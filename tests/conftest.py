@@ -1,0 +1,87 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import ContactFactory, SupplierFactory, UserFactory
+from tests.support.binaries import require_binary
+from tests.support.postgres import PostgresCluster, postgres_bindir
+from tests.support.smtp import CapturingSMTPServer
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counters():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def buyer(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def supplier(db):
+    return SupplierFactory()
+
+
+@pytest.fixture
+def contact(buyer):
+    return ContactFactory(user=buyer)
+
+
+def client_for(user) -> APIClient:
+    from rest_framework.authtoken.models import Token
+
+    client = APIClient()
+    token, _created = Token.objects.get_or_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def buyer_client(buyer) -> APIClient:
+    return client_for(buyer)
+
+
+@pytest.fixture
+def supplier_client(supplier) -> APIClient:
+    return client_for(supplier)
+
+
+@pytest.fixture
+def commit_callbacks(django_capture_on_commit_callbacks):
+    """Run the after-commit work (emails, tasks) of what happens inside the block."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster for this test session."""
+    bindir = postgres_bindir()
+    require_binary(str(bindir) if bindir else None, "PostgreSQL")
+    with PostgresCluster(bindir) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free port; Django sends through it during the test."""
+    server = CapturingSMTPServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()

@@ -1,0 +1,58 @@
+"""An aiosmtpd SMTP server on a free port that keeps every message it receives."""
+
+import email
+import email.policy
+import threading
+import time
+from email.message import EmailMessage
+
+from aiosmtpd.controller import Controller
+
+from tests.support.ports import free_port
+
+
+class _CaptureHandler:
+    def __init__(self, sink: list[EmailMessage], arrived: threading.Condition):
+        self.sink = sink
+        self.arrived = arrived
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.arrived:
+            self.sink.append(message)
+            self.arrived.notify_all()
+        return "250 OK"
+
+
+class CapturingSMTPServer:
+    def __init__(self, port: int | None = None):
+        self.port = port or free_port()
+        self.messages: list[EmailMessage] = []
+        self._arrived = threading.Condition()
+        self._controller: Controller | None = None
+
+    def start(self) -> "CapturingSMTPServer":
+        handler = _CaptureHandler(self.messages, self._arrived)
+        self._controller = Controller(handler, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:
+        """Block until `count` messages have arrived (or fail after `timeout` seconds)."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while len(self.messages) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"expected {count} emails, got {len(self.messages)}")
+                self._arrived.wait(remaining)
+            return list(self.messages)
+
+    @staticmethod
+    def text_of(message: EmailMessage) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
