@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "procurement.core",
     "procurement.accounts",
     "procurement.notifications",
+    "procurement.catalog",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,154 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class Shop(models.Model):
+    """A supplier's shop; `state` says whether it accepts orders."""
+
+    name = models.CharField(_("name"), max_length=100)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="shop",
+        null=True,
+        blank=True,
+    )
+    state = models.BooleanField(_("accepts orders"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["state", "name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A category; its id is the one the price lists use, shared by every shop."""
+
+    id = models.PositiveBigIntegerField(primary_key=True)
+    name = models.CharField(_("name"), max_length=80)
+    shops = models.ManyToManyField(
+        Shop, verbose_name=_("shops"), related_name="categories", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Product(models.Model):
+    """A product as buyers know it (name + category); each shop offers it as a ProductInfo."""
+
+    name = models.CharField(_("name"), max_length=200)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+    )
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="product_unique_per_category")
+        ]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductInfo(models.Model):
+    """A shop's offer of a product: the line of its price list with the id the shop gave it."""
+
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="offers"
+    )
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="offers"
+    )
+    external_id = models.PositiveBigIntegerField(_("id in the price list"))
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    price = models.DecimalField(_("price"), **MONEY)
+    price_rrc = models.DecimalField(_("recommended retail price"), **MONEY)
+    is_withdrawn = models.BooleanField(
+        _("withdrawn"), default=False, help_text=_("Missing from the shop's current price list.")
+    )
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "external_id"], name="offer_external_id_unique_per_shop"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0), name="offer_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(price_rrc__gte=0), name="offer_price_rrc_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["is_withdrawn", "price"]),
+            models.Index(fields=["product", "is_withdrawn"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} ({self.shop.name})"
+
+
+class Parameter(models.Model):
+    """The name of a characteristic ("Цвет", "Диагональ (дюйм)")."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = _("parameter")
+        verbose_name_plural = _("parameters")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductParameter(models.Model):
+    product_info = models.ForeignKey(
+        ProductInfo,
+        verbose_name=_("offer"),
+        on_delete=models.CASCADE,
+        related_name="product_parameters",
+    )
+    parameter = models.ForeignKey(
+        Parameter, verbose_name=_("parameter"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.CharField(_("value"), max_length=255)
+
+    class Meta:
+        verbose_name = _("offer parameter")
+        verbose_name_plural = _("offer parameters")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product_info", "parameter"], name="offer_parameter_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parameter.name}: {self.value}"
