@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "procurement.accounts",
     "procurement.notifications",
     "procurement.catalog",
+    "procurement.pricelists",
 ]
 
 MIDDLEWARE = [

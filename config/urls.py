@@ -6,6 +6,8 @@ from procurement.core.views import health
 
 api_v1 = [
     path("", include("procurement.accounts.api.urls")),
+    path("", include("procurement.catalog.api.urls")),
+    path("", include("procurement.pricelists.api.urls")),
 ]
 
 urlpatterns = [
