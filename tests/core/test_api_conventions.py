@@ -1,0 +1,82 @@
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db
+
+DETAILS = "/api/v1/user/details"
+
+
+def test_trailing_slash_is_the_same_endpoint(buyer_client):
+    plain = buyer_client.get(DETAILS)
+    slashed = buyer_client.get(DETAILS + "/")
+    assert plain.status_code == slashed.status_code == 200
+    assert plain.json() == slashed.json()
+
+
+def test_unknown_api_path_is_a_json_404(api_client):
+    response = api_client.get("/api/v1/no/such/thing")
+    assert response.status_code == 404
+    assert response.json() == {"Status": False, "Errors": "Not found."}
+
+
+def test_unsupported_media_type_is_415(api_client):
+    response = api_client.post(
+        "/api/v1/user/login", b"<xml/>", content_type="application/xml"
+    )
+    assert response.status_code == 415
+    assert response.json()["Status"] is False
+
+
+def test_too_large_body_is_413(api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = api_client.post(
+        "/api/v1/user/login",
+        {"email": "a@example.com", "password": "x" * 2000},
+        format="json",
+    )
+    assert response.status_code == 413
+    assert response.json()["Status"] is False
+
+
+def test_too_many_form_fields_is_a_400(api_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    data = "&".join(f"f{i}=1" for i in range(20))
+    response = api_client.post(
+        "/api/v1/user/login", data, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert response.json()["Status"] is False
+
+
+def test_json_body_that_is_not_an_object_is_a_400(api_client):
+    response = api_client.post("/api/v1/user/login", "[1, 2]", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["Status"] is False
+
+
+def test_browsable_api_is_off_without_debug(buyer_client):
+    response = buyer_client.get(DETAILS, HTTP_ACCEPT="text/html")
+    assert response.status_code in {200, 406}
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_health_answers_when_the_database_does(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True}
+
+
+def test_health_is_503_when_the_database_does_not_answer(client, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise connection.Database.OperationalError("database is gone")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["database"] is False
+
+
+def test_admin_login_page_is_html(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert b"<form" in response.content

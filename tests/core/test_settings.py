@@ -1,0 +1,32 @@
+import pytest
+from django.conf import settings
+
+from config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list
+
+
+def test_debug_is_off_unless_the_environment_turns_it_on():
+    assert settings.DEBUG is False
+
+
+def test_sqlite_waits_for_writers_instead_of_failing():
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("SQLite only")
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert database["OPTIONS"]["timeout"] >= 5
+
+
+def test_env_readers(monkeypatch):
+    monkeypatch.setenv("X_BOOL", "On")
+    monkeypatch.setenv("X_INT", "42")
+    monkeypatch.setenv("X_LIST", " a.example , b.example ,")
+    assert env_bool("X_BOOL") is True
+    assert env_bool("X_MISSING", default=True) is True
+    assert env_int("X_INT", 1) == 42
+    assert env_list("X_LIST") == ["a.example", "b.example"]
+    monkeypatch.setenv("X_BOOL", "maybe")
+    with pytest.raises(ImproperlyConfiguredEnv):
+        env_bool("X_BOOL")
+    monkeypatch.setenv("X_INT", "ten")
+    with pytest.raises(ImproperlyConfiguredEnv):
+        env_int("X_INT", 1)
