@@ -14,3 +14,8 @@ def normalize(text: str) -> str:
 def offer_search_text(*, name: str, model: str, parameter_values: Iterable[object]) -> str:
     parts = [name, model, *(str(value) for value in parameter_values)]
     return normalize(" ".join(part for part in parts if part))
+
+
+def search_words(query: str) -> list[str]:
+    """The distinct words of a query, folded like the search column; an offer must hold them all."""
+    return list(dict.fromkeys(normalize(query).split()))

@@ -1,0 +1,83 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework.generics import ListAPIView, RetrieveAPIView
+from rest_framework.permissions import AllowAny
+
+from procurement.catalog import selectors
+from procurement.catalog.api import serializers as s
+from procurement.catalog.api.pagination import CatalogPagination
+from procurement.catalog.filters import CategoryFilter, OfferFilter
+from procurement.core.serializers import error_responses
+
+
+class CatalogView:
+    """Public reads: anyone may browse the catalog."""
+
+    permission_classes = [AllowAny]
+    pagination_class = CatalogPagination
+
+
+class ShopListView(CatalogView, ListAPIView):
+    serializer_class = s.ShopSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.shop_list()
+
+    @extend_schema(
+        tags=["catalog"],
+        responses={200: s.ShopSerializer(many=True), **error_responses(400, 404)},
+        summary="Shops that accept orders",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class CategoryListView(CatalogView, ListAPIView):
+    serializer_class = s.CategorySerializer
+    filterset_class = CategoryFilter
+
+    def get_queryset(self):
+        return selectors.category_list()
+
+    @extend_schema(
+        tags=["catalog"],
+        responses={200: s.CategorySerializer(many=True), **error_responses(400, 404)},
+        summary="Categories, or the categories of one shop",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OfferListView(CatalogView, ListAPIView):
+    serializer_class = s.OfferSerializer
+    filterset_class = OfferFilter
+
+    def get_queryset(self):
+        return selectors.offer_list()
+
+    @extend_schema(
+        tags=["catalog"],
+        responses={200: s.OfferSerializer(many=True), **error_responses(400, 404)},
+        summary="Offers of the shops that accept orders, filtered, searched and ordered",
+        description="Withdrawn offers and offers of shops that do not accept orders are "
+        "never listed. A page past the end is 404.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OfferDetailView(CatalogView, RetrieveAPIView):
+    serializer_class = s.OfferSerializer
+
+    def get_object(self):
+        return selectors.offer_get(offer_id=self.kwargs["offer_id"])
+
+    @extend_schema(
+        tags=["catalog"],
+        responses={200: s.OfferSerializer, **error_responses(404)},
+        summary="One offer",
+        description="404 if the offer does not exist, is withdrawn, or its shop does not "
+        "accept orders.",
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)

@@ -1,0 +1,117 @@
+import pytest
+
+from procurement.catalog.search import search_words
+from tests.catalog.factories import ProductFactory, ProductInfoFactory, ProductParameterFactory
+
+PRODUCTS = "/api/v1/products"
+
+pytestmark = pytest.mark.django_db
+
+
+def found(api_client, query: str) -> list[int]:
+    response = api_client.get(PRODUCTS, {"search": query})
+    assert response.status_code == 200, response.content
+    return [offer["id"] for offer in response.json()["results"]]
+
+
+@pytest.fixture
+def iphone():
+    return ProductInfoFactory(
+        product=ProductFactory(name="Смартфон Apple iPhone XS Max 512GB (золотистый)"),
+        model="apple/iphone/xs-max",
+        parameters={"Диагональ (дюйм)": 6.5, "Цвет": "Золотистый", "Встроенная память": "512 ГБ"},
+    )
+
+
+@pytest.fixture
+def hedgehog():
+    return ProductInfoFactory(
+        product=ProductFactory(name="Ёжик резиновый"),
+        model="toys/ezhik",
+        parameters={"Материал": "Резина"},
+    )
+
+
+def test_search_by_name(api_client, iphone, hedgehog):
+    assert found(api_client, "iphone") == [iphone.id]
+    assert found(api_client, "ёжик") == [hedgehog.id]
+
+
+def test_search_by_model(api_client, iphone, hedgehog):
+    assert found(api_client, "xs-max") == [iphone.id]
+    assert found(api_client, "TOYS/") == [hedgehog.id]
+
+
+def test_search_by_parameter_value(api_client, iphone, hedgehog):
+    assert found(api_client, "6.5") == [iphone.id]
+    assert found(api_client, "512 гб") == [iphone.id]
+    assert found(api_client, "резина") == [hedgehog.id]
+
+
+def test_search_by_a_parameter_added_later(api_client, iphone):
+    ProductParameterFactory(product_info=iphone, value="Водонепроницаемый")
+    assert found(api_client, "водонепроницаемый") == [iphone.id]
+
+
+def test_search_does_not_match_parameter_names(api_client, iphone):
+    assert found(api_client, "диагональ") == []
+
+
+@pytest.mark.parametrize("query", ["СМАРТФОН", "смартфон", "СмАрТфОн", "ЗОЛОТИСТЫЙ", "Apple"])
+def test_search_is_case_insensitive_cyrillic_included(api_client, iphone, hedgehog, query):
+    assert found(api_client, query) == [iphone.id]
+
+
+@pytest.mark.parametrize("query", ["ёжик", "ЁЖИК", "ежик", "ЕЖИК", "Ежик"])
+def test_search_reads_yo_as_ye(api_client, iphone, hedgehog, query):
+    assert found(api_client, query) == [hedgehog.id]
+
+
+def test_search_matches_parts_of_words(api_client, iphone, hedgehog):
+    assert found(api_client, "смарт") == [iphone.id]
+    assert found(api_client, "ФОН") == [iphone.id]
+
+
+def test_every_word_must_match(api_client, iphone, hedgehog):
+    assert found(api_client, "смартфон apple") == [iphone.id]
+    assert found(api_client, "  APPLE   смартфон  ") == [iphone.id]
+    assert found(api_client, "смартфон резиновый") == []
+    assert found(api_client, "ёжик резина") == [hedgehog.id]
+
+
+def test_search_skips_hidden_offers(api_client):
+    ProductInfoFactory(product=ProductFactory(name="Hidden kettle"), is_withdrawn=True)
+    assert found(api_client, "kettle") == []
+
+
+def test_blank_search_is_no_filter(api_client, iphone, hedgehog):
+    assert found(api_client, "") == [iphone.id, hedgehog.id]
+    assert found(api_client, "   ") == [iphone.id, hedgehog.id]
+
+
+def test_percent_and_underscore_are_literal(api_client):
+    percent = ProductInfoFactory(product=ProductFactory(name="Скидка 100% гарантия"))
+    underscore = ProductInfoFactory(model="usb_c-cable")
+    ProductInfoFactory(product=ProductFactory(name="Скидка 1000 рублей"), model="usbxc-cable")
+
+    assert found(api_client, "%") == [percent.id]
+    assert found(api_client, "100%") == [percent.id]
+    assert found(api_client, "_") == [underscore.id]
+    assert found(api_client, "usb_c") == [underscore.id]
+    assert found(api_client, "0%0") == []
+    assert found(api_client, "\\") == []
+
+
+def test_search_counts_matches(api_client):
+    for n in range(3):
+        ProductInfoFactory(product=ProductFactory(name=f"Чайник {n}"))
+    ProductInfoFactory(product=ProductFactory(name="Утюг"))
+    response = api_client.get(PRODUCTS, {"search": "ЧАЙНИК", "page_size": 2})
+    assert response.status_code == 200
+    assert response.json()["count"] == 3
+    assert len(response.json()["results"]) == 2
+
+
+def test_search_words_are_folded_and_distinct():
+    assert search_words("  Ёлка ЁЛКА  Шар ") == ["елка", "шар"]
+    assert search_words("") == []
