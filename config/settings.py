@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "procurement.notifications",
     "procurement.catalog",
     "procurement.pricelists",
+    "procurement.orders",
 ]
 
 MIDDLEWARE = [
@@ -157,7 +158,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStateEnum": "procurement.orders.models.OrderState",
+        "PlacedOrderStateEnum": "procurement.orders.models.PLACED_STATE_CHOICES",
+    },
 }
 
 LOGGING = {

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("procurement.accounts.api.urls")),
     path("", include("procurement.catalog.api.urls")),
     path("", include("procurement.pricelists.api.urls")),
+    path("", include("procurement.orders.api.urls")),
 ]
 
 urlpatterns = [

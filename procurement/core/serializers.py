@@ -1,11 +1,14 @@
 """Envelopes shared by every API: `{"Status": true, ...}` and `{"Status": false, "Errors": ...}`."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.utils import html
 
-from procurement.core.parsing import parse_ids
+from procurement.core.parsing import parse_ids, parse_items
+
+MAX_ITEMS_PER_REQUEST = 500
 
 
 class StatusSerializer(serializers.Serializer):
@@ -55,6 +58,31 @@ class FormListField(serializers.Field):
                 return empty
             return values if len(values) > 1 else values[0]
         return dictionary.get(self.field_name, empty)
+
+
+class ObjectListField(FormListField):
+    """A list of objects, each validated by `child_class`; sent as JSON or as a JSON string."""
+
+    child_class: type[serializers.Serializer]
+
+    def to_internal_value(self, data) -> list[dict]:
+        try:
+            items = parse_items(data)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        if not items:
+            raise serializers.ValidationError(_("Name at least one item."))
+        if len(items) > MAX_ITEMS_PER_REQUEST:
+            raise serializers.ValidationError(
+                _("At most %(max)d items per request.") % {"max": MAX_ITEMS_PER_REQUEST}
+            )
+        serializer = self.child_class(data=items, many=True)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(serializer.errors)
+        return serializer.validated_data
+
+    def to_representation(self, value):
+        return value
 
 
 @extend_schema_field(

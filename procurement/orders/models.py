@@ -1,0 +1,136 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from procurement.catalog.models import MONEY, ProductInfo
+
+
+class OrderState(models.TextChoices):
+    BASKET = "basket", _("basket")
+    NEW = "new", _("new")
+    CONFIRMED = "confirmed", _("confirmed")
+    ASSEMBLED = "assembled", _("assembled")
+    SENT = "sent", _("sent")
+    DELIVERED = "delivered", _("delivered")
+    CANCELED = "canceled", _("canceled")
+
+
+PLACED_STATE_CHOICES = [choice for choice in OrderState.choices if choice[0] != OrderState.BASKET]
+
+# The only moves an order can make; `basket` → `new` happens only by placing the order.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    OrderState.BASKET: frozenset({OrderState.NEW}),
+    OrderState.NEW: frozenset({OrderState.CONFIRMED, OrderState.CANCELED}),
+    OrderState.CONFIRMED: frozenset({OrderState.ASSEMBLED, OrderState.CANCELED}),
+    OrderState.ASSEMBLED: frozenset({OrderState.SENT, OrderState.CANCELED}),
+    OrderState.SENT: frozenset({OrderState.DELIVERED}),
+    OrderState.DELIVERED: frozenset(),
+    OrderState.CANCELED: frozenset(),
+}
+
+
+class Order(models.Model):
+    """A buyer's basket (state `basket`), which becomes an order when it is placed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("buyer"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    state = models.CharField(
+        _("state"), max_length=15, choices=OrderState.choices, default=OrderState.BASKET
+    )
+    dt = models.DateTimeField(_("placed or created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    contact = models.ForeignKey(
+        "accounts.Contact",
+        verbose_name=_("contact"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    delivery_address = models.JSONField(
+        _("delivery address"),
+        default=dict,
+        blank=True,
+        help_text=_("A copy of the contact taken when the order was placed."),
+    )
+    total_sum = models.DecimalField(_("total"), default=0, **MONEY)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-dt", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(state=OrderState.BASKET),
+                name="one_basket_per_user",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["user", "state", "-dt"]),
+            models.Index(fields=["state", "-dt"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} ({self.get_state_display()})"
+
+
+class OrderItem(models.Model):
+    """A line; price, names and shop are copied from the offer when the order is placed."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="ordered_items"
+    )
+    product_info = models.ForeignKey(
+        ProductInfo, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="order_items"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+    price = models.DecimalField(_("price"), null=True, blank=True, **MONEY)
+    product_name = models.CharField(_("product"), max_length=200, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    shop_id_snapshot = models.BigIntegerField(_("shop id"), null=True, blank=True)
+    shop_name = models.CharField(_("shop"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product_info"], name="one_line_per_offer"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="line_quantity_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["shop_id_snapshot", "order"])]
+
+    def __str__(self) -> str:
+        return f"{self.product_name or self.product_info_id} × {self.quantity}"
+
+
+class OrderStateChange(models.Model):
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="history"
+    )
+    from_state = models.CharField(_("from"), max_length=15, choices=OrderState.choices)
+    to_state = models.CharField(_("to"), max_length=15, choices=OrderState.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"

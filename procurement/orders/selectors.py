@@ -1,0 +1,65 @@
+"""Order reads, each in a fixed number of queries whatever the number of lines or orders."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from procurement.catalog.models import ProductParameter
+from procurement.orders.models import Order, OrderItem, OrderState
+
+
+def _items_with_offers() -> QuerySet[OrderItem]:
+    parameters = ProductParameter.objects.select_related("parameter").order_by("id")
+    return (
+        OrderItem.objects.select_related("product_info__product", "product_info__shop")
+        .prefetch_related(Prefetch("product_info__product_parameters", queryset=parameters))
+        .defer("product_info__search_text")
+        .order_by("id")
+    )
+
+
+def basket_detail(*, basket: Order) -> Order:
+    """The basket with its lines priced at today's offers."""
+    basket = Order.objects.prefetch_related(
+        Prefetch("ordered_items", queryset=_items_with_offers())
+    ).get(pk=basket.pk)
+    for item in basket.ordered_items.all():
+        item.line_sum = item.product_info.price * item.quantity
+    basket.basket_total = sum(
+        (item.line_sum for item in basket.ordered_items.all()), Decimal("0.00")
+    )
+    return basket
+
+
+def order_list(*, user, state: str | None = None) -> QuerySet[Order]:
+    orders = (
+        Order.objects.filter(user=user)
+        .exclude(state=OrderState.BASKET)
+        .annotate(items_count=Count("ordered_items"))
+        .order_by("-dt", "-id")
+    )
+    return orders.filter(state=state) if state else orders
+
+
+def order_detail_queryset() -> QuerySet[Order]:
+    return Order.objects.exclude(state=OrderState.BASKET).prefetch_related(
+        Prefetch("ordered_items", queryset=_items_with_offers()), "history"
+    )
+
+
+def supplier_order_list(*, shop_id: int, state: str | None = None) -> QuerySet[Order]:
+    """Placed orders holding the shop's lines; `shop_items` holds only those lines."""
+    shop_lines = OrderItem.objects.filter(shop_id_snapshot=shop_id)
+    orders = (
+        Order.objects.exclude(state=OrderState.BASKET)
+        .filter(pk__in=shop_lines.values("order_id"))
+        .prefetch_related(
+            Prefetch(
+                "ordered_items",
+                queryset=_items_with_offers().filter(shop_id_snapshot=shop_id),
+                to_attr="shop_items",
+            )
+        )
+        .order_by("-dt", "-id")
+    )
+    return orders.filter(state=state) if state else orders

@@ -1,0 +1,290 @@
+"""Basket and order use cases: fill the basket, place the order, move it through its states."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from procurement.accounts.models import Contact, User
+from procurement.catalog.models import ProductInfo
+from procurement.core.errors import ApplicationError, ErrorCode
+from procurement.notifications.emails import (
+    email_order_confirmation,
+    email_order_invoice_for_admin,
+    email_order_invoice_for_supplier,
+    email_order_state_changed,
+)
+from procurement.orders.models import (
+    ALLOWED_TRANSITIONS,
+    Order,
+    OrderItem,
+    OrderState,
+    OrderStateChange,
+)
+
+MAX_LINE_QUANTITY = 1_000_000
+
+
+@dataclass(frozen=True)
+class BasketLine:
+    product_info: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class BasketChange:
+    id: int
+    quantity: int
+
+
+def basket_get_or_create(*, user: User) -> Order:
+    basket = Order.objects.filter(user=user, state=OrderState.BASKET).first()
+    if basket is not None:
+        return basket
+    try:
+        with transaction.atomic():
+            return Order.objects.create(user=user, state=OrderState.BASKET)
+    except IntegrityError:  # created by a concurrent request
+        return Order.objects.get(user=user, state=OrderState.BASKET)
+
+
+def _locked_basket(user: User) -> Order:
+    """The user's basket, locked for the rest of the transaction (created when missing)."""
+    basket_get_or_create(user=user)
+    return Order.objects.select_for_update().get(user=user, state=OrderState.BASKET)
+
+
+def _orderable_offers(offer_ids: set[int]) -> dict[int, ProductInfo]:
+    offers = ProductInfo.objects.select_related("shop").filter(pk__in=offer_ids)
+    return {offer.pk: offer for offer in offers}
+
+
+@transaction.atomic
+def basket_add(*, user: User, lines: list[BasketLine]) -> int:
+    """Add offers to the basket; an offer already there gets the quantity added.
+
+    All lines are checked first: one bad line refuses the whole request.
+    """
+    basket = _locked_basket(user)
+    wanted: dict[int, int] = defaultdict(int)
+    for line in lines:
+        wanted[line.product_info] += line.quantity
+    offers = _orderable_offers(set(wanted))
+    existing = {
+        item.product_info_id: item
+        for item in OrderItem.objects.filter(order=basket, product_info_id__in=wanted)
+    }
+    errors = {}
+    for offer_id, quantity in wanted.items():
+        offer = offers.get(offer_id)
+        if offer is None or offer.is_withdrawn:
+            errors[str(offer_id)] = [_("No such offer in the catalog.")]
+        elif not offer.shop.state:
+            errors[str(offer_id)] = [
+                _("The shop %(shop)s does not accept orders now.") % {"shop": offer.shop.name}
+            ]
+        elif (
+            quantity + (existing[offer_id].quantity if offer_id in existing else 0)
+            > MAX_LINE_QUANTITY
+        ):
+            errors[str(offer_id)] = [
+                _("At most %(max)d units per line.") % {"max": MAX_LINE_QUANTITY}
+            ]
+    if errors:
+        raise ApplicationError(ErrorCode.INVALID, {"items": errors})
+
+    to_update = []
+    for offer_id, item in existing.items():
+        item.quantity += wanted[offer_id]
+        to_update.append(item)
+    OrderItem.objects.bulk_update(to_update, ["quantity"])
+    OrderItem.objects.bulk_create(
+        OrderItem(order=basket, product_info_id=offer_id, quantity=quantity)
+        for offer_id, quantity in wanted.items()
+        if offer_id not in existing
+    )
+    Order.objects.filter(pk=basket.pk).update(updated_at=timezone.now())
+    return len(wanted)
+
+
+@transaction.atomic
+def basket_update(*, user: User, changes: list[BasketChange]) -> int:
+    """Set the quantity of basket lines by their ids."""
+    basket = _locked_basket(user)
+    quantities = {change.id: change.quantity for change in changes}
+    items = list(OrderItem.objects.filter(order=basket, pk__in=quantities))
+    unknown = set(quantities) - {item.pk for item in items}
+    if unknown:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            {
+                "items": {
+                    str(item_id): [_("No such line in your basket.")] for item_id in sorted(unknown)
+                }
+            },
+        )
+    for item in items:
+        item.quantity = quantities[item.pk]
+    OrderItem.objects.bulk_update(items, ["quantity"])
+    return len(items)
+
+
+@transaction.atomic
+def basket_remove(*, user: User, item_ids: list[int]) -> int:
+    basket = _locked_basket(user)
+    deleted, _counts = OrderItem.objects.filter(order=basket, pk__in=item_ids).delete()
+    return deleted
+
+
+def _address_of(contact: Contact) -> dict:
+    fields = ["city", "street", "house", "structure", "building", "apartment", "phone"]
+    return {"id": contact.pk, **{name: getattr(contact, name) for name in fields}}
+
+
+@transaction.atomic
+def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
+    """Turn the basket into order N in state `new`, taking the stock for every line.
+
+    Offers are locked in primary-key order (no deadlocks between two placements) and
+    each line's quantity is taken with a conditional update, so two buyers can never
+    together take more than there is.
+    """
+    order = Order.objects.select_for_update().filter(pk=basket_id, user=buyer).first()
+    if order is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No such basket."))
+    if order.state != OrderState.BASKET:
+        raise ApplicationError(ErrorCode.CONFLICT, _("Only a basket can be placed as an order."))
+    contact = Contact.objects.filter(pk=contact_id, user=buyer).first()
+    if contact is None:
+        raise ApplicationError(ErrorCode.INVALID, {"contact": [_("No such contact of yours.")]})
+    items = list(OrderItem.objects.filter(order=order).order_by("product_info_id"))
+    if not items:
+        raise ApplicationError(ErrorCode.CONFLICT, _("The basket is empty."))
+
+    offers = {
+        offer.pk: offer
+        for offer in ProductInfo.objects.select_for_update()
+        .select_related("product", "shop")
+        .filter(pk__in=[item.product_info_id for item in items])
+        .order_by("pk")
+    }
+    closed = sorted(
+        {
+            offers[item.product_info_id].shop.name
+            for item in items
+            if not offers[item.product_info_id].shop.state
+        }
+    )
+    if closed:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("These shops do not accept orders now: %(shops)s.") % {"shops": ", ".join(closed)},
+            {"shops": closed},
+        )
+    withdrawn = [item.pk for item in items if offers[item.product_info_id].is_withdrawn]
+    shortages = [
+        {
+            "id": item.pk,
+            "product_info": item.product_info_id,
+            "requested": item.quantity,
+            "available": offers[item.product_info_id].quantity,
+        }
+        for item in items
+        if item.quantity > offers[item.product_info_id].quantity and item.pk not in withdrawn
+    ]
+    if withdrawn:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("Some lines are no longer in their shop's price list."),
+            {"lines": withdrawn},
+        )
+    if shortages:
+        raise ApplicationError(
+            ErrorCode.CONFLICT, _("Not enough stock for some lines."), {"lines": shortages}
+        )
+
+    for item in items:
+        taken = ProductInfo.objects.filter(
+            pk=item.product_info_id, quantity__gte=item.quantity
+        ).update(quantity=F("quantity") - item.quantity)
+        if not taken:  # only possible without row locks; the transaction rolls back
+            raise ApplicationError(ErrorCode.CONFLICT, _("Not enough stock for some lines."))
+        offer = offers[item.product_info_id]
+        item.price = offer.price
+        item.product_name = offer.product.name
+        item.model = offer.model
+        item.shop_id_snapshot = offer.shop_id
+        item.shop_name = offer.shop.name
+    OrderItem.objects.bulk_update(
+        items, ["price", "product_name", "model", "shop_id_snapshot", "shop_name"]
+    )
+
+    order.state = OrderState.NEW
+    order.contact = contact
+    order.delivery_address = _address_of(contact)
+    order.total_sum = sum((item.price * item.quantity for item in items), Decimal("0.00"))
+    order.dt = timezone.now()
+    order.save(
+        update_fields=["state", "contact", "delivery_address", "total_sum", "dt", "updated_at"]
+    )
+    OrderStateChange.objects.create(
+        order=order, from_state=OrderState.BASKET, to_state=OrderState.NEW, changed_by=buyer
+    )
+
+    email_order_confirmation(order=order, items=items)
+    email_order_invoice_for_admin(order=order, items=items)
+    lines_by_shop = defaultdict(list)
+    for item in items:
+        lines_by_shop[offers[item.product_info_id].shop].append(item)
+    for shop, shop_items in lines_by_shop.items():
+        if shop.user_id is not None:
+            email_order_invoice_for_supplier(order=order, shop=shop, items=shop_items)
+    return order
+
+
+@transaction.atomic
+def order_set_state(*, order_id: int, state: str, actor: User | None) -> Order:
+    """Move an order to `state`: the one way the API, the admin and tasks change states.
+
+    The owner may only cancel a `new` order; staff (or the system, `actor=None`) may
+    make any allowed move. Canceling returns the stock.
+    """
+    order = (
+        Order.objects.select_for_update()
+        .exclude(state=OrderState.BASKET)
+        .filter(pk=order_id)
+        .first()
+    )
+    is_staff = actor is None or actor.is_staff
+    if order is None or not (is_staff or order.user_id == actor.pk):
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No such order."))
+    if state not in OrderState.values or state == OrderState.BASKET:
+        raise ApplicationError(ErrorCode.INVALID, {"state": [_("Unknown state.")]})
+    if not is_staff and not (order.state == OrderState.NEW and state == OrderState.CANCELED):
+        raise ApplicationError(
+            ErrorCode.FORBIDDEN, _("You may only cancel an order that is still new.")
+        )
+    if state not in ALLOWED_TRANSITIONS[order.state]:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("An order in state %(from)s cannot become %(to)s.")
+            % {"from": order.state, "to": state},
+        )
+
+    if state == OrderState.CANCELED:
+        for item in OrderItem.objects.filter(order=order).order_by("product_info_id"):
+            ProductInfo.objects.filter(pk=item.product_info_id).update(
+                quantity=F("quantity") + item.quantity
+            )
+    previous = order.state
+    order.state = state
+    order.save(update_fields=["state", "updated_at"])
+    OrderStateChange.objects.create(
+        order=order, from_state=previous, to_state=state, changed_by=actor
+    )
+    email_order_state_changed(order=order, previous_state=previous)
+    return order

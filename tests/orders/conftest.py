@@ -1,0 +1,49 @@
+import pytest
+
+from procurement.orders import services
+from procurement.orders.models import Order, OrderState
+from tests.catalog.factories import ProductInfoFactory, ShopFactory
+
+
+@pytest.fixture
+def shop(db):
+    return ShopFactory(name="Связной")
+
+
+@pytest.fixture
+def other_shop(db):
+    return ShopFactory(name="Эльдорадо")
+
+
+@pytest.fixture
+def offer(shop):
+    return ProductInfoFactory(
+        shop=shop,
+        product__name="Смартфон",
+        model="apple/xr",
+        price="65000.00",
+        quantity=14,
+        parameters={"Цвет": "красный"},
+    )
+
+
+@pytest.fixture
+def other_offer(other_shop):
+    return ProductInfoFactory(shop=other_shop, product__name="Чехол", price="990.50", quantity=3)
+
+
+def fill_basket(user, *lines) -> Order:
+    """Put (offer, quantity) pairs into the user's basket through the service."""
+    services.basket_add(
+        user=user,
+        lines=[
+            services.BasketLine(product_info=offer.pk, quantity=quantity)
+            for offer, quantity in lines
+        ],
+    )
+    return Order.objects.get(user=user, state=OrderState.BASKET)
+
+
+def place(user, contact, *lines) -> Order:
+    basket = fill_basket(user, *lines)
+    return services.order_place(buyer=user, basket_id=basket.pk, contact_id=contact.pk)
