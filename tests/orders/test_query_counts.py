@@ -1,0 +1,56 @@
+"""Each list or detail runs the same number of queries whatever the number of lines or orders."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.catalog.factories import ProductInfoFactory
+from tests.conftest import client_for
+from tests.orders.conftest import fill_basket, place
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, path) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def offers(shop, count):
+    return [
+        ProductInfoFactory(shop=shop, quantity=100, parameters={"Цвет": "синий"})
+        for _ in range(count)
+    ]
+
+
+def test_basket_queries_do_not_grow_with_lines(buyer, buyer_client, shop):
+    fill_basket(buyer, *[(offer, 1) for offer in offers(shop, 1)])
+    one_line = queries_for(buyer_client, "/api/v1/basket")
+    fill_basket(buyer, *[(offer, 1) for offer in offers(shop, 15)])
+    assert queries_for(buyer_client, "/api/v1/basket") == one_line
+    assert one_line <= 5
+
+
+def test_order_list_and_detail_queries_do_not_grow(buyer, buyer_client, contact, shop):
+    small = place(buyer, contact, *[(offer, 1) for offer in offers(shop, 1)])
+    list_one = queries_for(buyer_client, "/api/v1/order")
+    detail_one = queries_for(buyer_client, f"/api/v1/order/{small.id}")
+    big = place(buyer, contact, *[(offer, 1) for offer in offers(shop, 12)])
+    for _ in range(5):
+        place(buyer, contact, *[(offer, 1) for offer in offers(shop, 2)])
+    assert queries_for(buyer_client, "/api/v1/order") == list_one
+    assert queries_for(buyer_client, f"/api/v1/order/{big.id}") == detail_one
+    assert list_one <= 3
+    assert detail_one <= 5
+
+
+def test_partner_orders_queries_do_not_grow(buyer, contact, shop):
+    supplier_client = client_for(shop.user)
+    place(buyer, contact, *[(offer, 1) for offer in offers(shop, 1)])
+    one_order = queries_for(supplier_client, "/api/v1/partner/orders")
+    for _ in range(6):
+        place(buyer, contact, *[(offer, 1) for offer in offers(shop, 3)])
+    assert queries_for(supplier_client, "/api/v1/partner/orders") == one_order
+    assert one_order <= 6
