@@ -1,0 +1,192 @@
+"""Fetching a price list from a URL a supplier names, without letting it reach internal hosts.
+
+Only http and https. The host is resolved once and every address it resolves to must be a
+public one (unless the host is in IMPORT_ALLOWED_HOSTS); the connection then goes to the
+address that was checked, so a second DNS answer cannot redirect it. Redirects are followed
+by hand and checked the same way. Time-outs bound the connect, each read and the whole
+download; the size limit is enforced while streaming.
+"""
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from procurement.core.errors import ApplicationError, ErrorCode
+from procurement.pricelists.parse import max_bytes, too_large_error
+
+MAX_REDIRECTS = 5
+CHUNK_BYTES = 64 * 1024
+USER_AGENT = "procurement-pricelist-fetcher/1.0"
+_REDIRECTS = {301, 302, 303, 307, 308}
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class FetchError(ApplicationError):
+    def __init__(self, message: str):
+        super().__init__(ErrorCode.INVALID, message, {"errors": [{"error": message}]})
+        self.errors = [{"error": message}]
+
+
+def timeout_seconds() -> float:
+    return float(getattr(settings, "IMPORT_FETCH_TIMEOUT_SECONDS", 10))
+
+
+def check_url_syntax(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of an http(s) URL; refuses anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise FetchError(_("The URL is not valid.")) from None
+    if parts.scheme not in ("http", "https"):
+        raise FetchError(_("Only http and https URLs are allowed."))
+    if not parts.hostname:
+        raise FetchError(_("The URL has no host."))
+    if parts.username or parts.password:
+        raise FetchError(_("URLs with credentials are not allowed."))
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def is_public_address(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is not None and not is_public_address(embedded):
+            return False
+    return not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def _host_allowed(host: str) -> bool:
+    allowed = {name.lower().strip("[]") for name in settings.IMPORT_ALLOWED_HOSTS}
+    return host.lower() in allowed
+
+
+def resolve_checked(host: str, port: int) -> str:
+    """The address to connect to; refuses hosts that resolve to a non-public address."""
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        addresses = [literal]
+    else:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            raise FetchError(
+                _("The host %(host)s could not be resolved.") % {"host": host}
+            ) from None
+        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise FetchError(_("The host %(host)s could not be resolved.") % {"host": host})
+    if not _host_allowed(host):
+        for address in addresses:
+            if not is_public_address(address):
+                raise FetchError(
+                    _("The host %(host)s resolves to a non-public address; it is refused.")
+                    % {"host": host}
+                )
+    return str(addresses[0])
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL without fetching it: its scheme, and its host if that is an IP address."""
+    _scheme, host, port = check_url_syntax(url)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return  # a name: resolved and checked when fetched
+    resolve_checked(host, port)
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the checked address while sending the URL's host name."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        context = ssl.create_default_context()
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+
+
+def fetch_url(url: str, *, limit: int | None = None) -> bytes:
+    """GET `url` and return the body; FetchError (or TOO_LARGE) when it is refused or fails."""
+    limit = max_bytes() if limit is None else limit
+    timeout = timeout_seconds()
+    deadline = time.monotonic() + 6 * timeout
+    for _redirect in range(MAX_REDIRECTS + 1):
+        scheme, host, port = check_url_syntax(url)
+        address = resolve_checked(host, port)
+        connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+        connection = connection_class(host, port, address, timeout)
+        try:
+            location = _request(connection, url, limit=limit, deadline=deadline)
+            if isinstance(location, bytes):
+                return location
+        except (OSError, http.client.HTTPException) as error:
+            if isinstance(error, TimeoutError | socket.timeout):
+                raise FetchError(_("The server did not answer in time.")) from None
+            raise FetchError(
+                _("The price list could not be downloaded: %(problem)s") % {"problem": error}
+            ) from None
+        finally:
+            connection.close()
+        url = urljoin(url, location)
+    raise FetchError(_("Too many redirects."))
+
+
+def _request(connection, url: str, *, limit: int, deadline: float) -> bytes | str:
+    """The body, or the next URL when the answer is a redirect."""
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    connection.request(
+        "GET",
+        target,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", "Accept": "*/*"},
+    )
+    response = connection.getresponse()
+    if response.status in _REDIRECTS:
+        location = response.getheader("Location")
+        if not location:
+            raise FetchError(_("A redirect without a Location header."))
+        return location
+    if response.status != 200:
+        raise FetchError(
+            _("The server answered with HTTP status %(status)d.") % {"status": response.status}
+        )
+    declared = response.getheader("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large_error(limit)
+    parts_read: list[bytes] = []
+    size = 0
+    while chunk := response.read1(CHUNK_BYTES):
+        size += len(chunk)
+        if size > limit:
+            raise too_large_error(limit)
+        if time.monotonic() > deadline:
+            raise FetchError(_("The download took too long."))
+        parts_read.append(chunk)
+    return b"".join(parts_read)

@@ -1,0 +1,81 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class ExportFormat(models.TextChoices):
+    YAML = "yaml", "YAML"
+    JSON = "json", "JSON"
+    CSV = "csv", "CSV"
+
+
+class ImportJob(models.Model):
+    """One price-list import of a supplier, run by the `do_import` task.
+
+    An uploaded file is kept in `content` until the job finishes (the task may run in another
+    process, so it cannot be a temporary file); a URL is fetched by the task itself.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    source = models.CharField(_("source"), max_length=2100)
+    url = models.URLField(_("URL"), max_length=2000, blank=True)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    content = models.BinaryField(_("uploaded file"), null=True, blank=True, editable=False)
+    created = models.PositiveIntegerField(_("offers created"), default=0)
+    updated = models.PositiveIntegerField(_("offers updated"), default=0)
+    withdrawn = models.PositiveIntegerField(_("offers withdrawn"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk} ({self.state})"
+
+
+class ExportJob(models.Model):
+    """One price-list export, run by the `do_export` task; the file is kept in `content`."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="export_jobs",
+    )
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    content = models.BinaryField(_("file"), null=True, blank=True, editable=False)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"export #{self.pk} ({self.state})"

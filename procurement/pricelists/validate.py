@@ -1,0 +1,284 @@
+"""A parsed document → a checked PriceList, or every problem found (no database access).
+
+Each problem says where it is: `{"section": "goods", "index": 3, "id": 4216292,
+"field": "price", "error": "..."}`; `index` counts from 0. At most MAX_ERRORS are kept.
+"""
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from procurement.catalog.models import (
+    Category,
+    Parameter,
+    Product,
+    ProductInfo,
+    ProductParameter,
+    Shop,
+)
+from procurement.core.errors import ApplicationError, ErrorCode
+
+MAX_ERRORS = 100
+MAX_ID = 2**63 - 1
+MAX_QUANTITY = 2**31 - 1
+_CENT = Decimal("0.01")
+
+_price_field = ProductInfo._meta.get_field("price")
+MAX_PRICE = Decimal(10) ** (_price_field.max_digits - _price_field.decimal_places) - _CENT
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+SHOP_NAME_MAX = _max_length(Shop, "name")
+CATEGORY_NAME_MAX = _max_length(Category, "name")
+PRODUCT_NAME_MAX = _max_length(Product, "name")
+MODEL_MAX = _max_length(ProductInfo, "model")
+PARAMETER_NAME_MAX = _max_length(Parameter, "name")
+PARAMETER_VALUE_MAX = _max_length(ProductParameter, "value")
+
+
+@dataclass(frozen=True, slots=True)
+class Good:
+    external_id: int
+    category_id: int
+    model: str
+    name: str
+    price: Decimal
+    price_rrc: Decimal
+    quantity: int
+    parameters: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PriceList:
+    shop: str
+    categories: dict[int, str]  # id → name, in file order
+    goods: list[Good]
+
+
+class PriceListInvalid(ApplicationError):
+    def __init__(self, errors: list[dict[str, Any]]):
+        super().__init__(ErrorCode.INVALID, _("The price list is not valid."), {"errors": errors})
+        self.errors = errors
+
+
+class _TooManyErrors(Exception):
+    pass
+
+
+class _Invalid(Exception):
+    """One field's problem, raised by the field checkers."""
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, error: str, *, field: str, section: str | None = None, index=None, id=None):
+        entry: dict[str, Any] = {}
+        if section is not None:
+            entry.update(section=section, index=index, id=id)
+        entry.update(field=field, error=error)
+        self.items.append(entry)
+        if len(self.items) >= MAX_ERRORS:
+            raise _TooManyErrors
+
+
+def validate_pricelist(document: Any) -> PriceList:
+    """Check the whole document; raise PriceListInvalid naming every problem found."""
+    errors = _Errors()
+    try:
+        price_list = _check_document(document, errors)
+    except _TooManyErrors:
+        errors.items.append(
+            {"error": _("Only the first %(count)d problems are listed.") % {"count": MAX_ERRORS}}
+        )
+        price_list = None
+    if errors.items or price_list is None:
+        raise PriceListInvalid(errors.items)
+    return price_list
+
+
+def _check_document(document: Any, errors: _Errors) -> PriceList | None:
+    if not isinstance(document, dict):
+        errors.add(_("The price list must be a mapping with shop, categories and goods."), field="")
+        return None
+    shop = _field(document, "shop", _text(SHOP_NAME_MAX), errors)
+    categories = _check_categories(document.get("categories"), errors)
+    goods = _check_goods(document.get("goods"), categories, errors)
+    if shop is None or categories is None or goods is None:
+        return None
+    return PriceList(shop=shop, categories=categories, goods=goods)
+
+
+def _field(mapping: dict, name: str, check, errors: _Errors, **where):
+    try:
+        if name not in mapping:
+            raise _Invalid(_("This field is required."))
+        return check(mapping[name])
+    except _Invalid as problem:
+        errors.add(str(problem), field=name, **where)
+        return None
+
+
+def _check_categories(raw: Any, errors: _Errors) -> dict[int, str] | None:
+    if not isinstance(raw, list) or not raw:
+        errors.add(_("Expected a non-empty list of categories."), field="categories")
+        return None
+    categories: dict[int, str] = {}
+    valid = True
+    for index, item in enumerate(raw):
+        where = {"section": "categories", "index": index}
+        if not isinstance(item, dict):
+            errors.add(_("Expected a mapping with id and name."), field="", id=None, **where)
+            valid = False
+            continue
+        category_id = _field(item, "id", _identifier, errors, id=_shown_id(item), **where)
+        name = _field(item, "name", _text(CATEGORY_NAME_MAX), errors, id=_shown_id(item), **where)
+        if category_id is not None and category_id in categories:
+            errors.add(_("Duplicate category id."), field="id", id=category_id, **where)
+        if category_id is None or name is None or category_id in categories:
+            valid = False
+            continue
+        categories[category_id] = name
+    return categories if valid else None
+
+
+def _check_goods(raw: Any, categories: dict[int, str] | None, errors: _Errors) -> list[Good] | None:
+    if not isinstance(raw, list):
+        errors.add(_("Expected a list of goods."), field="goods")
+        return None
+    goods: list[Good] = []
+    seen: set[int] = set()
+    valid = True
+    text_name, text_model = _text(PRODUCT_NAME_MAX), _text(MODEL_MAX, blank=True)
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            errors.add(_("Expected a mapping."), field="", section="goods", index=index, id=None)
+            valid = False
+            continue
+        where = {"section": "goods", "index": index, "id": _shown_id(item)}
+        external_id = _field(item, "id", _identifier, errors, **where)
+        category_id = _field(item, "category", _identifier, errors, **where)
+        name = _field(item, "name", text_name, errors, **where)
+        model = _field(item, "model", text_model, errors, **where) if "model" in item else ""
+        price = _field(item, "price", _money, errors, **where)
+        price_rrc = _field(item, "price_rrc", _money, errors, **where)
+        quantity = _field(item, "quantity", _quantity, errors, **where)
+        parameters = (
+            _field(item, "parameters", _parameters, errors, **where)
+            if item.get("parameters") is not None
+            else {}
+        )
+        if external_id is not None:
+            if external_id in seen:
+                errors.add(_("Duplicate good id."), field="id", **where)
+                external_id = None
+            else:
+                seen.add(external_id)
+        if category_id is not None and categories is not None and category_id not in categories:
+            errors.add(_("Unknown category: it is not in categories."), field="category", **where)
+            category_id = None
+        fields = (external_id, category_id, name, model, price, price_rrc, quantity, parameters)
+        if not valid or None in fields:
+            valid = False
+            continue
+        goods.append(
+            Good(external_id, category_id, model, name, price, price_rrc, quantity, parameters)
+        )
+    return goods if valid else None
+
+
+def _shown_id(item: dict) -> Any:
+    """The item's id as given, for error messages, when it is a plain scalar."""
+    value = item.get("id")
+    return value if isinstance(value, int | str) and not isinstance(value, bool) else None
+
+
+def _identifier(value: Any) -> int:
+    if type(value) is not int or not 1 <= value <= MAX_ID:
+        raise _Invalid(_("Expected a whole number from 1 to %(max)d.") % {"max": MAX_ID})
+    return value
+
+
+def _quantity(value: Any) -> int:
+    if isinstance(value, float | Decimal) and math.isfinite(value) and value == int(value):
+        value = int(value)
+    if type(value) is not int or not 0 <= value <= MAX_QUANTITY:
+        raise _Invalid(_("Expected a whole number from 0 to %(max)d.") % {"max": MAX_QUANTITY})
+    return value
+
+
+def _money(value: Any) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise _Invalid(_("Expected a number."))
+    try:
+        amount = Decimal(value) if isinstance(value, int | Decimal) else Decimal(repr(value))
+    except InvalidOperation:
+        raise _Invalid(_("Expected a number.")) from None
+    if not amount.is_finite():
+        raise _Invalid(_("Expected a number."))
+    if amount < 0:
+        raise _Invalid(_("Must not be negative."))
+    if amount > MAX_PRICE:
+        raise _Invalid(_("Must not be greater than %(max)s.") % {"max": MAX_PRICE})
+    rounded = amount.quantize(_CENT)
+    if rounded != amount:
+        raise _Invalid(_("At most 2 decimal places are allowed."))
+    return rounded
+
+
+def _text(max_length: int, *, blank: bool = False):
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise _Invalid(_("Expected text."))
+        return _checked_text(value.strip(), max_length, blank=blank)
+
+    return check
+
+
+def _checked_text(value: str, max_length: int, *, blank: bool = False) -> str:
+    if not value and not blank:
+        raise _Invalid(_("Must not be empty."))
+    if len(value) > max_length:
+        raise _Invalid(
+            _("At most %(max)d characters are allowed (got %(length)d).")
+            % {"max": max_length, "length": len(value)}
+        )
+    if "\x00" in value:
+        raise _Invalid(_("Must not contain NUL characters."))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _Invalid(_("Not valid Unicode text.")) from None
+    return value
+
+
+def _parameters(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise _Invalid(_("Expected a mapping of parameter names to values."))
+    parameters: dict[str, str] = {}
+    for name, raw in value.items():
+        if not isinstance(name, str):
+            raise _Invalid(_("Parameter names must be text."))
+        try:
+            key = _checked_text(name.strip(), PARAMETER_NAME_MAX)
+            parameters[key] = _checked_text(_scalar_text(raw), PARAMETER_VALUE_MAX, blank=True)
+        except _Invalid as problem:
+            raise _Invalid(f"{name}: {problem}") from None
+    return parameters
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | Decimal) or (isinstance(value, float) and math.isfinite(value)):
+        return str(value)
+    raise _Invalid(_("Expected a text, number or true/false value."))

@@ -1,0 +1,116 @@
+import time
+
+import pytest
+
+from procurement.core.errors import ApplicationError, ErrorCode
+from procurement.pricelists.parse import PriceListParseError, parse_document, read_limited
+from tests.pricelists.conftest import as_json, shop1_bytes, shop1_document
+
+BILLION_LAUGHS = b"""
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+"""
+
+
+def test_yaml_is_read_like_the_safe_loader():
+    assert parse_document(shop1_bytes(), filename="shop1.yaml") == shop1_document()
+
+
+@pytest.mark.parametrize("filename", ["shop1.json", "upload", ""])
+def test_json_is_accepted_by_name_or_by_content(filename):
+    assert parse_document(as_json(shop1_document()), filename=filename) == shop1_document()
+
+
+def test_yaml_flow_mapping_is_not_mistaken_for_json():
+    assert parse_document(b"{shop: x, goods: []}") == {"shop": "x", "goods": []}
+
+
+def test_plain_scalars_resolve_as_yaml_1_1_and_dates_stay_text():
+    parsed = parse_document(
+        b"a: [1, 0x1f, 017, 1_000, 6.5, yes, off, ~, '12', !!str 12, 2020-01-02, 1e3x]"
+    )
+    assert parsed == {
+        "a": [1, 31, 15, 1000, 6.5, True, False, None, "12", "12", "2020-01-02", "1e3x"]
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'!!python/object/apply:os.system ["echo hacked"]',
+        b'shop: !!python/object/apply:os.system ["echo hacked"]',
+        b"shop: !!python/name:os.system",
+        b"shop: !!python/object:procurement.catalog.models.Shop {name: x}",
+        b"goods: !!set {a, b}",
+        b"shop: !custom x",
+    ],
+)
+def test_tags_that_build_objects_are_refused(text):
+    with pytest.raises(PriceListParseError) as caught:
+        parse_document(text)
+    assert "tag" in caught.value.errors[0]["error"]
+    assert caught.value.errors[0]["line"] == 1
+
+
+def test_alias_bomb_is_refused_before_it_expands():
+    started = time.monotonic()
+    with pytest.raises(PriceListParseError) as caught:
+        parse_document(BILLION_LAUGHS)
+    assert time.monotonic() - started < 1
+    assert caught.value.errors == [
+        {"line": 2, "error": "YAML anchors and aliases are not allowed."}
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        (b"a: &x 1\nb: *x", "anchors"),
+        (b"<<: {shop: x}", "merge"),
+        (b"shop: x\n---\nshop: y\n", "one YAML document"),
+        (b"[" * 200 + b"]" * 200, "nested too deeply"),
+        (b"? [1, 2]\n: x", "keys must be scalars"),
+        (b"shop: [unclosed", "Not valid YAML"),
+        (b"\xff\xfe\xfa", "Not valid YAML"),
+    ],
+)
+def test_malformed_or_unsafe_yaml_is_refused_with_a_reason(text, problem):
+    with pytest.raises(PriceListParseError) as caught:
+        parse_document(text, filename="list.yaml")
+    assert problem in caught.value.errors[0]["error"]
+    assert caught.value.code == ErrorCode.INVALID
+
+
+@pytest.mark.parametrize(
+    "text", [b'{"shop": NaN}', b'{"shop": "x"', b"[" * 100_000 + b"]" * 100_000]
+)
+def test_bad_json_named_json_is_refused(text):
+    with pytest.raises(PriceListParseError) as caught:
+        parse_document(text, filename="list.json")
+    assert "Not valid JSON" in caught.value.errors[0]["error"]
+
+
+def test_read_limited_stops_at_the_limit_without_reading_the_rest():
+    consumed = []
+
+    def chunks():
+        for number in range(1000):
+            consumed.append(number)
+            yield b"x" * 100
+
+    with pytest.raises(ApplicationError) as caught:
+        read_limited(chunks(), limit=1000)
+    assert caught.value.code == ErrorCode.TOO_LARGE
+    assert caught.value.status_code == 413
+    assert len(consumed) == 11
+
+
+def test_read_limited_accepts_exactly_the_limit():
+    assert read_limited([b"ab", b"cd"], limit=4) == b"abcd"
