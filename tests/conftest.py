@@ -1,11 +1,14 @@
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tests.factories import ContactFactory, SupplierFactory, UserFactory
-from tests.support.binaries import require_binary
+from tests.support.binaries import require_binary, which
+from tests.support.celery_worker import CeleryWorker
 from tests.support.postgres import PostgresCluster, postgres_bindir
+from tests.support.redis import RedisServer
 from tests.support.smtp import CapturingSMTPServer
 
 
@@ -96,3 +99,34 @@ def smtp_server(settings):
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway redis-server for this test session."""
+    binary = require_binary(which("redis-server"), "redis-server")
+    server = RedisServer(binary).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def celery_worker(transactional_db, redis_server, smtp_server, settings):
+    """A real Celery worker fed through Redis; this process queues its tasks there too."""
+    from config.celery import app
+
+    redis.Redis.from_url(redis_server.url).flushdb()
+    settings.CELERY_BROKER_URL = redis_server.url
+    previous_broker = app.conf.broker_url
+    app.conf.broker_url = redis_server.url
+    worker = CeleryWorker(
+        broker_url=redis_server.url,
+        extra_env={
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_server.port),
+            "EMAIL_TIMEOUT": "5",
+        },
+    ).start()
+    yield worker
+    worker.stop()
+    app.conf.broker_url = previous_broker

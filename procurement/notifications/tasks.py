@@ -1,5 +1,6 @@
 import smtplib
 
+from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
@@ -10,11 +11,21 @@ class EmailNotSent(Exception):
     """The SMTP server refused or could not be reached; the email stays recorded as failed."""
 
 
+@shared_task(
+    autoretry_for=(EmailNotSent,),
+    retry_backoff=2,
+    retry_backoff_max=600,
+    retry_jitter=False,
+    max_retries=10,
+    time_limit=120,
+    soft_time_limit=90,
+)
 def send_email(outbound_email_id: int) -> None:
     """Send one recorded email; a run after it was sent sends nothing.
 
-    No lock is held while talking to the SMTP server: at worst two overlapping runs
-    deliver the same email twice, never zero times.
+    On an SMTP error the email is marked failed and the task retried with exponential
+    backoff. No lock is held while talking to the SMTP server: at worst two overlapping
+    runs deliver the same email twice, never zero times.
     """
     email = OutboundEmail.objects.filter(pk=outbound_email_id).first()
     if email is None or email.state == OutboundEmail.State.SENT:
