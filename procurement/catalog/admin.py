@@ -1,0 +1,89 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from procurement.catalog.models import (
+    Category,
+    Parameter,
+    Product,
+    ProductInfo,
+    ProductParameter,
+    Shop,
+)
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "user", "state", "updated_at"]
+    list_display_links = ["id", "name"]
+    list_editable = ["state"]
+    list_filter = ["state"]
+    list_select_related = ["user"]
+    search_fields = ["name", "user__email"]
+    raw_id_fields = ["user"]
+    actions = ["open_intake", "close_intake"]
+
+    @admin.action(description=_("Accept orders in the selected shops"))
+    def open_intake(self, request, queryset):
+        self._set_intake(request, queryset, True)
+
+    @admin.action(description=_("Stop accepting orders in the selected shops"))
+    def close_intake(self, request, queryset):
+        self._set_intake(request, queryset, False)
+
+    def _set_intake(self, request, queryset, state: bool) -> None:
+        changed = queryset.update(state=state)
+        self.message_user(
+            request,
+            ngettext("%(count)d shop changed.", "%(count)d shops changed.", changed)
+            % {"count": changed},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["id", "name"]
+    search_fields = ["name", "=id"]
+    filter_horizontal = ["shops"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "category"]
+    list_select_related = ["category"]
+    list_filter = ["category"]
+    search_fields = ["name"]
+    raw_id_fields = ["category"]
+
+
+@admin.register(Parameter)
+class ParameterAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+
+
+class ProductParameterInline(admin.TabularInline):
+    model = ProductParameter
+    extra = 0
+    raw_id_fields = ["parameter"]
+
+
+@admin.register(ProductInfo)
+class ProductInfoAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "product",
+        "shop",
+        "external_id",
+        "model",
+        "price",
+        "price_rrc",
+        "quantity",
+        "is_withdrawn",
+    ]
+    list_select_related = ["product", "shop"]
+    list_filter = ["is_withdrawn", "shop"]
+    search_fields = ["product__name", "model", "=external_id"]
+    raw_id_fields = ["product", "shop"]
+    readonly_fields = ["updated_at"]
+    inlines = [ProductParameterInline]

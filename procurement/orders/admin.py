@@ -1,0 +1,150 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from procurement.catalog.models import Shop
+from procurement.core.errors import ApplicationError
+from procurement.orders.models import (
+    ALLOWED_TRANSITIONS,
+    PLACED_STATE_CHOICES,
+    Order,
+    OrderItem,
+    OrderState,
+    OrderStateChange,
+)
+from procurement.orders.services import order_set_state
+
+
+class ShopFilter(admin.SimpleListFilter):
+    title = _("shop")
+    parameter_name = "shop"
+
+    def lookups(self, request, model_admin):
+        return Shop.objects.order_by("name").values_list("id", "name")
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        lines = OrderItem.objects.filter(order=OuterRef("pk"), shop_id_snapshot=self.value())
+        return queryset.filter(Exists(lines))
+
+
+class OrderItemInline(admin.TabularInline):
+    model = OrderItem
+    extra = 0
+    can_delete = False
+    fields = ["product_name", "model", "shop_name", "price", "quantity", "line_sum", "product_info"]
+    readonly_fields = fields
+
+    @admin.display(description=_("sum"))
+    def line_sum(self, item: OrderItem):
+        return item.price * item.quantity if item.price is not None else None
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderStateChangeInline(admin.TabularInline):
+    model = OrderStateChange
+    extra = 0
+    can_delete = False
+    fields = ["at", "from_state", "to_state", "changed_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _move_action(state: str, label: str):
+    def action(modeladmin, request, queryset):
+        modeladmin._move(request, list(queryset.values_list("pk", flat=True)), state)
+
+    action.__name__ = f"move_to_{state}"
+    action.short_description = _("Move selected orders to “%(state)s”") % {"state": label}
+    return action
+
+
+class OrderAdminForm(forms.ModelForm):
+    """The state is changed only through `order_set_state`, never written directly."""
+
+    new_state = forms.ChoiceField(
+        label=_("Change state to"),
+        choices=[("", "—"), *PLACED_STATE_CHOICES],
+        required=False,
+        help_text=_("The change is kept in the history and the buyer gets an email."),
+    )
+
+    class Meta:
+        model = Order
+        fields = []
+
+    def clean_new_state(self):
+        new_state = self.cleaned_data["new_state"]
+        if new_state and new_state not in ALLOWED_TRANSITIONS[self.instance.state]:
+            raise forms.ValidationError(
+                _("An order in state %(from)s cannot become %(to)s.")
+                % {"from": self.instance.state, "to": new_state}
+            )
+        return new_state
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    form = OrderAdminForm
+    list_display = ["id", "user", "state", "total_sum", "dt"]
+    list_select_related = ["user"]
+    list_filter = ["state", "dt", ShopFilter]
+    date_hierarchy = "dt"
+    search_fields = ["=id", "user__email"]
+    readonly_fields = [
+        "user",
+        "state",
+        "dt",
+        "updated_at",
+        "total_sum",
+        "delivery_address",
+        "contact",
+    ]
+    fields = [
+        "user",
+        "state",
+        "new_state",
+        "dt",
+        "updated_at",
+        "total_sum",
+        "delivery_address",
+        "contact",
+    ]
+    inlines = [OrderItemInline, OrderStateChangeInline]
+    actions = [_move_action(state, label) for state, label in PLACED_STATE_CHOICES]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).exclude(state=OrderState.BASKET)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        new_state = form.cleaned_data.get("new_state")
+        if new_state and new_state != obj.state:
+            self._move(request, [obj.pk], new_state)
+
+    def _move(self, request, order_ids: list[int], state: str) -> None:
+        moved = 0
+        for order_id in order_ids:
+            try:
+                order_set_state(order_id=order_id, state=state, actor=request.user)
+                moved += 1
+            except ApplicationError as error:
+                self.message_user(request, f"#{order_id}: {error.message}", messages.ERROR)
+        if moved:
+            self.message_user(
+                request,
+                _("%(count)d order(s) moved to %(state)s.")
+                % {"count": moved, "state": OrderState(state).label},
+                messages.SUCCESS,
+            )

@@ -1,0 +1,164 @@
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from procurement.catalog.models import ProductInfo
+from procurement.orders.models import Order
+from tests.catalog.factories import ProductInfoFactory
+from tests.factories import ContactFactory, UserFactory
+from tests.orders.conftest import fill_basket, place
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/orders/order/"
+
+
+@pytest.fixture
+def staff_client(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    client.staff = staff
+    return client
+
+
+def placed_orders(count, lines=1):
+    orders = []
+    for _ in range(count):
+        contact = ContactFactory()
+        offers = [ProductInfoFactory(quantity=50) for _ in range(lines)]
+        orders.append(place(contact.user, contact, *[(offer, 1) for offer in offers]))
+    return orders
+
+
+def test_changelist_lists_orders_not_baskets(staff_client):
+    (order,) = placed_orders(1)
+    basket = fill_basket(UserFactory(), (ProductInfoFactory(), 1))
+    response = staff_client.get(CHANGELIST)
+    assert response.status_code == 200
+    rows = response.context["cl"].result_list
+    assert [row.pk for row in rows] == [order.pk]
+    assert basket.pk not in [row.pk for row in rows]
+
+
+def test_changelist_runs_a_constant_number_of_queries(staff_client):
+    placed_orders(1)
+    with CaptureQueriesContext(connection) as few:
+        assert staff_client.get(CHANGELIST).status_code == 200
+    placed_orders(15, lines=2)
+    with CaptureQueriesContext(connection) as many:
+        assert staff_client.get(CHANGELIST).status_code == 200
+    assert len(many) == len(few)
+
+
+def test_filters_by_state_shop_and_search_by_email_and_id(staff_client):
+    first, second = placed_orders(2)
+    Order.objects.filter(pk=second.pk).update(state="confirmed")
+    shop_id = first.ordered_items.get().shop_id_snapshot
+
+    def listed(**params):
+        response = staff_client.get(CHANGELIST, params)
+        assert response.status_code == 200
+        return [row.pk for row in response.context["cl"].result_list]
+
+    assert listed(state__exact="confirmed") == [second.pk]
+    assert listed(shop=shop_id) == [first.pk]
+    assert listed(q=first.user.email) == [first.pk]
+    assert listed(q=str(second.pk)) == [second.pk]
+
+
+def test_change_page_shows_lines_with_confirmed_prices(staff_client):
+    (order,) = placed_orders(1)
+    line = order.ordered_items.get()
+    ProductInfo.objects.filter(pk=line.product_info_id).update(price="1.00")
+    response = staff_client.get(f"{CHANGELIST}{order.pk}/change/")
+    assert response.status_code == 200
+    assert "100.00" in response.content.decode()
+
+
+def test_state_change_from_the_change_form_writes_history_and_emails_the_buyer(
+    staff_client, django_capture_on_commit_callbacks
+):
+    (order,) = placed_orders(1)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            f"{CHANGELIST}{order.pk}/change/",
+            {
+                "new_state": "confirmed",
+                "ordered_items-TOTAL_FORMS": "0",
+                "ordered_items-INITIAL_FORMS": "0",
+                "history-TOTAL_FORMS": "0",
+                "history-INITIAL_FORMS": "0",
+            },
+        )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    order.refresh_from_db()
+    assert order.state == "confirmed"
+    assert order.history.last().changed_by == staff_client.staff
+    assert [message.to for message in mail.outbox] == [[order.user.email]]
+
+
+def test_a_move_the_map_forbids_is_refused_in_the_form(staff_client):
+    (order,) = placed_orders(1)
+    response = staff_client.post(
+        f"{CHANGELIST}{order.pk}/change/",
+        {
+            "new_state": "delivered",
+            "ordered_items-TOTAL_FORMS": "0",
+            "ordered_items-INITIAL_FORMS": "0",
+            "history-TOTAL_FORMS": "0",
+            "history-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "new_state" in response.context["adminform"].form.errors
+    order.refresh_from_db()
+    assert order.state == "new"
+
+
+def test_bulk_action_moves_each_order_through_the_service(
+    staff_client, django_capture_on_commit_callbacks
+):
+    first, second = placed_orders(2)
+    Order.objects.filter(pk=second.pk).update(state="delivered")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            CHANGELIST,
+            {"action": "move_to_canceled", "_selected_action": [first.pk, second.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert Order.objects.get(pk=first.pk).state == "canceled"
+    assert Order.objects.get(pk=second.pk).state == "delivered"  # not an allowed move
+    assert [message.to for message in mail.outbox] == [[first.user.email]]
+    line = first.ordered_items.get()
+    assert ProductInfo.objects.get(pk=line.product_info_id).quantity == 50
+
+
+def test_admin_is_for_staff_only(client):
+    client.force_login(UserFactory())
+    response = client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_shop_intake_toggle(staff_client):
+    offer = ProductInfoFactory()
+    response = staff_client.post(
+        "/admin/catalog/shop/",
+        {"action": "close_intake", "_selected_action": [offer.shop_id]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    offer.shop.refresh_from_db()
+    assert offer.shop.state is False
+
+
+def test_offer_admin_pages_render(staff_client):
+    offer = ProductInfoFactory(parameters={"Цвет": "синий"})
+    assert staff_client.get("/admin/catalog/productinfo/?is_withdrawn__exact=0").status_code == 200
+    page = staff_client.get(f"/admin/catalog/productinfo/{offer.pk}/change/")
+    assert page.status_code == 200
+    assert "синий" in page.content.decode()
