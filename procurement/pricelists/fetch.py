@@ -29,7 +29,7 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 class FetchError(ApplicationError):
     def __init__(self, message: str):
-        super().__init__(ErrorCode.INVALID, message, {"errors": [{"error": message}]})
+        super().__init__(ErrorCode.INVALID, message)
         self.errors = [{"error": message}]
 
 

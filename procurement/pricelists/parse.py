@@ -32,7 +32,7 @@ _SAFE = SafeConstructor()
 class PriceListParseError(ApplicationError):
     def __init__(self, message: str, *, line: int | None = None):
         error = {"error": message} if line is None else {"line": line, "error": message}
-        super().__init__(ErrorCode.INVALID, message, {"errors": [error]})
+        super().__init__(ErrorCode.INVALID, message)
         self.errors = [error]
 
 

@@ -160,7 +160,7 @@ def _claim(model, job_id: int) -> bool:
 
 
 def _errors_of(error: ApplicationError) -> list:
-    return error.extra.get("errors") or [{"error": str(error.message)}]
+    return getattr(error, "errors", None) or [{"error": str(error.message)}]
 
 
 def _finish(job: ImportJob | ExportJob, state: JobState, *, errors: list) -> None:

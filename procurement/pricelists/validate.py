@@ -63,7 +63,7 @@ class PriceList:
 
 class PriceListInvalid(ApplicationError):
     def __init__(self, errors: list[dict[str, Any]]):
-        super().__init__(ErrorCode.INVALID, _("The price list is not valid."), {"errors": errors})
+        super().__init__(ErrorCode.INVALID, _("The price list is not valid."))
         self.errors = errors
 
 

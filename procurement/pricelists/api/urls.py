@@ -1,3 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from procurement.pricelists.api import views
+
+urlpatterns = [
+    path("partner/update", views.PartnerUpdateView.as_view(), name="partner-update"),
+    path(
+        "partner/imports/<int:job_id>", views.ImportJobView.as_view(), name="partner-import-detail"
+    ),
+    path("partner/state", views.PartnerStateView.as_view(), name="partner-state"),
+    path("partner/export", views.PartnerExportView.as_view(), name="partner-export"),
+    path(
+        "partner/exports/<int:job_id>", views.ExportJobView.as_view(), name="partner-export-detail"
+    ),
+    path(
+        "partner/exports/<int:job_id>/download",
+        views.ExportJobDownloadView.as_view(),
+        name="partner-export-download",
+    ),
+]

@@ -1,0 +1,129 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from procurement.catalog.models import Shop
+from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob, JobState
+
+
+# Wrapped in oneOf so the enum post-processing does not merge it with the orders' `state` enum.
+@extend_schema_field({"oneOf": [{"type": "string", "enum": JobState.values}]})
+class JobStateField(serializers.CharField):
+    """A job's state: queued, running, done or failed."""
+
+
+class ImportRequestSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        max_length=2000, required=False, help_text="An http(s) URL of a YAML or JSON price list."
+    )
+    file = serializers.FileField(
+        required=False, help_text="The price list as a multipart upload (YAML or JSON)."
+    )
+
+    def validate(self, attrs):
+        if ("url" in attrs) == ("file" in attrs):
+            raise serializers.ValidationError(_("Send either a url or a file, not both."))
+        return attrs
+
+
+class JobCreatedSerializer(serializers.Serializer):
+    Status = serializers.BooleanField()
+    job = serializers.IntegerField()
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    state = JobStateField()
+    errors = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="What is wrong and where: section, index, id, field, error (or line, error).",
+    )
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "state",
+            "source",
+            "created",
+            "updated",
+            "withdrawn",
+            "errors",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ShopStateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shop
+        fields = ["id", "name", "state"]
+        read_only_fields = fields
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "enum": ["on", "off", "true", "false", "1", "0"]},
+            {"type": "boolean"},
+            {"type": "integer", "enum": [0, 1]},
+        ]
+    }
+)
+class OnOffField(serializers.Field):
+    default_error_messages = {"invalid": _("Expected on/off, true/false or 1/0.")}
+    _WORDS = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+
+    def to_internal_value(self, data) -> bool:
+        if isinstance(data, bool):
+            return data
+        if type(data) is int and data in (0, 1):
+            return bool(data)
+        if isinstance(data, str) and data.strip().lower() in self._WORDS:
+            return self._WORDS[data.strip().lower()]
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
+class ShopStateInputSerializer(serializers.Serializer):
+    state = OnOffField(help_text="Accept orders (on/true/1) or not (off/false/0).")
+
+
+class ExportFormatQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=ExportFormat.choices, default=ExportFormat.YAML)
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=ExportFormat.choices)
+
+
+class ExportJobSerializer(serializers.ModelSerializer):
+    state = JobStateField()
+    errors = serializers.ListField(child=serializers.DictField())
+    download = serializers.SerializerMethodField(
+        help_text="When the job is done: the URL of the file (GET, same authentication)."
+    )
+
+    class Meta:
+        model = ExportJob
+        fields = [
+            "id",
+            "format",
+            "state",
+            "errors",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "download",
+        ]
+        read_only_fields = fields
+
+    def get_download(self, job) -> str | None:
+        if job.state != JobState.DONE:
+            return None
+        path = reverse("partner-export-download", kwargs={"job_id": job.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path

@@ -1,0 +1,191 @@
+from types import SimpleNamespace
+
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from procurement.core.permissions import IsSupplier
+from procurement.core.serializers import error_responses
+from procurement.pricelists import services
+from procurement.pricelists.api import serializers as s
+from procurement.pricelists.export import CONTENT_TYPES, export_filename
+from procurement.pricelists.parse import max_bytes, too_large_error
+
+TAGS = ["partner"]
+
+
+def validated(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class SizeLimitUploadHandler(FileUploadHandler):
+    """Refuses an upload with 413 as soon as its bytes pass IMPORT_MAX_BYTES, before storing it."""
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > max_bytes():
+            raise too_large_error(max_bytes())
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+class IsSupplierOrStaff(IsSupplier):
+    def has_permission(self, request, view) -> bool:
+        staff = bool(request.user and request.user.is_authenticated and request.user.is_staff)
+        return staff or super().has_permission(request, view)
+
+
+class FormatIsNotARenderer(DefaultContentNegotiation):
+    """`?format=` names the price list's file format here, not a DRF renderer."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+
+class PartnerUpdateView(APIView):
+    permission_classes = [IsSupplier]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        tags=TAGS,
+        request={
+            "multipart/form-data": s.ImportRequestSerializer,
+            "application/json": s.ImportRequestSerializer,
+        },
+        responses={202: s.JobCreatedSerializer, **error_responses(400, 401, 403, 413, 415)},
+        summary="Import a price list from an uploaded file or a URL, as a background job",
+        description="Exactly one of `url` and `file`. Follow the job at `/partner/imports/{id}`.",
+    )
+    def post(self, request):
+        request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
+        data = validated(s.ImportRequestSerializer, request.data)
+        upload = data.get("file")
+        job = services.import_job_create(
+            owner=request.user,
+            url=data.get("url"),
+            chunks=upload.chunks() if upload is not None else None,
+            filename=upload.name if upload is not None else "",
+        )
+        return Response({"Status": True, "job": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+class ImportJobView(APIView):
+    permission_classes = [IsSupplierOrStaff]
+
+    @extend_schema(
+        tags=TAGS,
+        responses={200: s.ImportJobSerializer, **error_responses(401, 403, 404)},
+        summary="State and outcome of an import job (its supplier or staff)",
+    )
+    def get(self, request, job_id: int):
+        job = services.import_job_get(user=request.user, job_id=job_id)
+        return Response(s.ImportJobSerializer(job).data)
+
+
+class PartnerStateView(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(
+        tags=TAGS,
+        responses={200: s.ShopStateSerializer, **error_responses(401, 403, 404)},
+        summary="Your shop and whether it accepts orders",
+    )
+    def get(self, request):
+        return Response(s.ShopStateSerializer(services.shop_of(owner=request.user)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        request=s.ShopStateInputSerializer,
+        responses={200: s.ShopStateSerializer, **error_responses(400, 401, 403, 404, 415)},
+        summary="Open or close your shop to orders",
+    )
+    def post(self, request):
+        data = validated(s.ShopStateInputSerializer, request.data)
+        shop = services.shop_set_state(owner=request.user, state=data["state"])
+        return Response(s.ShopStateSerializer(shop).data)
+
+
+class PartnerExportView(APIView):
+    permission_classes = [IsSupplier]
+    content_negotiation_class = FormatIsNotARenderer
+
+    @extend_schema(
+        tags=TAGS,
+        parameters=[
+            OpenApiParameter(
+                "format", str, enum=["yaml", "json", "csv"], default="yaml", required=False
+            )
+        ],
+        responses={
+            (200, "application/yaml"): OpenApiResponse(OpenApiTypes.STR, description="YAML"),
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="JSON"),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR,
+                description="One row per good: id, category, category_name, model, name, "
+                "price, price_rrc, quantity, parameters (a JSON object name → value).",
+            ),
+            **error_responses(400, 401, 403, 404),
+        },
+        summary="Download your current price list (withdrawn offers left out)",
+        description="YAML and JSON use the import format and re-import to the same catalog.",
+    )
+    def get(self, request):
+        fmt = validated(s.ExportFormatQuerySerializer, request.query_params)["format"]
+        shop, chunks = services.export_stream(owner=request.user, fmt=fmt)
+        response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, fmt)}"'
+        return response
+
+    @extend_schema(
+        tags=TAGS,
+        request=s.ExportRequestSerializer,
+        responses={202: s.JobCreatedSerializer, **error_responses(400, 401, 403, 404, 415)},
+        summary="Export your price list as a background job",
+        description="Follow the job at `/partner/exports/{id}`; when done it links the file.",
+    )
+    def post(self, request):
+        data = validated(s.ExportRequestSerializer, request.data)
+        job = services.export_job_create(user=request.user, fmt=data["format"])
+        return Response({"Status": True, "job": job.pk}, status=status.HTTP_202_ACCEPTED)
+
+
+class ExportJobView(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(
+        tags=TAGS,
+        responses={200: s.ExportJobSerializer, **error_responses(401, 403, 404)},
+        summary="State of an export job, with the download URL when done",
+    )
+    def get(self, request, job_id: int):
+        job = services.export_job_get(user=request.user, job_id=job_id)
+        return Response(s.ExportJobSerializer(job, context={"request": request}).data)
+
+
+class ExportJobDownloadView(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(
+        tags=TAGS,
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The exported file, in the job's format."
+            ),
+            **error_responses(401, 403, 404, 409),
+        },
+        summary="The file of a finished export job",
+    )
+    def get(self, request, job_id: int):
+        job, content = services.export_job_file(user=request.user, job_id=job_id)
+        response = HttpResponse(content, content_type=CONTENT_TYPES[job.format])
+        filename = f"pricelist-export-{job.pk}.{job.format}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
