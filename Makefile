@@ -19,13 +19,15 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo
 	@echo ""
 	@echo "  API:      http://$(HOST):$(PORT)/api/v1/"
 	@echo "  Swagger:  http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Admin:    http://$(HOST):$(PORT)/admin/"
 	@echo ""
-	$(BIN)/python manage.py runserver --insecure $(HOST):$(PORT)
+	SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
+	SECURE_HSTS_SECONDS=0 LOG_FORMAT=plain $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .
