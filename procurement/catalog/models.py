@@ -105,9 +105,20 @@ class ProductInfo(models.Model):
                 condition=models.Q(price_rrc__gte=0), name="offer_price_rrc_not_negative"
             ),
         ]
+        # The catalog lists visible offers only, so its indexes leave withdrawn ones out.
+        # The trigram index for search is PostgreSQL-only: see migration 0002.
         indexes = [
-            models.Index(fields=["is_withdrawn", "price"]),
             models.Index(fields=["product", "is_withdrawn"]),
+            models.Index(
+                fields=["shop", "id"],
+                condition=models.Q(is_withdrawn=False),
+                name="offer_visible_shop_idx",
+            ),
+            models.Index(
+                fields=["price", "id"],
+                condition=models.Q(is_withdrawn=False),
+                name="offer_visible_price_idx",
+            ),
         ]
 
     def __str__(self) -> str:
