@@ -30,3 +30,26 @@ def test_env_readers(monkeypatch):
     monkeypatch.setenv("X_INT", "ten")
     with pytest.raises(ImproperlyConfiguredEnv):
         env_int("X_INT", 1)
+
+
+def test_json_log_lines():
+    import json
+    import logging
+
+    from config.logging import JsonFormatter
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord(
+            "procurement.x", logging.ERROR, __file__, 1, "order %s", (7,), sys.exc_info()
+        )
+    record.job_id = 42
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "order 7"
+    assert entry["level"] == "ERROR"
+    assert entry["logger"] == "procurement.x"
+    assert entry["job_id"] == 42
+    assert "ValueError: boom" in entry["exception"]

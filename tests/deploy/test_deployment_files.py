@@ -1,0 +1,145 @@
+"""The deployment files hold together: compose, Dockerfile, .env.example and the settings."""
+
+import ast
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+DOCKERFILE = (ROOT / "deploy" / "Dockerfile").read_text()
+ENV_EXAMPLE = dict(
+    line.split("=", 1)
+    for line in (ROOT / ".env.example").read_text().splitlines()
+    if line and not line.startswith("#")
+)
+
+# What a production container cannot do without: no default fits a real deployment.
+REQUIRED_IN_PRODUCTION = {
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "DEFAULT_FROM_EMAIL",
+    "ORDER_ADMIN_EMAIL",
+}
+
+PRODUCTION_ENVIRONMENT = {
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "procurement.example.com",
+    "SECURE_SSL_REDIRECT": "true",
+    "SESSION_COOKIE_SECURE": "true",
+    "CSRF_COOKIE_SECURE": "true",
+    "SECURE_HSTS_SECONDS": "31536000",
+    "SECURE_HSTS_PRELOAD": "true",
+    "SECURE_PROXY_SSL_HEADER": "true",
+}
+
+
+def variables_read_by_settings() -> set[str]:
+    tree = ast.parse((ROOT / "config" / "settings.py").read_text())
+    return {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", "").startswith("env_")
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+
+
+def test_compose_has_every_service_the_deployment_needs():
+    services = COMPOSE["services"]
+    assert set(services) == {"web", "worker", "postgres", "redis", "mailpit"}
+    assert "migrate" in services["web"]["command"] and "gunicorn" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A config worker")
+    assert "healthcheck" in services["postgres"] and "healthcheck" in services["redis"]
+    assert any("/var/lib/postgresql/data" in volume for volume in services["postgres"]["volumes"])
+    assert "8025:8025" in services["mailpit"]["ports"]
+    for name in ["web", "worker"]:
+        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_web_and_worker_get_every_variable_the_settings_require():
+    for name in ["web", "worker"]:
+        environment = COMPOSE["services"][name]["environment"]
+        assert REQUIRED_IN_PRODUCTION <= set(environment), name
+        assert environment["DEBUG"] == "false"
+        assert environment["DATABASE_URL"].startswith("postgres://")
+        assert environment["CELERY_BROKER_URL"].startswith("redis://redis:")
+        assert environment["EMAIL_HOST"] == "mailpit"
+        unknown = set(environment) - variables_read_by_settings() - {"SECRET_KEY"}
+        assert not unknown, f"{name} sets variables the settings never read: {unknown}"
+
+
+def test_required_secrets_come_from_env_example():
+    text = (ROOT / "docker-compose.yml").read_text()
+    required = set(re.findall(r"\$\{(\w+):\?", text))
+    assert required == {"SECRET_KEY", "POSTGRES_PASSWORD"}
+    assert required <= set(ENV_EXAMPLE)
+    defaulted = set(re.findall(r"\$\{(\w+):-", text))
+    assert defaulted <= set(ENV_EXAMPLE) | {"IMPORT_ALLOWED_HOSTS"}
+
+
+def test_env_example_names_only_variables_something_reads():
+    compose_text = (ROOT / "docker-compose.yml").read_text()
+    for name in ENV_EXAMPLE:
+        assert name in variables_read_by_settings() or f"${{{name}" in compose_text, name
+
+
+def test_documented_configuration_is_read_by_the_settings():
+    readme = (ROOT / "README.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z_]+)`", readme, re.MULTILINE))
+    assert documented
+    assert documented <= variables_read_by_settings() | {"SECRET_KEY"}
+
+
+def test_dockerfile_is_slim_non_root_and_serves_with_gunicorn():
+    assert re.search(r"^FROM python:3\.\d+-slim", DOCKERFILE, re.MULTILINE)
+    assert re.search(r"^USER app$", DOCKERFILE, re.MULTILINE)
+    assert "collectstatic" in DOCKERFILE
+    assert '"gunicorn", "config.wsgi"' in DOCKERFILE
+
+
+def test_check_deploy_is_clean_under_the_documented_production_variables():
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "DATABASE_URL": "sqlite:///:memory:",
+        **PRODUCTION_ENVIRONMENT,
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_without_debug_https_defaults_are_on():
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": secrets.token_urlsafe(60), "DEBUG": "false"}
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+        "django.setup(); from django.conf import settings as s;"
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+        " s.SECURE_HSTS_SECONDS, s.LOG_FORMAT,"
+        " 'BrowsableAPIRenderer' in str(s.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["True", "True", "True", "31536000", "json", "False"], (
+        result.stderr
+    )
