@@ -108,7 +108,12 @@ def test_a_confirmation_token_is_no_reset_token(api_client, commit_callbacks):
     with commit_callbacks():
         api_client.post(
             "/api/v1/user/register",
-            {"first_name": "A", "last_name": "B", "email": "a@example.com", "password": NEW_PASSWORD},
+            {
+                "first_name": "A",
+                "last_name": "B",
+                "email": "a@example.com",
+                "password": NEW_PASSWORD,
+            },
             format="json",
         )
     token = token_from(mail.outbox[0])
@@ -122,7 +127,9 @@ def test_a_second_reset_request_replaces_the_first_token(api_client, commit_call
     request_reset(api_client, commit_callbacks, buyer.email)
     request_reset(api_client, commit_callbacks, buyer.email)
     first, second = token_from(mail.outbox[0]), token_from(mail.outbox[1])
-    refused = api_client.post(RESET_CONFIRM, {"token": first, "password": NEW_PASSWORD}, format="json")
+    refused = api_client.post(
+        RESET_CONFIRM, {"token": first, "password": NEW_PASSWORD}, format="json"
+    )
     assert refused.status_code == 400
     accepted = api_client.post(
         RESET_CONFIRM, {"token": second, "password": NEW_PASSWORD}, format="json"

@@ -20,9 +20,7 @@ def test_unknown_api_path_is_a_json_404(api_client):
 
 
 def test_unsupported_media_type_is_415(api_client):
-    response = api_client.post(
-        "/api/v1/user/login", b"<xml/>", content_type="application/xml"
-    )
+    response = api_client.post("/api/v1/user/login", b"<xml/>", content_type="application/xml")
     assert response.status_code == 415
     assert response.json()["Status"] is False
 
