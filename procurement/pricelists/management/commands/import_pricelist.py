@@ -1,0 +1,63 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from procurement.accounts.models import User
+from procurement.core.errors import ApplicationError
+from procurement.pricelists.fetch import fetch_url
+from procurement.pricelists.parse import read_limited
+from procurement.pricelists.services import import_pricelist
+
+CHUNK_BYTES = 1024 * 1024
+STAGES = {
+    "reading": 0,
+    "parsing": 10,
+    "validating": 50,
+    "categories": 60,
+    "products": 65,
+    "offers": 75,
+    "parameters": 90,
+    "done": 100,
+}
+
+
+class Command(BaseCommand):
+    help = "Import a YAML or JSON price list (a file path or an http(s) URL) for a supplier's shop."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="A file path or an http(s) URL.")
+        parser.add_argument("--owner", required=True, help="Email of the supplier account.")
+
+    def handle(self, *args, source: str, owner: str, **options):
+        user = User.objects.filter(email=User.objects.normalize_email(owner).lower()).first()
+        if user is None or not user.is_supplier:
+            raise CommandError(f"{owner} is not a supplier account.")
+        self._progress("reading")
+        try:
+            data = self._read(source)
+            result = import_pricelist(
+                owner=user, data=data, source=source, filename=source, progress=self._progress
+            )
+        except ApplicationError as error:
+            problems = getattr(error, "errors", None) or [{"error": str(error.message)}]
+            for problem in problems:
+                self.stderr.write(f"  {problem}")
+            raise CommandError(str(error.message)) from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Shop {result.shop_id}: {result.created} created, {result.updated} updated, "
+                f"{result.withdrawn} withdrawn."
+            )
+        )
+
+    def _read(self, source: str) -> bytes:
+        if source.startswith(("http://", "https://")):
+            return fetch_url(source)
+        path = Path(source)
+        if not path.is_file():
+            raise CommandError(f"No such file: {source}")
+        with path.open("rb") as stream:
+            return read_limited(iter(lambda: stream.read(CHUNK_BYTES), b""))
+
+    def _progress(self, stage: str) -> None:
+        self.stdout.write(f"[{STAGES.get(stage, 0):3d}%] {stage}")
