@@ -106,13 +106,20 @@ class ProductInfo(models.Model):
             ),
         ]
         # The catalog lists visible offers only, so its indexes leave withdrawn ones out.
-        # The trigram index for search is PostgreSQL-only: see migration 0002.
+        # The trigram index for search is PostgreSQL-only: see migration 0002. `quantity` is
+        # left unindexed on purpose, so that taking stock stays a cheap (HOT) update.
         indexes = [
             models.Index(fields=["product", "is_withdrawn"]),
             models.Index(
                 fields=["shop", "id"],
                 condition=models.Q(is_withdrawn=False),
                 name="offer_visible_shop_idx",
+            ),
+            # Category filter: products of the category → their visible offers, index-only.
+            models.Index(
+                fields=["product", "shop"],
+                condition=models.Q(is_withdrawn=False),
+                name="offer_visible_product_idx",
             ),
             models.Index(
                 fields=["price", "id"],
