@@ -78,3 +78,11 @@ def test_admin_login_page_is_html(client):
     response = client.get("/admin/login/")
     assert response.status_code == 200
     assert b"<form" in response.content
+
+
+@pytest.mark.parametrize("path", ["/api/v1/user/contact", "/api/v1/basket", "/api/v1/order"])
+def test_options_describes_the_endpoint_without_touching_data(buyer_client, path):
+    response = buyer_client.options(path)
+    assert response.status_code == 200
+    assert "actions" not in response.json()
+    assert "application/json" in response.json()["renders"]

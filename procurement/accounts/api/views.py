@@ -137,7 +137,8 @@ class ContactView(GenericAPIView):
     queryset = Contact.objects.none()  # for the schema; every request filters by its user
 
     @extend_schema(
-        tags=["accounts"], responses={200: s.ContactSerializer(many=True), **error_responses(401)}
+        tags=["accounts"],
+        responses={200: s.ContactSerializer(many=True), **error_responses(400, 401, 404)},
     )
     def get(self, request):
         page = self.paginate_queryset(Contact.objects.filter(user=request.user).order_by("id"))
