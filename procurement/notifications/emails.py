@@ -1,28 +1,17 @@
-"""One function per email. Each renders its templates in the recipient's language,
-records the email in the current transaction and sends it after commit."""
-
-from decimal import Decimal
+"""One function per email. Each records the email, with what it is written from, in the
+transaction of the change it reports; the send_email task writes it in the recipient's
+language and sends it after commit."""
 
 from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from procurement.core.tasks import run_after_commit
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import send_email
 
 
-def _queue(*, event: str, to: str, language: str, context: dict) -> OutboundEmail:
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{event}_subject.txt", context)
-        body_text = render_to_string(f"emails/{event}_body.txt", context)
-        body_html = render_to_string(f"emails/{event}_body.html", context)
+def _queue(*, event: str, to: str, language: str, params: dict) -> OutboundEmail:
     email = OutboundEmail.objects.create(
-        event=event,
-        to=to,
-        subject=" ".join(subject.split())[:255],
-        body_text=body_text,
-        body_html=body_html,
+        event=event, to=to, language=language or settings.LANGUAGE_CODE, params=params
     )
     run_after_commit(send_email, email.pk)
     return email
@@ -33,7 +22,7 @@ def email_registration_confirmation(*, user, token: str) -> OutboundEmail:
         event="registration_confirmation",
         to=user.email,
         language=user.language,
-        context={"user": user, "token": token, "ttl_hours": settings.CONFIRM_TOKEN_TTL_HOURS},
+        params={"user_id": user.pk, "token": token},
     )
 
 
@@ -42,63 +31,34 @@ def email_password_reset(*, user, token: str) -> OutboundEmail:
         event="password_reset",
         to=user.email,
         language=user.language,
-        context={
-            "user": user,
-            "token": token,
-            "ttl_hours": settings.PASSWORD_RESET_TOKEN_TTL_HOURS,
-        },
+        params={"user_id": user.pk, "token": token},
     )
 
 
-def _lines(items) -> list[dict]:
-    return [
-        {
-            "shop": item.shop_name,
-            "name": item.product_name,
-            "model": item.model,
-            "price": item.price,
-            "quantity": item.quantity,
-            "sum": item.price * item.quantity,
-        }
-        for item in items
-    ]
-
-
-def _order_context(order, items) -> dict:
-    lines = _lines(items)
-    return {
-        "order": order,
-        "buyer": order.user,
-        "address": order.delivery_address,
-        "lines": lines,
-        "total": sum((line["sum"] for line in lines), Decimal("0.00")),
-    }
-
-
-def email_order_confirmation(*, order, items) -> OutboundEmail:
+def email_order_confirmation(*, order) -> OutboundEmail:
     return _queue(
         event="order_confirmation",
         to=order.user.email,
         language=order.user.language,
-        context=_order_context(order, items),
+        params={"order_id": order.pk},
     )
 
 
-def email_order_invoice_for_admin(*, order, items) -> OutboundEmail:
+def email_order_invoice_for_admin(*, order) -> OutboundEmail:
     return _queue(
         event="order_invoice_admin",
         to=settings.ORDER_ADMIN_EMAIL,
         language=settings.LANGUAGE_CODE,
-        context=_order_context(order, items),
+        params={"order_id": order.pk},
     )
 
 
-def email_order_invoice_for_supplier(*, order, shop, items) -> OutboundEmail:
+def email_order_invoice_for_supplier(*, order, shop) -> OutboundEmail:
     return _queue(
         event="order_invoice_supplier",
         to=shop.user.email,
         language=shop.user.language,
-        context={**_order_context(order, items), "shop": shop},
+        params={"order_id": order.pk, "shop_id": shop.pk},
     )
 
 
@@ -107,5 +67,5 @@ def email_order_state_changed(*, order, previous_state: str) -> OutboundEmail:
         event="order_state_changed",
         to=order.user.email,
         language=order.user.language,
-        context={"order": order, "previous_state": previous_state},
+        params={"order_id": order.pk, "state": order.state, "previous_state": previous_state},
     )

@@ -3,7 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class OutboundEmail(models.Model):
-    """An email written in the transaction of the change it reports and sent after commit."""
+    """An email recorded in the transaction of the change it reports; written and sent after commit.
+
+    `params` holds what the email is written from (ids and values as they were at the
+    change); subject and bodies are filled when it is written.
+    """
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -12,9 +16,11 @@ class OutboundEmail(models.Model):
 
     event = models.CharField(_("event"), max_length=50)
     to = models.EmailField(_("to"))
-    subject = models.CharField(_("subject"), max_length=255)
-    body_text = models.TextField(_("text"))
-    body_html = models.TextField(_("HTML"))
+    language = models.CharField(_("language"), max_length=10)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML"), blank=True)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.PENDING
     )

@@ -55,7 +55,7 @@ def basket_get_or_create(*, user: User) -> Order:
 def _locked_basket(user: User) -> Order:
     """The user's basket, locked for the rest of the transaction (created when missing)."""
     basket_get_or_create(user=user)
-    return Order.objects.select_for_update().get(user=user, state=OrderState.BASKET)
+    return Order.objects.select_for_update(no_key=True).get(user=user, state=OrderState.BASKET)
 
 
 def _orderable_offers(offer_ids: set[int]) -> dict[int, ProductInfo]:
@@ -153,7 +153,7 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     each line's quantity is taken with a conditional update, so two buyers can never
     together take more than there is.
     """
-    order = Order.objects.select_for_update().filter(pk=basket_id, user=buyer).first()
+    order = Order.objects.select_for_update(no_key=True).filter(pk=basket_id, user=buyer).first()
     if order is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No such basket."))
     if order.state != OrderState.BASKET:
@@ -167,8 +167,8 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
 
     offers = {
         offer.pk: offer
-        for offer in ProductInfo.objects.select_for_update()
-        .select_related("product", "shop")
+        for offer in ProductInfo.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("product", "shop__user")
         .filter(pk__in=[item.product_info_id for item in items])
         .order_by("pk")
     }
@@ -235,14 +235,12 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
         order=order, from_state=OrderState.BASKET, to_state=OrderState.NEW, changed_by=buyer
     )
 
-    email_order_confirmation(order=order, items=items)
-    email_order_invoice_for_admin(order=order, items=items)
-    lines_by_shop = defaultdict(list)
-    for item in items:
-        lines_by_shop[offers[item.product_info_id].shop].append(item)
-    for shop, shop_items in lines_by_shop.items():
+    email_order_confirmation(order=order)
+    email_order_invoice_for_admin(order=order)
+    shops = {offers[item.product_info_id].shop for item in items}
+    for shop in sorted(shops, key=lambda shop: shop.pk):
         if shop.user_id is not None:
-            email_order_invoice_for_supplier(order=order, shop=shop, items=shop_items)
+            email_order_invoice_for_supplier(order=order, shop=shop)
     return order
 
 
@@ -254,7 +252,7 @@ def order_set_state(*, order_id: int, state: str, actor: User | None) -> Order:
     make any allowed move. Canceling returns the stock.
     """
     order = (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(no_key=True)
         .exclude(state=OrderState.BASKET)
         .filter(pk=order_id)
         .first()

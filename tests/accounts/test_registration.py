@@ -56,10 +56,13 @@ def test_register_as_supplier(api_client, commit_callbacks):
     assert User.objects.get(email="anna@example.com").type == "shop"
 
 
-def test_register_stores_only_a_digest_of_the_token(api_client, commit_callbacks):
+def test_the_token_is_kept_nowhere_once_the_email_is_sent(api_client, commit_callbacks):
     register(api_client, commit_callbacks)
     token = token_from(mail.outbox[0])
     assert not OneTimeToken.objects.filter(digest=token).exists()
+    email = OutboundEmail.objects.get()
+    assert email.state == OutboundEmail.State.SENT
+    assert token not in email.body_text + email.body_html + str(email.params)
 
 
 @pytest.mark.parametrize("missing", ["first_name", "last_name", "email", "password"])

@@ -166,3 +166,17 @@ def test_another_buyer_cannot_touch_the_order(commit_callbacks, order):
     response = move(client_for(UserFactory()), commit_callbacks, order.id, "canceled")
     assert response.status_code == 404
     assert Order.objects.get(pk=order.id).state == "new"
+
+
+def test_each_state_email_tells_the_state_of_its_own_change(commit_callbacks, staff, order):
+    staff_client = client_for(staff)
+    with commit_callbacks():
+        for state in ["confirmed", "assembled"]:
+            from procurement.orders.services import order_set_state
+
+            order_set_state(order_id=order.id, state=state, actor=staff)
+    assert [message.subject for message in mail.outbox] == [
+        f"Order {order.id} is now confirmed",
+        f"Order {order.id} is now assembled",
+    ]
+    assert staff_client.get(f"{ORDER}/{order.id}").json()["state"] == "assembled"

@@ -1,0 +1,138 @@
+"""What the benchmarks share: Django against a given database, gunicorn and a Celery worker
+on loopback, an HTTP client with keep-alive, percentiles. Everything started is stopped."""
+
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Plain HTTP on loopback, as behind a TLS-terminating proxy; quiet logs.
+SERVER_ENV = {
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",
+    "SECURE_HSTS_SECONDS": "0",
+    "LOG_LEVEL": "WARNING",
+    "AUTH_THROTTLE_RATE": "100000/minute",
+}
+
+
+def setup_django(database_url: str, **extra_env: str) -> None:
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=database_url,
+        **SERVER_ENV,
+        **extra_env,
+    )
+    import django
+
+    django.setup()
+
+
+def start_gunicorn(database_url: str, port: int, *, workers: int = 2, **extra_env: str):
+    env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url, **extra_env}
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            status, _body = Client(port).request("GET", "/health")
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("gunicorn did not start")
+
+
+def start_celery_worker(
+    database_url: str, broker_url: str, *, concurrency: int = 1, **extra_env: str
+):
+    env = {
+        **os.environ,
+        **SERVER_ENV,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
+        **extra_env,
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--loglevel=WARNING",
+            f"--concurrency={concurrency}",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+class Client:
+    """One keep-alive HTTP connection to 127.0.0.1; JSON in, (status, JSON or None) out."""
+
+    def __init__(self, port: int, token: str | None = None):
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {"Content-Type": "application/json"}
+        if token:
+            self.headers["Authorization"] = f"Token {token}"
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, object]:
+        payload = json.dumps(body) if body is not None else None
+        try:
+            self.connection.request(method, path, body=payload, headers=self.headers)
+            response = self.connection.getresponse()
+        except (http.client.HTTPException, ConnectionError):
+            self.connection.close()  # reconnect once on a dropped keep-alive connection
+            self.connection.request(method, path, body=payload, headers=self.headers)
+            response = self.connection.getresponse()
+        data = response.read()
+        try:
+            return response.status, json.loads(data) if data else None
+        except ValueError:
+            return response.status, None
+
+    def timed(self, method: str, path: str, body: dict | None = None) -> tuple[int, object, float]:
+        started = time.perf_counter()
+        status, data = self.request(method, path, body)
+        return status, data, time.perf_counter() - started
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    if len(samples) < 2:
+        return samples[0] if samples else float("nan")
+    return statistics.quantiles(samples, n=100, method="inclusive")[round(fraction * 100) - 1]

@@ -1,0 +1,77 @@
+"""Writing an email: its templates, in its language, from the context its event builds."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from procurement.accounts.models import User
+from procurement.catalog.models import Shop
+from procurement.notifications.models import OutboundEmail
+from procurement.orders.models import Order, OrderState
+
+# Emails that carry a one-time token: their text is not kept once they are sent.
+SECRET_EVENTS = frozenset({"registration_confirmation", "password_reset"})
+
+
+def _token_context(params: dict, ttl_hours: int) -> dict:
+    user = User.objects.get(pk=params["user_id"])
+    return {"user": user, "token": params["token"], "ttl_hours": ttl_hours}
+
+
+def _order_context(params: dict) -> dict:
+    order = Order.objects.select_related("user").get(pk=params["order_id"])
+    items = order.ordered_items.order_by("id")
+    context = {"order": order, "buyer": order.user, "address": order.delivery_address}
+    if "shop_id" in params:
+        items = items.filter(shop_id_snapshot=params["shop_id"])
+        context["shop"] = Shop.objects.get(pk=params["shop_id"])
+    lines = [
+        {
+            "shop": item.shop_name,
+            "name": item.product_name,
+            "model": item.model,
+            "price": item.price,
+            "quantity": item.quantity,
+            "sum": item.price * item.quantity,
+        }
+        for item in items
+    ]
+    return {
+        **context,
+        "lines": lines,
+        "total": sum((line["sum"] for line in lines), Decimal("0.00")),
+    }
+
+
+def _state_change_context(params: dict) -> dict:
+    return {
+        "order": Order.objects.select_related("user").get(pk=params["order_id"]),
+        "state": OrderState(params["state"]).label,
+        "previous_state": OrderState(params["previous_state"]).label,
+    }
+
+
+CONTEXT_BUILDERS = {
+    "registration_confirmation": lambda params: _token_context(
+        params, settings.CONFIRM_TOKEN_TTL_HOURS
+    ),
+    "password_reset": lambda params: _token_context(
+        params, settings.PASSWORD_RESET_TOKEN_TTL_HOURS
+    ),
+    "order_confirmation": _order_context,
+    "order_invoice_admin": _order_context,
+    "order_invoice_supplier": _order_context,
+    "order_state_changed": _state_change_context,
+}
+
+
+def write_email(email: OutboundEmail) -> None:
+    """Fill subject and bodies from the event's templates in the email's language."""
+    context = CONTEXT_BUILDERS[email.event](email.params)
+    with translation.override(email.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{email.event}_subject.txt", context)
+        email.body_text = render_to_string(f"emails/{email.event}_body.txt", context)
+        email.body_html = render_to_string(f"emails/{email.event}_body.html", context)
+    email.subject = " ".join(subject.split())[:255]
