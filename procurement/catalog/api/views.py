@@ -4,7 +4,6 @@ from rest_framework.permissions import AllowAny
 
 from procurement.catalog import selectors
 from procurement.catalog.api import serializers as s
-from procurement.catalog.api.pagination import CatalogPagination
 from procurement.catalog.filters import CategoryFilter, OfferFilter
 from procurement.core.serializers import error_responses
 
@@ -13,7 +12,6 @@ class CatalogView:
     """Public reads: anyone may browse the catalog."""
 
     permission_classes = [AllowAny]
-    pagination_class = CatalogPagination
 
 
 class ShopListView(CatalogView, ListAPIView):
