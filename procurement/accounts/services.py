@@ -13,7 +13,11 @@ from rest_framework.authtoken.models import Token
 
 from procurement.accounts.models import Contact, OneTimeToken, TokenPurpose, User, UserType
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.notifications.emails import email_password_reset, email_registration_confirmation
+from procurement.notifications.emails import (
+    password_reset_email,
+    queue,
+    registration_confirmation_email,
+)
 
 _INVALID_TOKEN = _("The token is invalid, used or expired.")
 
@@ -104,7 +108,7 @@ def user_register(
     token = _issue_token(
         user=user, purpose=TokenPurpose.CONFIRM_EMAIL, ttl_hours=settings.CONFIRM_TOKEN_TTL_HOURS
     )
-    email_registration_confirmation(user=user, token=token)
+    queue(registration_confirmation_email(user=user, token=token))
     return user
 
 
@@ -142,7 +146,7 @@ def password_reset_request(*, email: str) -> None:
         purpose=TokenPurpose.RESET_PASSWORD,
         ttl_hours=settings.PASSWORD_RESET_TOKEN_TTL_HOURS,
     )
-    email_password_reset(user=user, token=token)
+    queue(password_reset_email(user=user, token=token))
 
 
 @transaction.atomic

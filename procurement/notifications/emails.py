@@ -1,6 +1,6 @@
-"""One function per email. Each records the email, with what it is written from, in the
-transaction of the change it reports; the send_email task writes it in the recipient's
-language and sends it after commit."""
+"""One function per email, each building the email with what it is written from; `queue`
+records them in the transaction of the change they report, and the send_email task
+writes each in its recipient's language and sends it after commit."""
 
 from django.conf import settings
 
@@ -9,16 +9,22 @@ from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import send_email
 
 
-def _queue(*, event: str, to: str, language: str, params: dict) -> OutboundEmail:
-    email = OutboundEmail.objects.create(
+def queue(*emails: OutboundEmail) -> list[OutboundEmail]:
+    """Record the emails (one INSERT) and send each after commit."""
+    recorded = OutboundEmail.objects.bulk_create(emails)
+    for email in recorded:
+        run_after_commit(send_email, email.pk)
+    return recorded
+
+
+def _email(*, event: str, to: str, language: str, params: dict) -> OutboundEmail:
+    return OutboundEmail(
         event=event, to=to, language=language or settings.LANGUAGE_CODE, params=params
     )
-    run_after_commit(send_email, email.pk)
-    return email
 
 
-def email_registration_confirmation(*, user, token: str) -> OutboundEmail:
-    return _queue(
+def registration_confirmation_email(*, user, token: str) -> OutboundEmail:
+    return _email(
         event="registration_confirmation",
         to=user.email,
         language=user.language,
@@ -26,8 +32,8 @@ def email_registration_confirmation(*, user, token: str) -> OutboundEmail:
     )
 
 
-def email_password_reset(*, user, token: str) -> OutboundEmail:
-    return _queue(
+def password_reset_email(*, user, token: str) -> OutboundEmail:
+    return _email(
         event="password_reset",
         to=user.email,
         language=user.language,
@@ -35,8 +41,8 @@ def email_password_reset(*, user, token: str) -> OutboundEmail:
     )
 
 
-def email_order_confirmation(*, order) -> OutboundEmail:
-    return _queue(
+def order_confirmation_email(*, order) -> OutboundEmail:
+    return _email(
         event="order_confirmation",
         to=order.user.email,
         language=order.user.language,
@@ -44,8 +50,8 @@ def email_order_confirmation(*, order) -> OutboundEmail:
     )
 
 
-def email_order_invoice_for_admin(*, order) -> OutboundEmail:
-    return _queue(
+def order_invoice_for_admin_email(*, order) -> OutboundEmail:
+    return _email(
         event="order_invoice_admin",
         to=settings.ORDER_ADMIN_EMAIL,
         language=settings.LANGUAGE_CODE,
@@ -53,8 +59,8 @@ def email_order_invoice_for_admin(*, order) -> OutboundEmail:
     )
 
 
-def email_order_invoice_for_supplier(*, order, shop) -> OutboundEmail:
-    return _queue(
+def order_invoice_for_supplier_email(*, order, shop) -> OutboundEmail:
+    return _email(
         event="order_invoice_supplier",
         to=shop.user.email,
         language=shop.user.language,
@@ -62,8 +68,8 @@ def email_order_invoice_for_supplier(*, order, shop) -> OutboundEmail:
     )
 
 
-def email_order_state_changed(*, order, previous_state: str) -> OutboundEmail:
-    return _queue(
+def order_state_changed_email(*, order, previous_state: str) -> OutboundEmail:
+    return _email(
         event="order_state_changed",
         to=order.user.email,
         language=order.user.language,

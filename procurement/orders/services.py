@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, OuterRef, PositiveIntegerField, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,10 +13,11 @@ from procurement.accounts.models import Contact, User
 from procurement.catalog.models import ProductInfo
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.notifications.emails import (
-    email_order_confirmation,
-    email_order_invoice_for_admin,
-    email_order_invoice_for_supplier,
-    email_order_state_changed,
+    order_confirmation_email,
+    order_invoice_for_admin_email,
+    order_invoice_for_supplier_email,
+    order_state_changed_email,
+    queue,
 )
 from procurement.orders.models import (
     ALLOWED_TRANSITIONS,
@@ -149,35 +150,30 @@ def _address_of(contact: Contact) -> dict:
 def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     """Turn the basket into order N in state `new`, taking the stock for every line.
 
-    Offers are locked in primary-key order (no deadlocks between two placements) and
-    each line's quantity is taken with a conditional update, so two buyers can never
-    together take more than there is.
+    The offers are locked in primary-key order (no deadlocks between two placements)
+    before their stock is checked and taken, so two buyers can never together take
+    more than there is.
     """
     order = Order.objects.select_for_update(no_key=True).filter(pk=basket_id, user=buyer).first()
     if order is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No such basket."))
     if order.state != OrderState.BASKET:
         raise ApplicationError(ErrorCode.CONFLICT, _("Only a basket can be placed as an order."))
+    order.user = buyer
     contact = Contact.objects.filter(pk=contact_id, user=buyer).first()
     if contact is None:
         raise ApplicationError(ErrorCode.INVALID, {"contact": [_("No such contact of yours.")]})
-    items = list(OrderItem.objects.filter(order=order).order_by("product_info_id"))
+    # The lines with their offers; the offers (only they) locked in primary-key order.
+    items = list(
+        OrderItem.objects.filter(order=order)
+        .select_related("product_info__product", "product_info__shop__user")
+        .select_for_update(of=("product_info",), no_key=True)
+        .order_by("product_info_id")
+    )
     if not items:
         raise ApplicationError(ErrorCode.CONFLICT, _("The basket is empty."))
-
-    offers = {
-        offer.pk: offer
-        for offer in ProductInfo.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("product", "shop__user")
-        .filter(pk__in=[item.product_info_id for item in items])
-        .order_by("pk")
-    }
     closed = sorted(
-        {
-            offers[item.product_info_id].shop.name
-            for item in items
-            if not offers[item.product_info_id].shop.state
-        }
+        {item.product_info.shop.name for item in items if not item.product_info.shop.state}
     )
     if closed:
         raise ApplicationError(
@@ -185,48 +181,53 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
             _("These shops do not accept orders now: %(shops)s.") % {"shops": ", ".join(closed)},
             {"shops": closed},
         )
-    withdrawn = [item.pk for item in items if offers[item.product_info_id].is_withdrawn]
-    shortages = [
-        {
-            "id": item.pk,
-            "product_info": item.product_info_id,
-            "requested": item.quantity,
-            "available": offers[item.product_info_id].quantity,
-        }
-        for item in items
-        if item.quantity > offers[item.product_info_id].quantity and item.pk not in withdrawn
-    ]
+    withdrawn = [item.pk for item in items if item.product_info.is_withdrawn]
     if withdrawn:
         raise ApplicationError(
             ErrorCode.CONFLICT,
             _("Some lines are no longer in their shop's price list."),
             {"lines": withdrawn},
         )
+    shortages = [
+        {
+            "id": item.pk,
+            "product_info": item.product_info_id,
+            "requested": item.quantity,
+            "available": item.product_info.quantity,
+        }
+        for item in items
+        if item.quantity > item.product_info.quantity
+    ]
     if shortages:
         raise ApplicationError(
             ErrorCode.CONFLICT, _("Not enough stock for some lines."), {"lines": shortages}
         )
 
-    for item in items:
-        taken = ProductInfo.objects.filter(
-            pk=item.product_info_id, quantity__gte=item.quantity
-        ).update(quantity=F("quantity") - item.quantity)
-        if not taken:  # only possible without row locks; the transaction rolls back
-            raise ApplicationError(ErrorCode.CONFLICT, _("Not enough stock for some lines."))
-        offer = offers[item.product_info_id]
-        item.price = offer.price
-        item.product_name = offer.product.name
-        item.model = offer.model
-        item.shop_id_snapshot = offer.shop_id
-        item.shop_name = offer.shop.name
-    OrderItem.objects.bulk_update(
-        items, ["price", "product_name", "model", "shop_id_snapshot", "shop_name"]
+    # Safe as one statement: the rows are locked and their stock was checked above.
+    taken = ProductInfo.objects.filter(pk__in=[item.product_info_id for item in items]).update(
+        quantity=Case(
+            *[When(pk=item.product_info_id, then=F("quantity") - item.quantity) for item in items],
+            output_field=PositiveIntegerField(),
+        )
+    )
+    if taken != len(items):
+        raise ApplicationError(ErrorCode.CONFLICT, _("Not enough stock for some lines."))
+    # Each line keeps its offer as it is now (the offers are locked: these are the values checked).
+    offer = ProductInfo.objects.filter(pk=OuterRef("product_info_id"))
+    OrderItem.objects.filter(order=order).update(
+        price=Subquery(offer.values("price")),
+        product_name=Subquery(offer.values("product__name")),
+        model=Subquery(offer.values("model")),
+        shop_id_snapshot=Subquery(offer.values("shop_id")),
+        shop_name=Subquery(offer.values("shop__name")),
     )
 
     order.state = OrderState.NEW
     order.contact = contact
     order.delivery_address = _address_of(contact)
-    order.total_sum = sum((item.price * item.quantity for item in items), Decimal("0.00"))
+    order.total_sum = sum(
+        (item.product_info.price * item.quantity for item in items), Decimal("0.00")
+    )
     order.dt = timezone.now()
     order.save(
         update_fields=["state", "contact", "delivery_address", "total_sum", "dt", "updated_at"]
@@ -235,12 +236,16 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
         order=order, from_state=OrderState.BASKET, to_state=OrderState.NEW, changed_by=buyer
     )
 
-    email_order_confirmation(order=order)
-    email_order_invoice_for_admin(order=order)
-    shops = {offers[item.product_info_id].shop for item in items}
-    for shop in sorted(shops, key=lambda shop: shop.pk):
-        if shop.user_id is not None:
-            email_order_invoice_for_supplier(order=order, shop=shop)
+    shops = sorted({item.product_info.shop for item in items}, key=lambda shop: shop.pk)
+    queue(
+        order_confirmation_email(order=order),
+        order_invoice_for_admin_email(order=order),
+        *[
+            order_invoice_for_supplier_email(order=order, shop=shop)
+            for shop in shops
+            if shop.user_id is not None
+        ],
+    )
     return order
 
 
@@ -284,5 +289,5 @@ def order_set_state(*, order_id: int, state: str, actor: User | None) -> Order:
     OrderStateChange.objects.create(
         order=order, from_state=previous, to_state=state, changed_by=actor
     )
-    email_order_state_changed(order=order, previous_state=previous)
+    queue(order_state_changed_email(order=order, previous_state=previous))
     return order
