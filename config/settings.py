@@ -191,6 +191,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "OrderStateEnum": "procurement.orders.models.OrderState",
         "PlacedOrderStateEnum": "procurement.orders.models.PLACED_STATE_CHOICES",
+        "JobStateEnum": "procurement.pricelists.models.JobState",
     },
 }
 

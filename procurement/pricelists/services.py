@@ -4,6 +4,7 @@ import logging
 from collections.abc import Iterable, Iterator
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,9 +57,9 @@ def import_job_create(
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob | None:
+def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | None:
     """Run a queued import job; a job that is running or finished is left alone."""
-    if not _claim(ImportJob, job_id):
+    if not _claim(ImportJob, job_id, task_id):
         return None
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
     try:
@@ -117,9 +118,9 @@ def export_job_create(*, user, fmt: str) -> ExportJob:
     return job
 
 
-def export_job_run(*, job_id: int) -> ExportJob | None:
+def export_job_run(*, job_id: int, task_id: str | None = None) -> ExportJob | None:
     """Run a queued export job; a job that is running or finished is left alone."""
-    if not _claim(ExportJob, job_id):
+    if not _claim(ExportJob, job_id, task_id):
         return None
     job = ExportJob.objects.select_related("user").get(pk=job_id)
     try:
@@ -150,11 +151,21 @@ def export_job_file(*, user, job_id: int) -> tuple[ExportJob, bytes]:
     return job, bytes(ExportJob.objects.values_list("content", flat=True).get(pk=job.pk))
 
 
-def _claim(model, job_id: int) -> bool:
-    """Move a queued job to running; False when another run has it or it is finished."""
+def _claim(model, job_id: int, task_id: str | None) -> bool:
+    """Move a queued job to running; False when another run has it or it is finished.
+
+    A running job is claimed again by a new delivery of the task that started it: that
+    run's worker died, and its transaction died with it.
+    """
+    claimable = Q(state=JobState.QUEUED)
+    if task_id:
+        claimable |= Q(state=JobState.RUNNING, task_id=task_id)
     return bool(
-        model.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-            state=JobState.RUNNING, started_at=timezone.now()
+        model.objects.filter(claimable, pk=job_id).update(
+            state=JobState.RUNNING,
+            task_id=task_id or "",
+            attempts=F("attempts") + 1,
+            started_at=timezone.now(),
         )
     )
 

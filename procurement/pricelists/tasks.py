@@ -1,16 +1,23 @@
-"""Price-list tasks: they take job ids and are safe to run twice (a claimed job is skipped).
+"""Price-list tasks: they take job ids and are safe to run twice.
 
-The services import is deferred because the services dispatch these very tasks.
+A job is claimed by the task run that starts it; the same task delivered again (its
+worker died mid-job, so nothing of the run was committed) claims it again, any other
+run leaves it alone. The services import is deferred because the services dispatch
+these very tasks.
 """
 
+from celery import shared_task
 
-def do_import(job_id: int) -> None:
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def do_import(self, job_id: int) -> None:
     from procurement.pricelists.services import import_job_run
 
-    import_job_run(job_id=job_id)
+    import_job_run(job_id=job_id, task_id=self.request.id)
 
 
-def do_export(job_id: int) -> None:
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
+def do_export(self, job_id: int) -> None:
     from procurement.pricelists.services import export_job_run
 
-    export_job_run(job_id=job_id)
+    export_job_run(job_id=job_id, task_id=self.request.id)

@@ -3,7 +3,9 @@
 import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
+from procurement.catalog.models import ProductInfo
 from procurement.notifications.models import OutboundEmail
 from procurement.orders.models import Order
 from tests.catalog.factories import ProductInfoFactory
@@ -66,3 +68,86 @@ def test_smtp_down_then_back_the_email_arrives_after_a_retry(
         time.sleep(0.1)
     assert max(OutboundEmail.objects.values_list("attempts", flat=True)) >= 2
     assert "Retry in" in celery_worker.log()
+
+
+def import_transaction_open() -> bool:
+    """Whether another connection holds an open write transaction on the catalog."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_locks JOIN pg_class ON pg_class.oid = pg_locks.relation "
+                "WHERE pg_class.relname LIKE 'catalog_%%' AND pg_locks.mode = 'RowExclusiveLock' "
+                "AND pg_locks.pid <> pg_backend_pid()"
+            )
+            return cursor.fetchone() is not None
+    import sqlite3
+
+    probe = sqlite3.connect(connection.settings_dict["NAME"], timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
+def wait_until(condition, timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.05)
+
+
+def test_an_import_job_runs_on_the_worker(celery_worker, supplier, supplier_client):
+    from procurement.pricelists.models import ImportJob
+    from tests.pricelists.conftest import shop1_bytes
+
+    upload = SimpleUploadedFile("shop1.yaml", shop1_bytes(), content_type="application/x-yaml")
+    response = supplier_client.post("/api/v1/partner/update", {"file": upload}, format="multipart")
+    assert response.status_code == 202
+    job_id = response.json()["job"]
+
+    wait_until(lambda: ImportJob.objects.get(pk=job_id).state == "done", 60, celery_worker.log())
+    job = ImportJob.objects.get(pk=job_id)
+    assert (job.created, job.attempts) == (14, 1)
+    assert ProductInfo.objects.filter(shop__user=supplier).count() == 14
+    assert f"do_import[{job.task_id}] succeeded" in celery_worker.log()
+
+
+def test_a_worker_killed_mid_import_leaves_the_catalog_and_the_job_is_retried(
+    celery_worker, supplier, supplier_client
+):
+    from procurement.pricelists.models import ImportJob
+    from tests.pricelists.conftest import as_yaml, catalog_snapshot, generated, shop1_bytes
+
+    first = SimpleUploadedFile("shop1.yaml", shop1_bytes(), content_type="application/x-yaml")
+    supplier_client.post("/api/v1/partner/update", {"file": first}, format="multipart")
+    wait_until(lambda: ImportJob.objects.filter(state="done").exists(), 60, celery_worker.log())
+    before = catalog_snapshot()
+
+    big = SimpleUploadedFile(
+        "big.yaml", as_yaml(generated(15_000)), content_type="application/x-yaml"
+    )
+    response = supplier_client.post("/api/v1/partner/update", {"file": big}, format="multipart")
+    job_id = response.json()["job"]
+    wait_until(import_transaction_open, 120, "the import never opened its transaction")
+
+    celery_worker.kill_pool_process()
+
+    assert catalog_snapshot() == before
+    assert ImportJob.objects.get(pk=job_id).state != "done"
+    wait_until(
+        lambda: ImportJob.objects.get(pk=job_id).state in {"done", "failed"},
+        180,
+        celery_worker.log(),
+    )
+    job = ImportJob.objects.get(pk=job_id)
+    assert job.state == "done"
+    assert job.attempts == 2
+    assert job.created == 15_000
+    assert ProductInfo.objects.filter(shop__user=supplier, is_withdrawn=False).count() == 15_000
+    assert "WorkerLostError" in celery_worker.log() or "signal 9" in celery_worker.log()

@@ -7,10 +7,11 @@ from procurement.catalog.models import Shop
 from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob, JobState
 
 
-# Wrapped in oneOf so the enum post-processing does not merge it with the orders' `state` enum.
-@extend_schema_field({"oneOf": [{"type": "string", "enum": JobState.values}]})
-class JobStateField(serializers.CharField):
+class JobStateField(serializers.ChoiceField):
     """A job's state: queued, running, done or failed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=JobState.choices, **kwargs)
 
 
 class ImportRequestSerializer(serializers.Serializer):
