@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -10,6 +11,8 @@ from procurement.catalog.models import (
     ProductParameter,
     Shop,
 )
+from procurement.pricelists.export import CONTENT_TYPES, export_chunks, export_filename
+from procurement.pricelists.models import ExportFormat
 
 
 @admin.register(Shop)
@@ -21,7 +24,7 @@ class ShopAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
-    actions = ["open_intake", "close_intake"]
+    actions = ["open_intake", "close_intake", "export_yaml", "export_csv"]
 
     @admin.action(description=_("Accept orders in the selected shops"))
     def open_intake(self, request, queryset):
@@ -30,6 +33,25 @@ class ShopAdmin(admin.ModelAdmin):
     @admin.action(description=_("Stop accepting orders in the selected shops"))
     def close_intake(self, request, queryset):
         self._set_intake(request, queryset, False)
+
+    @admin.action(description=_("Export the price list of the selected shop (YAML)"))
+    def export_yaml(self, request, queryset):
+        return self._export(request, queryset, ExportFormat.YAML)
+
+    @admin.action(description=_("Export the price list of the selected shop (CSV)"))
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, ExportFormat.CSV)
+
+    def _export(self, request, queryset, fmt: str):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one shop to export."), messages.ERROR)
+            return None
+        shop = queryset.get()
+        response = StreamingHttpResponse(
+            export_chunks(shop=shop, fmt=fmt), content_type=CONTENT_TYPES[fmt]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, fmt)}"'
+        return response
 
     def _set_intake(self, request, queryset, state: bool) -> None:
         changed = queryset.update(state=state)

@@ -1,10 +1,36 @@
+from django import forms
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
+from procurement.accounts.models import User, UserType
+from procurement.core.errors import ApplicationError
 from procurement.pricelists.models import ExportJob, ImportJob
+from procurement.pricelists.services import import_job_create
+
+
+class ImportPricelistForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        label=_("Supplier"),
+        queryset=User.objects.filter(type=UserType.SHOP, is_active=True).order_by("email"),
+        help_text=_("The price list goes to this supplier's shop (created on the first import)."),
+    )
+    file = forms.FileField(label=_("Price list file (YAML or JSON)"), required=False)
+    url = forms.CharField(label=_("or its URL"), max_length=2000, required=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("file")) == bool(cleaned.get("url")):
+            raise forms.ValidationError(_("Give either a file or a URL."))
+        return cleaned
 
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
+    change_list_template = "admin/pricelists/importjob/change_list.html"
+    list_select_related = ["owner"]
     list_display = [
         "id",
         "owner",
@@ -31,15 +57,53 @@ class ImportJobAdmin(admin.ModelAdmin):
         "created_at",
         "started_at",
         "finished_at",
+        "attempts",
     ]
 
     def has_add_permission(self, request) -> bool:
         return False
 
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="pricelists_importjob_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Start an import for a supplier's shop; the job page shows how it went."""
+        if not self.has_view_permission(request) or not request.user.is_staff:
+            return redirect("admin:login")
+        form = ImportPricelistForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                job = import_job_create(
+                    owner=form.cleaned_data["owner"],
+                    url=form.cleaned_data["url"] or None,
+                    chunks=upload.chunks() if upload else None,
+                    filename=upload.name if upload else "",
+                )
+            except ApplicationError as error:
+                form.add_error(None, str(error.message))
+            else:
+                return redirect(reverse("admin:pricelists_importjob_change", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Import a price list"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/pricelists/importjob/import.html", context)
+
 
 @admin.register(ExportJob)
 class ExportJobAdmin(admin.ModelAdmin):
     list_display = ["id", "user", "format", "state", "created_at", "finished_at"]
+    list_select_related = ["user"]
     list_filter = ["state", "format"]
     exclude = ["content"]
     readonly_fields = [

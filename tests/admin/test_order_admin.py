@@ -162,3 +162,69 @@ def test_offer_admin_pages_render(staff_client):
     page = staff_client.get(f"/admin/catalog/productinfo/{offer.pk}/change/")
     assert page.status_code == 200
     assert "синий" in page.content.decode()
+
+
+def test_import_page_starts_a_job_and_redirects_to_it(
+    staff_client, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from procurement.pricelists.models import ImportJob
+    from tests.factories import SupplierFactory
+    from tests.pricelists.conftest import shop1_bytes
+
+    supplier = SupplierFactory()
+    page = staff_client.get("/admin/pricelists/importjob/")
+    assert "/admin/pricelists/importjob/import/" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/pricelists/importjob/import/",
+            {"owner": supplier.pk, "file": SimpleUploadedFile("shop1.yaml", shop1_bytes())},
+        )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/pricelists/importjob/{job.pk}/change/"
+    job.refresh_from_db()
+    assert (job.state, job.created, job.owner) == ("done", 14, supplier)
+
+
+@pytest.mark.parametrize("payload", [{}, {"url": "http://example.com/a.yaml", "file": "x"}])
+def test_import_page_needs_exactly_one_source(staff_client, payload):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from procurement.pricelists.models import ImportJob
+    from tests.factories import SupplierFactory
+
+    data = {"owner": SupplierFactory().pk, **payload}
+    if "file" in data:
+        data["file"] = SimpleUploadedFile("a.yaml", b"shop: x")
+    response = staff_client.post("/admin/pricelists/importjob/import/", data)
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert not ImportJob.objects.exists()
+
+
+def test_import_page_refuses_a_private_address(staff_client):
+    from procurement.pricelists.models import ImportJob
+    from tests.factories import SupplierFactory
+
+    response = staff_client.post(
+        "/admin/pricelists/importjob/import/",
+        {"owner": SupplierFactory().pk, "url": "http://10.0.0.1/list.yaml"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(("action", "marker"), [("export_yaml", b"shop: "), ("export_csv", b"id,")])
+def test_shop_export_action_downloads_the_price_list(staff_client, action, marker):
+    offer = ProductInfoFactory(product__name="Кабель HDMI")
+    response = staff_client.post(
+        "/admin/catalog/shop/", {"action": action, "_selected_action": [offer.shop_id]}
+    )
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    body = b"".join(response.streaming_content)
+    assert body.startswith(marker)
+    assert "Кабель HDMI".encode() in body

@@ -43,3 +43,28 @@ def test_swagger_ui_renders_the_operations(page):
     summaries = page.locator(".opblock-summary-path").all_inner_texts()
     assert "/api/v1/user/login" in summaries
     assert "/api/v1/basket" in summaries
+
+
+def test_staff_imports_a_price_list_from_the_admin_and_sees_the_job_done(page, tmp_path):
+    from procurement.pricelists.models import ImportJob
+    from tests.factories import SupplierFactory
+    from tests.pricelists.conftest import shop1_bytes
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    supplier = SupplierFactory(email="svyaznoy@example.com")
+    price_list = tmp_path / "shop1.yaml"
+    price_list.write_bytes(shop1_bytes())
+
+    log_in_to_admin(page, staff)
+    page.goto("/admin/pricelists/importjob/")
+    page.click("text=Import a price list")
+    page.select_option("#id_owner", label="svyaznoy@example.com")
+    page.set_input_files("#id_file", str(price_list))
+    page.click("input[name=_import]")
+
+    page.wait_for_selector("div.field-state")
+    assert "done" in page.inner_text("div.field-state")
+    assert "14" in page.inner_text("div.field-created")
+    job = ImportJob.objects.get()
+    assert page.url.endswith(f"/admin/pricelists/importjob/{job.pk}/change/")
+    assert job.owner == supplier
