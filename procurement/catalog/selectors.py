@@ -26,7 +26,6 @@ def offer_list() -> QuerySet[ProductInfo]:
         ProductInfo.objects.filter(is_withdrawn=False, shop__state=True)
         .select_related("product", "shop")
         .prefetch_related(Prefetch("product_parameters", queryset=parameters))
-        .defer("search_text")
         .order_by("id")
     )
 
