@@ -113,6 +113,18 @@ class PartnerStateView(APIView):
         return Response(s.ShopStateSerializer(shop).data)
 
 
+# A price list in each export format; YAML and JSON hold the import document.
+PRICE_LIST_FILES = {
+    (200, "application/yaml"): OpenApiResponse(OpenApiTypes.OBJECT, description="YAML"),
+    (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="JSON"),
+    (200, "text/csv"): OpenApiResponse(
+        OpenApiTypes.STR,
+        description="One row per good: id, category, category_name, model, name, "
+        "price, price_rrc, quantity, parameters (a JSON object name → value).",
+    ),
+}
+
+
 class PartnerExportView(APIView):
     permission_classes = [IsSupplier]
     content_negotiation_class = FormatIsNotARenderer
@@ -124,16 +136,7 @@ class PartnerExportView(APIView):
                 "format", str, enum=["yaml", "json", "csv"], default="yaml", required=False
             )
         ],
-        responses={
-            (200, "application/yaml"): OpenApiResponse(OpenApiTypes.STR, description="YAML"),
-            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="JSON"),
-            (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.STR,
-                description="One row per good: id, category, category_name, model, name, "
-                "price, price_rrc, quantity, parameters (a JSON object name → value).",
-            ),
-            **error_responses(400, 401, 403, 404),
-        },
+        responses={**PRICE_LIST_FILES, **error_responses(400, 401, 403, 404)},
         summary="Download your current price list (withdrawn offers left out)",
         description="YAML and JSON use the import format and re-import to the same catalog.",
     )
@@ -175,12 +178,7 @@ class ExportJobDownloadView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The exported file, in the job's format."
-            ),
-            **error_responses(401, 403, 404, 409),
-        },
+        responses={**PRICE_LIST_FILES, **error_responses(401, 403, 404, 409)},
         summary="The file of a finished export job",
     )
     def get(self, request, job_id: int):

@@ -1,0 +1,194 @@
+"""Load test: simulated buyers browsing, searching, filling baskets and confirming orders.
+
+    .venv/bin/python bench/load.py [--buyers 50] [--seconds 60] [--goods 5000] [--web-workers 4]
+
+Starts a throwaway PostgreSQL cluster, Redis, one Celery worker (emails to a capturing SMTP
+server) and gunicorn, all on loopback; imports two generated price lists through the
+import service; then runs --buyers threads for --seconds (it stops by itself) and prints
+requests/s, the error rate and p50/p95/p99 latency per endpoint.
+"""
+
+import argparse
+import random
+import shutil
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import yaml
+from pricelist_generator import generate
+from support import Client, percentile, setup_django, start_celery_worker, start_gunicorn, stop
+
+from tests.support.ports import free_port
+from tests.support.postgres import PostgresCluster, postgres_bindir
+from tests.support.redis import RedisServer
+from tests.support.smtp import CapturingSMTPServer
+
+SEARCH_WORDS = ["samsung", "черный", "телевизор", "apple", "512", "смартфон", "наушники", "lg"]
+
+
+def build_fixture(goods: int, buyers: int) -> list[tuple[str, int]]:
+    from rest_framework.authtoken.models import Token
+
+    from procurement.accounts.models import Contact, User, UserType
+    from procurement.pricelists.services import import_pricelist
+
+    for number in range(2):
+        owner = User.objects.create_user(
+            email=f"supplier{number}@example.com", type=UserType.SHOP, is_active=True
+        )
+        document = generate(goods, seed=number + 1, shop=f"Shop {number}")
+        for good in document["goods"]:
+            good["quantity"] = 1_000_000  # stock for the whole run
+        data = yaml.safe_dump(document, allow_unicode=True).encode()
+        import_pricelist(owner=owner, data=data, source="generated")
+    accounts = []
+    for number in range(buyers):
+        buyer = User.objects.create_user(email=f"buyer{number}@example.com", is_active=True)
+        contact = Contact.objects.create(user=buyer, city="Moscow", street="Tverskaya", phone="1")
+        accounts.append((Token.objects.create(user=buyer).key, contact.pk))
+    return accounts
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.latencies: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+
+    def call(self, client: Client, name: str, method: str, path: str, body=None, ok=(200,)):
+        try:
+            status, data, took = client.timed(method, path, body)
+        except OSError:  # refused, reset or timed out: an error of this endpoint
+            status, data, took = 0, None, 0.0
+        with self.lock:
+            self.latencies[name].append(took)
+            if status not in ok:
+                self.errors[name] += 1
+        return status, data
+
+
+def buyer(port, token, contact_id, offer_ids, deadline, recorder: Recorder, seed):
+    rng = random.Random(seed)
+    client = Client(port, token)
+    while time.monotonic() < deadline:
+        recorder.call(
+            client, "GET /products (page)", "GET", f"/api/v1/products?page={rng.randint(1, 50)}"
+        )
+        word = quote(rng.choice(SEARCH_WORDS))
+        recorder.call(client, "GET /products?search", "GET", f"/api/v1/products?search={word}")
+        offer_id = rng.choice(offer_ids)
+        recorder.call(client, "GET /products/{id}", "GET", f"/api/v1/products/{offer_id}")
+        lines = [
+            {"product_info": o, "quantity": rng.randint(1, 3)} for o in rng.sample(offer_ids, 2)
+        ]
+        recorder.call(client, "POST /basket", "POST", "/api/v1/basket", {"items": lines}, ok=(201,))
+        _status, basket = recorder.call(client, "GET /basket", "GET", "/api/v1/basket")
+        if basket and basket["ordered_items"] and rng.random() < 0.3:
+            line = basket["ordered_items"][0]["id"]
+            recorder.call(
+                client,
+                "PUT /basket",
+                "PUT",
+                "/api/v1/basket",
+                {"items": [{"id": line, "quantity": 1}]},
+            )
+        if basket and rng.random() < 0.5:
+            recorder.call(
+                client,
+                "POST /order",
+                "POST",
+                "/api/v1/order",
+                {"id": basket["id"], "contact": contact_id},
+            )
+            recorder.call(client, "GET /order", "GET", "/api/v1/order")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--goods", type=int, default=5000, help="per each of the two shops")
+    parser.add_argument("--web-workers", type=int, default=4)
+    args = parser.parse_args()
+
+    bindir, redis_binary = postgres_bindir(), shutil.which("redis-server")
+    if bindir is None or redis_binary is None:
+        print("needs PostgreSQL and redis-server", file=sys.stderr)
+        return 1
+    smtp = CapturingSMTPServer().start()
+    redis_server = RedisServer(redis_binary).start()
+    with PostgresCluster(bindir) as cluster:
+        setup_django(cluster.url, CELERY_BROKER_URL=redis_server.url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        accounts = build_fixture(args.goods, args.buyers)
+        from procurement.catalog.models import ProductInfo
+
+        offer_ids = list(ProductInfo.objects.values_list("id", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        connection.close()
+        smtp_env = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port)}
+        worker = start_celery_worker(cluster.url, redis_server.url, **smtp_env)
+        port = free_port()
+        server = start_gunicorn(
+            cluster.url,
+            port,
+            workers=args.web_workers,
+            CELERY_BROKER_URL=redis_server.url,
+            **smtp_env,
+        )
+        recorder = Recorder()
+        try:
+            deadline = time.monotonic() + args.seconds
+            started = time.perf_counter()
+            threads = [
+                threading.Thread(
+                    target=buyer,
+                    args=(port, token, contact_id, offer_ids, deadline, recorder, number),
+                    daemon=True,
+                )
+                for number, (token, contact_id) in enumerate(accounts)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=args.seconds + 60)
+            elapsed = time.perf_counter() - started
+        finally:
+            stop(server)
+            stop(worker)
+
+    total = sum(len(samples) for samples in recorder.latencies.values())
+    errors = sum(recorder.errors.values())
+    print(
+        f"{args.buyers} buyers, {elapsed:.0f} s, gunicorn workers {args.web_workers}, "
+        f"{2 * args.goods} offers; {total} requests, {total / elapsed:.1f} req/s, "
+        f"errors {errors} ({100 * errors / max(total, 1):.2f}%), emails delivered {len(smtp.messages)}"
+    )
+    print(
+        f"| {'endpoint':24} | {'requests':>8} | {'req/s':>6} | {'errors':>6} | "
+        f"{'p50 ms':>7} | {'p95 ms':>7} | {'p99 ms':>7} |"
+    )
+    print(f"|{'-' * 26}|{'-' * 10}|{'-' * 8}|{'-' * 8}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
+    for name, samples in recorder.latencies.items():
+        print(
+            f"| {name:24} | {len(samples):8} | {len(samples) / elapsed:6.1f} | "
+            f"{recorder.errors[name]:6} | {percentile(samples, 0.5) * 1000:7.1f} | "
+            f"{percentile(samples, 0.95) * 1000:7.1f} | {percentile(samples, 0.99) * 1000:7.1f} |"
+        )
+    redis_server.stop()
+    smtp.stop()
+    return 0 if errors == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
