@@ -11,6 +11,13 @@ from procurement.core.parsing import parse_ids, parse_items
 MAX_ITEMS_PER_REQUEST = 500
 
 
+def validated(serializer_class: type[serializers.Serializer], data) -> dict:
+    """The validated data of an input serializer; invalid input raises a 400."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
 class StatusSerializer(serializers.Serializer):
     Status = serializers.BooleanField()
 

@@ -15,15 +15,10 @@ from procurement.core.serializers import (
     DeletedCountSerializer,
     StatusSerializer,
     error_responses,
+    validated,
 )
 
 OK = {"Status": True}
-
-
-def validated(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class AuthThrottledView(APIView):

@@ -9,17 +9,11 @@ from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import (
     CreatedIdSerializer,
     error_responses,
+    validated,
 )
 from procurement.orders import selectors, services
 from procurement.orders.api import serializers as s
 from procurement.orders.models import PLACED_STATE_CHOICES, Order
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
 
 STATE_FILTER = OpenApiParameter(
     "state",

@@ -11,19 +11,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.core.permissions import IsSupplier
-from procurement.core.serializers import error_responses
+from procurement.core.serializers import error_responses, validated
 from procurement.pricelists import services
 from procurement.pricelists.api import serializers as s
 from procurement.pricelists.export import CONTENT_TYPES, export_filename
 from procurement.pricelists.parse import max_bytes, too_large_error
 
 TAGS = ["partner"]
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
