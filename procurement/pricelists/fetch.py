@@ -103,12 +103,12 @@ def resolve_checked(host: str, port: int) -> str:
 
 
 def check_url(url: str) -> None:
-    """Refuse a URL without fetching it: its scheme, and its host if that is an IP address."""
+    """Refuse a URL without fetching it: its scheme, and where its host resolves to.
+
+    The fetch resolves and checks the host again and connects to the address it checked,
+    so a name that resolves elsewhere later is still refused.
+    """
     _scheme, host, port = check_url_syntax(url)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return  # a name: resolved and checked when fetched
     resolve_checked(host, port)
 
 

@@ -156,6 +156,8 @@ def test_oversize_upload_is_413_and_queues_nothing(supplier_client, settings):
         "http://10.0.0.1/list.yaml",
         "http://169.254.169.254/latest/meta-data/",
         "http://[::1]/list.yaml",
+        "http://localhost:9/list.yaml",
+        "http://no-such-host.invalid/list.yaml",
         "http://user:pw@example.com/list.yaml",
         "not a url",
     ],
@@ -167,16 +169,31 @@ def test_refused_urls_are_400_at_once(supplier_client, url):
     assert not ImportJob.objects.exists()
 
 
-def test_a_host_name_on_a_private_address_fails_the_job(supplier_client, commit_callbacks):
+def test_a_host_that_resolves_to_a_private_address_later_fails_the_job(
+    supplier_client, commit_callbacks, monkeypatch
+):
+    from procurement.pricelists import fetch
+
+    monkeypatch.setattr(
+        fetch.socket,
+        "getaddrinfo",
+        lambda *args, **kwargs: [(None, None, None, "", ("93.184.216.34", 80))],
+    )
     with commit_callbacks():
         response = supplier_client.post(
-            UPDATE, {"url": "http://localhost:9/list.yaml"}, format="json"
+            UPDATE, {"url": "http://pricelists.example.com/list.yaml"}, format="json"
         )
-    assert response.status_code == 202
+        assert response.status_code == 202
+        # the name now points inside (DNS rebinding): the task checks it again
+        monkeypatch.setattr(
+            fetch.socket,
+            "getaddrinfo",
+            lambda *args, **kwargs: [(None, None, None, "", ("10.0.0.7", 80))],
+        )
     body = supplier_client.get(job_url(response.json()["job"])).json()
     assert body["state"] == "failed"
     assert "non-public address" in body["errors"][0]["error"]
-    assert body["source"] == "http://localhost:9/list.yaml"
+    assert body["source"] == "http://pricelists.example.com/list.yaml"
     assert not Shop.objects.exists()
 
 
