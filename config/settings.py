@@ -105,7 +105,6 @@ STORAGES = {
 }
 # Without `collectstatic` (make run, tests) WhiteNoise serves straight from the apps.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
 # HTTPS: on by default without DEBUG; each can be set by the variable of the same name.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -154,6 +153,7 @@ MAX_CONTACTS_PER_USER = 5
 
 IMPORT_ALLOWED_HOSTS = env_list("IMPORT_ALLOWED_HOSTS")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20_000_000)
+IMPORT_FETCH_TIMEOUT_SECONDS = env_int("IMPORT_FETCH_TIMEOUT_SECONDS", 10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -34,7 +34,7 @@ class FetchError(ApplicationError):
 
 
 def timeout_seconds() -> float:
-    return float(getattr(settings, "IMPORT_FETCH_TIMEOUT_SECONDS", 10))
+    return float(settings.IMPORT_FETCH_TIMEOUT_SECONDS)
 
 
 def check_url_syntax(url: str) -> tuple[str, str, int]:
