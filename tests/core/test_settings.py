@@ -53,3 +53,21 @@ def test_json_log_lines():
     assert entry["logger"] == "procurement.x"
     assert entry["job_id"] == 42
     assert "ValueError: boom" in entry["exception"]
+
+
+def test_cache_is_redis_when_cache_url_is_set():
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+        "django.setup(); from django.conf import settings as s;"
+        "print(s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION'))"
+    )
+    env = {**os.environ, "CACHE_URL": "redis://127.0.0.1:6390/1"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6390/1",
+    ], result.stderr
