@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from procurement.catalog.models import MONEY, ProductInfo
 
@@ -10,7 +11,7 @@ class OrderState(models.TextChoices):
     NEW = "new", _("new")
     CONFIRMED = "confirmed", _("confirmed")
     ASSEMBLED = "assembled", _("assembled")
-    SENT = "sent", _("sent")
+    SENT = "sent", pgettext_lazy("order state", "sent")
     DELIVERED = "delivered", _("delivered")
     CANCELED = "canceled", _("canceled")
 
@@ -115,8 +116,12 @@ class OrderStateChange(models.Model):
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="history"
     )
-    from_state = models.CharField(_("from"), max_length=15, choices=OrderState.choices)
-    to_state = models.CharField(_("to"), max_length=15, choices=OrderState.choices)
+    from_state = models.CharField(
+        pgettext_lazy("state change", "from"), max_length=15, choices=OrderState.choices
+    )
+    to_state = models.CharField(
+        pgettext_lazy("state change", "to"), max_length=15, choices=OrderState.choices
+    )
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
