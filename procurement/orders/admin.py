@@ -122,6 +122,12 @@ class OrderAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(state=OrderState.BASKET)
 
+    def get_search_results(self, request, queryset, search_term):
+        # A number is an order number, not a fragment of every email that holds it.
+        if search_term.strip().isdigit():
+            return queryset.filter(pk=int(search_term.strip()[:18])), False
+        return super().get_search_results(request, queryset, search_term)
+
     def has_add_permission(self, request):
         return False
 
