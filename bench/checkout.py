@@ -10,7 +10,9 @@ and checks that the stock taken equals the units ordered.
 """
 
 import argparse
+import os
 import random
+import resource
 import shutil
 import sys
 import threading
@@ -22,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from support import (
     Client,
     percentile,
+    postmaster_pid,
+    process_tree_cpu_seconds,
     setup_django,
     start_celery_worker,
     start_gunicorn,
@@ -35,6 +39,11 @@ from tests.support.smtp import CapturingSMTPServer
 
 HOT_OFFERS = 5
 STOCK = 10_000_000
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def build_fixture(buyers: int, orders: int, rng: random.Random) -> list[list[tuple]]:
@@ -149,11 +158,22 @@ def main() -> int:
             ]
             for thread in threads:
                 thread.start()
+            processes = {"web": server.pid, "database": postmaster_pid(cluster.datadir)}
+            if worker is not None:
+                processes["celery worker"] = worker.pid
+            processes["redis"] = redis_server.process.pid
+            cpu_before = {name: process_tree_cpu_seconds(pid) for name, pid in processes.items()}
+            cpu_before["this client"] = own_cpu_seconds()
             start.wait()
             started = time.perf_counter()
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - started
+            cpu = {
+                name: process_tree_cpu_seconds(pid) - cpu_before[name]
+                for name, pid in processes.items()
+            }
+            cpu["this client"] = own_cpu_seconds() - cpu_before["this client"]
         finally:
             stop(server)
             if worker is not None:
@@ -185,6 +205,11 @@ def main() -> int:
             f"p99 {percentile(confirmations, 0.99) * 1000:.1f} ms"
         )
         print(f"errors             {errors}")
+        per_order = ", ".join(
+            f"{name} {seconds * 1000 / max(len(confirmations), 1):.1f} ms"
+            for name, seconds in cpu.items()
+        )
+        print(f"CPU per confirmation: {per_order} (of {os.cpu_count()} cores)")
         print(
             f"stock taken {taken} == units ordered {ordered}: {'ok' if taken == ordered else 'MISMATCH'}"
         )

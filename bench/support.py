@@ -136,3 +136,24 @@ def percentile(samples: list[float], fraction: float) -> float:
     if len(samples) < 2:
         return samples[0] if samples else float("nan")
     return statistics.quantiles(samples, n=100, method="inclusive")[round(fraction * 100) - 1]
+
+
+def process_tree_cpu_seconds(root_pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and all its descendants."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [root_pid]
+    while pending:
+        pid = pending.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        # utime, stime, cutime, cstime: the process's own and its reaped children's
+        total += sum(int(value) for value in fields[11:15]) / ticks
+        pending.extend(int(child) for child in children)
+    return total
+
+
+def postmaster_pid(datadir: Path) -> int:
+    return int((datadir / "postmaster.pid").read_text().split()[0])

@@ -18,6 +18,12 @@ class Shop(models.Model):
         blank=True,
     )
     state = models.BooleanField(_("accepts orders"), default=True)
+    visible_offers = models.BigIntegerField(
+        _("offers in the current price list"),
+        default=0,
+        editable=False,
+        help_text=_("Kept by database triggers on offers; the catalog's count reads it."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -1,6 +1,6 @@
 """Catalog reads: what a buyer may see, loaded in a fixed number of queries."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from procurement.catalog.models import Category, ProductInfo, ProductParameter, Shop
@@ -28,6 +28,11 @@ def offer_list() -> QuerySet[ProductInfo]:
         .prefetch_related(Prefetch("product_parameters", queryset=parameters))
         .order_by("id")
     )
+
+
+def offer_count() -> int:
+    """The number of offers `offer_list()` holds, from the per-shop counts the triggers keep."""
+    return Shop.objects.filter(state=True).aggregate(total=Sum("visible_offers"))["total"] or 0
 
 
 def offer_get(*, offer_id: int) -> ProductInfo:

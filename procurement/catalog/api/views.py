@@ -1,3 +1,6 @@
+from functools import partial
+
+from django.core.paginator import Paginator
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
@@ -46,12 +49,28 @@ class CategoryListView(CatalogView, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+class KnownCountPaginator(Paginator):
+    """A paginator told its count instead of counting the queryset."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count
+
+
 class OfferListView(CatalogView, ListAPIView):
     serializer_class = s.OfferSerializer
     filterset_class = OfferFilter
 
     def get_queryset(self):
         return selectors.offer_list()
+
+    def paginate_queryset(self, queryset):
+        filtered = set(self.request.query_params) & (set(OfferFilter.base_filters) - {"ordering"})
+        if not filtered:  # the whole catalog: its size is kept, not counted
+            self.paginator.django_paginator_class = partial(
+                KnownCountPaginator, count=selectors.offer_count()
+            )
+        return super().paginate_queryset(queryset)
 
     @extend_schema(
         tags=["catalog"],
