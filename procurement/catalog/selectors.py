@@ -1,5 +1,8 @@
 """Catalog reads: what a buyer may see, loaded in a fixed number of queries."""
 
+from collections import defaultdict
+from decimal import Decimal
+
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
@@ -28,6 +31,61 @@ def offer_list() -> QuerySet[ProductInfo]:
         .prefetch_related(Prefetch("product_parameters", queryset=parameters))
         .order_by("id")
     )
+
+
+_OFFER_COLUMNS = (
+    "id",
+    "external_id",
+    "model",
+    "quantity",
+    "price",
+    "price_rrc",
+    "product_id",
+    "product__name",
+    "product__category_id",
+    "shop_id",
+    "shop__name",
+)
+_CENT = Decimal("0.01")
+
+
+def offer_rows() -> QuerySet:
+    """`offer_list()` as plain rows, for pages of the catalog: no model objects to build."""
+    return (
+        ProductInfo.objects.filter(is_withdrawn=False, shop__state=True)
+        .order_by("id")
+        .values(*_OFFER_COLUMNS)
+    )
+
+
+def offers_from_rows(rows: list[dict]) -> list[dict]:
+    """Rows of `offer_rows()` as offers (the shape of OfferSerializer), parameters in one query."""
+    parameters = defaultdict(list)
+    names_and_values = (
+        ProductParameter.objects.filter(product_info_id__in=[row["id"] for row in rows])
+        .order_by("id")
+        .values_list("product_info_id", "parameter__name", "value")
+    )
+    for offer_id, name, value in names_and_values:
+        parameters[offer_id].append({"parameter": name, "value": value})
+    return [
+        {
+            "id": row["id"],
+            "external_id": row["external_id"],
+            "model": row["model"],
+            "product": {
+                "id": row["product_id"],
+                "name": row["product__name"],
+                "category": row["product__category_id"],
+            },
+            "shop": {"id": row["shop_id"], "name": row["shop__name"]},
+            "quantity": row["quantity"],
+            "price": str(row["price"].quantize(_CENT)),
+            "price_rrc": str(row["price_rrc"].quantize(_CENT)),
+            "product_parameters": parameters[row["id"]],
+        }
+        for row in rows
+    ]
 
 
 def offer_count() -> int:

@@ -62,7 +62,11 @@ class OfferListView(CatalogView, ListAPIView):
     filterset_class = OfferFilter
 
     def get_queryset(self):
-        return selectors.offer_list()
+        return selectors.offer_rows()
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(selectors.offers_from_rows(page))
 
     def paginate_queryset(self, queryset):
         filtered = set(self.request.query_params) & (set(OfferFilter.base_filters) - {"ordering"})
