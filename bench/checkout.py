@@ -12,7 +12,6 @@ and checks that the stock taken equals the units ordered.
 import argparse
 import os
 import random
-import resource
 import shutil
 import sys
 import threading
@@ -23,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support import (
     Client,
+    CpuMeter,
     percentile,
     postmaster_pid,
-    process_tree_cpu_seconds,
     setup_django,
     start_celery_worker,
     start_gunicorn,
@@ -39,11 +38,6 @@ from tests.support.smtp import CapturingSMTPServer
 
 HOT_OFFERS = 5
 STOCK = 10_000_000
-
-
-def own_cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def build_fixture(buyers: int, orders: int, rng: random.Random) -> list[list[tuple]]:
@@ -162,18 +156,14 @@ def main() -> int:
             if worker is not None:
                 processes["celery worker"] = worker.pid
             processes["redis"] = redis_server.process.pid
-            cpu_before = {name: process_tree_cpu_seconds(pid) for name, pid in processes.items()}
-            cpu_before["this client"] = own_cpu_seconds()
+            meter = CpuMeter(processes)
+            meter.start()
             start.wait()
             started = time.perf_counter()
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - started
-            cpu = {
-                name: process_tree_cpu_seconds(pid) - cpu_before[name]
-                for name, pid in processes.items()
-            }
-            cpu["this client"] = own_cpu_seconds() - cpu_before["this client"]
+            cpu = meter.stop()
         finally:
             stop(server)
             if worker is not None:

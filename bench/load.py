@@ -9,6 +9,7 @@ requests/s, the error rate and p50/p95/p99 latency per endpoint.
 """
 
 import argparse
+import os
 import random
 import shutil
 import sys
@@ -22,7 +23,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import yaml
 from pricelist_generator import generate
-from support import Client, percentile, setup_django, start_celery_worker, start_gunicorn, stop
+from support import (
+    Client,
+    CpuMeter,
+    percentile,
+    postmaster_pid,
+    setup_django,
+    start_celery_worker,
+    start_gunicorn,
+    stop,
+)
 
 from tests.support.ports import free_port
 from tests.support.postgres import PostgresCluster, postgres_bindir
@@ -147,7 +157,16 @@ def main() -> int:
             **smtp_env,
         )
         recorder = Recorder()
+        meter = CpuMeter(
+            {
+                "web": server.pid,
+                "database": postmaster_pid(cluster.datadir),
+                "celery worker": worker.pid,
+                "redis": redis_server.process.pid,
+            }
+        )
         try:
+            meter.start()
             deadline = time.monotonic() + args.seconds
             started = time.perf_counter()
             threads = [
@@ -163,6 +182,7 @@ def main() -> int:
             for thread in threads:
                 thread.join(timeout=args.seconds + 60)
             elapsed = time.perf_counter() - started
+            cpu = meter.stop()
         finally:
             stop(server)
             stop(worker)
@@ -185,6 +205,8 @@ def main() -> int:
             f"{recorder.errors[name]:6} | {percentile(samples, 0.5) * 1000:7.1f} | "
             f"{percentile(samples, 0.95) * 1000:7.1f} | {percentile(samples, 0.99) * 1000:7.1f} |"
         )
+    shares = ", ".join(f"{name} {100 * seconds / elapsed:.0f}%" for name, seconds in cpu.items())
+    print(f"CPU used (100% = one core; {os.cpu_count()} cores): {shares}")
     redis_server.stop()
     smtp.stop()
     return 0 if errors == 0 else 1

@@ -4,6 +4,7 @@ on loopback, an HTTP client with keep-alive, percentiles. Everything started is 
 import http.client
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -157,3 +158,22 @@ def process_tree_cpu_seconds(root_pid: int) -> float:
 
 def postmaster_pid(datadir: Path) -> int:
     return int((datadir / "postmaster.pid").read_text().split()[0])
+
+
+class CpuMeter:
+    """CPU seconds used by named process trees, and by this process, between start and stop."""
+
+    def __init__(self, processes: dict[str, int]):
+        self.processes = processes
+        self.before: dict[str, float] = {}
+
+    def _now(self) -> dict[str, float]:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        seconds = {name: process_tree_cpu_seconds(pid) for name, pid in self.processes.items()}
+        return {**seconds, "this client": usage.ru_utime + usage.ru_stime}
+
+    def start(self) -> None:
+        self.before = self._now()
+
+    def stop(self) -> dict[str, float]:
+        return {name: seconds - self.before[name] for name, seconds in self._now().items()}

@@ -74,6 +74,15 @@ def supplier_client(supplier) -> APIClient:
 
 
 @pytest.fixture
+def staff_client(client):
+    """Django's test client logged in to the admin as a superuser (`client.staff`)."""
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    client.staff = staff
+    return client
+
+
+@pytest.fixture
 def commit_callbacks(django_capture_on_commit_callbacks):
     """Run the after-commit work (emails, tasks) of what happens inside the block."""
     return lambda: django_capture_on_commit_callbacks(execute=True)

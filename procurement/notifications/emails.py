@@ -17,6 +17,14 @@ def queue(*emails: OutboundEmail) -> list[OutboundEmail]:
     return recorded
 
 
+def send_again(emails) -> int:
+    """Hand the unsent ones of `emails` (a queryset) to send_email again, after commit."""
+    ids = list(emails.exclude(state=OutboundEmail.State.SENT).values_list("pk", flat=True))
+    for email_id in ids:
+        run_after_commit(send_email, email_id)
+    return len(ids)
+
+
 def _email(*, event: str, to: str, language: str, params: dict) -> OutboundEmail:
     return OutboundEmail(
         event=event, to=to, language=language or settings.LANGUAGE_CODE, params=params

@@ -14,14 +14,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/orders/order/"
 
 
-@pytest.fixture
-def staff_client(client):
-    staff = UserFactory(is_staff=True, is_superuser=True)
-    client.force_login(staff)
-    client.staff = staff
-    return client
-
-
 def placed_orders(count, lines=1):
     orders = []
     for _ in range(count):

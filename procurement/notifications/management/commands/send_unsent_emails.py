@@ -1,0 +1,30 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from procurement.notifications.emails import send_again
+from procurement.notifications.models import OutboundEmail
+
+
+class Command(BaseCommand):
+    help = (
+        "Send again the emails still pending or failed some time after they were recorded "
+        "(a lost task, or retries run out while the SMTP server was down). Safe to run from cron."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            default=60,
+            metavar="MINUTES",
+            help="Only emails recorded at least this long ago (default 60: past the retries).",
+        )
+
+    def handle(self, *args, older_than: int, **options):
+        recorded_before = timezone.now() - timedelta(minutes=older_than)
+        with transaction.atomic():
+            count = send_again(OutboundEmail.objects.filter(created_at__lte=recorded_before))
+        self.stdout.write(f"{count} email(s) handed to send_email again.")
