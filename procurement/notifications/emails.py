@@ -8,20 +8,22 @@ from procurement.core.tasks import run_after_commit
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import send_email
 
+SEND_BATCH = 10  # emails per send_email task when sending again (each may wait EMAIL_TIMEOUT)
+
 
 def queue(*emails: OutboundEmail) -> list[OutboundEmail]:
-    """Record the emails (one INSERT) and send each after commit."""
+    """Record the emails (one INSERT) and send them after commit (one task for them all)."""
     recorded = OutboundEmail.objects.bulk_create(emails)
-    for email in recorded:
-        run_after_commit(send_email, email.pk)
+    if recorded:
+        run_after_commit(send_email, *[email.pk for email in recorded])
     return recorded
 
 
 def send_again(emails) -> int:
     """Hand the unsent ones of `emails` (a queryset) to send_email again, after commit."""
     ids = list(emails.exclude(state=OutboundEmail.State.SENT).values_list("pk", flat=True))
-    for email_id in ids:
-        run_after_commit(send_email, email_id)
+    for start in range(0, len(ids), SEND_BATCH):
+        run_after_commit(send_email, *ids[start : start + SEND_BATCH])
     return len(ids)
 
 

@@ -1,46 +1,64 @@
 import smtplib
+from contextlib import suppress
 
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils import timezone
 
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.rendering import SECRET_EVENTS, write_email
 
 REDACTED = "(held a one-time token; not kept after sending)"
+RETRY_FIRST_SECONDS = 2
+RETRY_MAX_SECONDS = 600
 
 
 class EmailNotSent(Exception):
     """The SMTP server refused or could not be reached; the email stays recorded as failed."""
 
 
-@shared_task(
-    autoretry_for=(EmailNotSent,),
-    retry_backoff=2,
-    retry_backoff_max=600,
-    retry_jitter=False,
-    max_retries=10,
-    time_limit=120,
-    soft_time_limit=90,
-)
-def send_email(outbound_email_id: int) -> None:
-    """Write (once) and send one recorded email; a run after it was sent sends nothing.
+@shared_task(bind=True, max_retries=10, time_limit=300, soft_time_limit=270)
+def send_email(self, *outbound_email_ids: int) -> None:
+    """Write (once) and send recorded emails over one SMTP session; one task for all the
+    emails of a change. A run after an email was sent sends it no more.
 
-    On an SMTP error the email is marked failed and the task retried with exponential
-    backoff. No lock is held while talking to the SMTP server: at worst two overlapping
-    runs deliver the same email twice, never zero times.
+    The emails the SMTP server refused are marked failed and retried in a new run of this
+    task with exponential backoff. No lock is held while talking to the SMTP server: at
+    worst two overlapping runs deliver the same email twice, never zero times.
     """
+    connection = get_connection()
+    failed: list[int] = []
+    errors: list[str] = []
+    try:
+        for email_id in outbound_email_ids:
+            try:
+                _deliver(email_id, connection)
+            except EmailNotSent as error:
+                failed.append(email_id)
+                errors.append(str(error))
+    finally:
+        _close_quietly(connection)
+    if failed:
+        countdown = min(RETRY_FIRST_SECONDS * 2**self.request.retries, RETRY_MAX_SECONDS)
+        raise self.retry(args=failed, countdown=countdown, exc=EmailNotSent("; ".join(errors)))
+
+
+def _deliver(outbound_email_id: int, connection) -> None:
     email = OutboundEmail.objects.filter(pk=outbound_email_id).first()
     if email is None or email.state == OutboundEmail.State.SENT:
         return
     if not email.subject:
         write_email(email)
         email.save(update_fields=["subject", "body_text", "body_html"])
-    message = EmailMultiAlternatives(email.subject, email.body_text, to=[email.to])
+    message = EmailMultiAlternatives(
+        email.subject, email.body_text, to=[email.to], connection=connection
+    )
     message.attach_alternative(email.body_html, "text/html")
     try:
+        connection.open()  # the first email of the run opens the session the others reuse
         message.send()
     except (smtplib.SMTPException, OSError) as error:
+        _close_quietly(connection)  # the next email starts a fresh session
         error_text = f"{type(error).__name__}: {error}"[:2000]
         OutboundEmail.objects.filter(pk=email.pk).exclude(state=OutboundEmail.State.SENT).update(
             state=OutboundEmail.State.FAILED, attempts=email.attempts + 1, last_error=error_text
@@ -50,3 +68,8 @@ def send_email(outbound_email_id: int) -> None:
     if email.event in SECRET_EVENTS:
         sent.update(params={}, body_text=REDACTED, body_html=REDACTED)
     OutboundEmail.objects.filter(pk=email.pk).update(**sent, sent_at=timezone.now())
+
+
+def _close_quietly(connection) -> None:
+    with suppress(smtplib.SMTPException, OSError):
+        connection.close()

@@ -12,15 +12,21 @@ from tests.support.ports import free_port
 
 
 class _CaptureHandler:
-    def __init__(self, sink: list[EmailMessage], arrived: threading.Condition):
-        self.sink = sink
-        self.arrived = arrived
+    def __init__(self, owner: "CapturingSMTPServer"):
+        self.owner = owner
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.owner.refused:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.arrived:
-            self.sink.append(message)
-            self.arrived.notify_all()
+        with self.owner._arrived:
+            self.owner.messages.append(message)
+            self.owner.sessions.append(session.peer)
+            self.owner._arrived.notify_all()
         return "250 OK"
 
 
@@ -28,11 +34,13 @@ class CapturingSMTPServer:
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.messages: list[EmailMessage] = []
+        self.sessions: list[tuple] = []  # the client address (one per SMTP session) of each message
+        self.refused: set[str] = set()  # recipients answered with 550
         self._arrived = threading.Condition()
         self._controller: Controller | None = None
 
     def start(self) -> "CapturingSMTPServer":
-        handler = _CaptureHandler(self.messages, self._arrived)
+        handler = _CaptureHandler(self)
         self._controller = Controller(handler, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self

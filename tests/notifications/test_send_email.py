@@ -1,0 +1,56 @@
+"""send_email over a real SMTP server: the emails of one change share a task and a session,
+and one refused email neither stops nor resends the others."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from procurement.notifications.models import OutboundEmail
+from tests.catalog.factories import ProductInfoFactory
+from tests.factories import ContactFactory
+from tests.orders.conftest import place
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def two_shop_order(buyer):
+    """Placing it records 4 emails: buyer, admin invoice, one invoice per shop."""
+    first, second = ProductInfoFactory(quantity=5), ProductInfoFactory(quantity=5)
+    return lambda: place(buyer, ContactFactory(user=buyer), (first, 1), (second, 1))
+
+
+def test_the_emails_of_an_order_go_out_in_one_task_over_one_smtp_session(
+    smtp_server, two_shop_order, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        two_shop_order()
+    assert len(callbacks) == 1  # one task for the four emails
+    messages = smtp_server.wait_for(4)
+    assert len(messages) == 4
+    assert len(set(smtp_server.sessions)) == 1
+    assert set(OutboundEmail.objects.values_list("state", "attempts")) == {("sent", 1)}
+
+
+def test_a_refused_recipient_fails_alone_and_is_sent_later(
+    smtp_server, buyer, two_shop_order, django_capture_on_commit_callbacks
+):
+    smtp_server.refused = {buyer.email}
+    with django_capture_on_commit_callbacks(execute=True):
+        order = two_shop_order()
+    assert order.state == "new"
+    assert len(smtp_server.wait_for(3)) == 3
+    refused = OutboundEmail.objects.get(to=buyer.email)
+    assert (refused.state, refused.attempts) == ("failed", 1)
+    assert "550" in refused.last_error
+    assert OutboundEmail.objects.filter(state="sent").count() == 3
+
+    smtp_server.refused = set()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_unsent_emails", "--older-than", "0", stdout=StringIO())
+    messages = smtp_server.wait_for(4)
+    assert len(messages) == 4  # the three sent before are not sent again
+    assert messages[-1]["To"] == buyer.email
+    refused.refresh_from_db()
+    assert (refused.state, refused.attempts, refused.last_error) == ("sent", 2, "")
