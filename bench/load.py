@@ -1,11 +1,14 @@
 """Load test: simulated buyers browsing, searching, filling baskets and confirming orders.
 
-    .venv/bin/python bench/load.py [--buyers 50] [--seconds 60] [--goods 5000] [--web-workers 4]
+    .venv/bin/python bench/load.py [--buyers 50] [--seconds 60] [--think 0] [--goods 5000]
+                                   [--web-workers 4]
 
 Starts a throwaway PostgreSQL cluster, Redis, one Celery worker (emails to a capturing SMTP
 server) and gunicorn, all on loopback; imports two generated price lists through the
 import service; then runs --buyers threads for --seconds (it stops by itself) and prints
-requests/s, the error rate and p50/p95/p99 latency per endpoint.
+requests/s, the error rate, p50/p95/p99 latency per endpoint and the CPU each component
+used. Each buyer sends its next request as soon as the last one is answered, or after a
+random pause of --think seconds on average (exponentially distributed).
 """
 
 import argparse
@@ -66,12 +69,16 @@ def build_fixture(goods: int, buyers: int) -> list[tuple[str, int]]:
 
 
 class Recorder:
-    def __init__(self):
+    def __init__(self, think: float, rng: random.Random):
+        self.think = think
+        self.rng = rng
         self.lock = threading.Lock()
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
 
     def call(self, client: Client, name: str, method: str, path: str, body=None, ok=(200,)):
+        if self.think:
+            time.sleep(self.rng.expovariate(1 / self.think))
         try:
             status, data, took = client.timed(method, path, body)
         except OSError:  # refused, reset or timed out: an error of this endpoint
@@ -123,6 +130,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--buyers", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--think", type=float, default=0, help="mean pause before each request, seconds"
+    )
     parser.add_argument("--goods", type=int, default=5000, help="per each of the two shops")
     parser.add_argument("--web-workers", type=int, default=4)
     args = parser.parse_args()
@@ -156,7 +166,7 @@ def main() -> int:
             CELERY_BROKER_URL=redis_server.url,
             **smtp_env,
         )
-        recorder = Recorder()
+        recorder = Recorder(args.think, random.Random(0))
         meter = CpuMeter(
             {
                 "web": server.pid,
@@ -190,7 +200,7 @@ def main() -> int:
     total = sum(len(samples) for samples in recorder.latencies.values())
     errors = sum(recorder.errors.values())
     print(
-        f"{args.buyers} buyers, {elapsed:.0f} s, gunicorn workers {args.web_workers}, "
+        f"{args.buyers} buyers, think {args.think:g} s, {elapsed:.0f} s, gunicorn workers {args.web_workers}, "
         f"{2 * args.goods} offers; {total} requests, {total / elapsed:.1f} req/s, "
         f"errors {errors} ({100 * errors / max(total, 1):.2f}%), emails delivered {len(smtp.messages)}"
     )

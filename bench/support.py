@@ -39,6 +39,13 @@ def setup_django(database_url: str, **extra_env: str) -> None:
 
 def start_gunicorn(database_url: str, port: int, *, workers: int = 2, **extra_env: str):
     env = {**os.environ, **SERVER_ENV, "DATABASE_URL": database_url, **extra_env}
+    # As in production: static files collected once, then served by WhiteNoise.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
