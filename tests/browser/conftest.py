@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connections
 
 from tests.support.binaries import require_binary, which
 
@@ -39,6 +40,9 @@ def page(chromium_path, live_server, monkeypatch):
         context.set_default_timeout(20_000)
         page = context.new_page()
         yield page
+        # Inside Playwright's context the ORM has its own connections (another context
+        # of Django's connection-local storage): close them here, where they are seen.
+        connections.close_all()
         context.close()
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
