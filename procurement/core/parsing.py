@@ -19,7 +19,7 @@ def parse_items(raw) -> list:
         if text.startswith("["):
             try:
                 value = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValueError(_("Not valid JSON.")) from None
             if isinstance(value, list):
                 return value

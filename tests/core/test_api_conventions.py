@@ -52,6 +52,16 @@ def test_json_body_that_is_not_an_object_is_a_400(api_client):
     assert response.json()["Status"] is False
 
 
+def test_json_body_nested_too_deeply_to_decode_is_a_400(api_client):
+    deep = "[" * 100_000 + "]" * 100_000
+    response = api_client.post("/api/v1/user/register", deep, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "Status": False,
+        "Errors": "JSON parse error: the body is nested too deeply.",
+    }
+
+
 def test_browsable_api_is_off_without_debug(buyer_client):
     response = buyer_client.get(DETAILS, HTTP_ACCEPT="text/html")
     assert response.status_code in {200, 406}

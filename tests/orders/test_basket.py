@@ -110,7 +110,9 @@ def test_one_bad_item_refuses_the_whole_request(buyer_client, buyer, offer, shop
     assert basket_lines(buyer) == [(offer.id, 1)]
 
 
-@pytest.mark.parametrize("items", [None, "", "[", "[]", "{}", 5, "1,2"])
+@pytest.mark.parametrize(
+    "items", [None, "", "[", "[]", "{}", 5, "1,2", "[" * 100_000 + "]" * 100_000]
+)
 def test_add_refuses_malformed_items(buyer_client, buyer, items):
     payload = {} if items is None else {"items": items}
     response = buyer_client.post(BASKET, payload, format="json")
