@@ -12,29 +12,15 @@ and checks that the stock taken equals the units ordered.
 import argparse
 import os
 import random
-import shutil
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from support import (
-    Client,
-    CpuMeter,
-    percentile,
-    postmaster_pid,
-    setup_django,
-    start_celery_worker,
-    start_gunicorn,
-    stop,
-)
-
-from tests.support.ports import free_port
-from tests.support.postgres import PostgresCluster, postgres_bindir
-from tests.support.redis import RedisServer
-from tests.support.smtp import CapturingSMTPServer
+from support import Client, CpuMeter, loopback_stack, percentile
 
 HOT_OFFERS = 5
 STOCK = 10_000_000
@@ -113,62 +99,27 @@ def main() -> int:
     parser.add_argument("--no-worker", action="store_true", help="leave the emails queued")
     args = parser.parse_args()
 
-    bindir, redis_binary = postgres_bindir(), shutil.which("redis-server")
-    if bindir is None or redis_binary is None:
-        print("needs PostgreSQL and redis-server", file=sys.stderr)
-        return 1
-    smtp = CapturingSMTPServer().start()
-    redis_server = RedisServer(redis_binary).start()
-    with PostgresCluster(bindir) as cluster:
-        setup_django(cluster.url, CELERY_BROKER_URL=redis_server.url)
-        from django.core.management import call_command
-        from django.db import connection
-
-        call_command("migrate", verbosity=0)
-        per_buyer = build_fixture(args.buyers, args.orders, random.Random(2026))
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-        connection.close()
-        smtp_env = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port)}
-        worker = (
-            None
-            if args.no_worker
-            else start_celery_worker(cluster.url, redis_server.url, **smtp_env)
-        )
-        port = free_port()
-        server = start_gunicorn(
-            cluster.url,
-            port,
-            workers=args.web_workers,
-            CELERY_BROKER_URL=redis_server.url,
-            **smtp_env,
-        )
-        try:
-            results: list = []
-            start = threading.Barrier(args.buyers + 1)
-            threads = [
-                threading.Thread(target=buyer_loop, args=(port, accounts, start, results))
-                for accounts in per_buyer
-            ]
-            for thread in threads:
-                thread.start()
-            processes = {"web": server.pid, "database": postmaster_pid(cluster.datadir)}
-            if worker is not None:
-                processes["celery worker"] = worker.pid
-            processes["redis"] = redis_server.process.pid
-            meter = CpuMeter(processes)
-            meter.start()
-            start.wait()
-            started = time.perf_counter()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - started
-            cpu = meter.stop()
-        finally:
-            stop(server)
-            if worker is not None:
-                time.sleep(2)  # let the worker finish the email in hand
-                stop(worker)
+    prepare = partial(build_fixture, args.buyers, args.orders, random.Random(2026))
+    with loopback_stack(prepare, web_workers=args.web_workers, worker=not args.no_worker) as (
+        stack,
+        per_buyer,
+    ):
+        results: list = []
+        start = threading.Barrier(args.buyers + 1)
+        threads = [
+            threading.Thread(target=buyer_loop, args=(stack.port, accounts, start, results))
+            for accounts in per_buyer
+        ]
+        for thread in threads:
+            thread.start()
+        meter = CpuMeter(stack.processes())
+        meter.start()
+        start.wait()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+        cpu = meter.stop()
 
         confirmations = [latency for latencies, _errors in results for latency in latencies]
         errors = sum(errors for _latencies, errors in results)
@@ -203,9 +154,7 @@ def main() -> int:
         print(
             f"stock taken {taken} == units ordered {ordered}: {'ok' if taken == ordered else 'MISMATCH'}"
         )
-        print(f"emails delivered   {len(smtp.messages)} by the end of the run")
-    redis_server.stop()
-    smtp.stop()
+        print(f"emails delivered   {len(stack.smtp.messages)} by the end of the run")
     return 0 if taken == ordered and errors == 0 else 1
 
 

@@ -14,7 +14,6 @@ random pause of --think seconds on average (exponentially distributed).
 import argparse
 import os
 import random
-import shutil
 import sys
 import threading
 import time
@@ -26,21 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import yaml
 from pricelist_generator import generate
-from support import (
-    Client,
-    CpuMeter,
-    percentile,
-    postmaster_pid,
-    setup_django,
-    start_celery_worker,
-    start_gunicorn,
-    stop,
-)
-
-from tests.support.ports import free_port
-from tests.support.postgres import PostgresCluster, postgres_bindir
-from tests.support.redis import RedisServer
-from tests.support.smtp import CapturingSMTPServer
+from support import Client, CpuMeter, loopback_stack, percentile
 
 SEARCH_WORDS = ["samsung", "черный", "телевизор", "apple", "512", "смартфон", "наушники", "lg"]
 
@@ -93,10 +78,10 @@ class Recorder:
 def buyer(port, token, contact_id, offer_ids, deadline, recorder: Recorder, seed):
     rng = random.Random(seed)
     client = Client(port, token)
+    pages = min(50, max(1, len(offer_ids) // 20))  # of the first 50 pages, those that exist
     while time.monotonic() < deadline:
-        recorder.call(
-            client, "GET /products (page)", "GET", f"/api/v1/products?page={rng.randint(1, 50)}"
-        )
+        page = rng.randint(1, pages)
+        recorder.call(client, "GET /products (page)", "GET", f"/api/v1/products?page={page}")
         word = quote(rng.choice(SEARCH_WORDS))
         recorder.call(client, "GET /products?search", "GET", f"/api/v1/products?search={word}")
         offer_id = rng.choice(offer_ids)
@@ -137,72 +122,40 @@ def main() -> int:
     parser.add_argument("--web-workers", type=int, default=4)
     args = parser.parse_args()
 
-    bindir, redis_binary = postgres_bindir(), shutil.which("redis-server")
-    if bindir is None or redis_binary is None:
-        print("needs PostgreSQL and redis-server", file=sys.stderr)
-        return 1
-    smtp = CapturingSMTPServer().start()
-    redis_server = RedisServer(redis_binary).start()
-    with PostgresCluster(bindir) as cluster:
-        setup_django(cluster.url, CELERY_BROKER_URL=redis_server.url)
-        from django.core.management import call_command
-        from django.db import connection
-
-        call_command("migrate", verbosity=0)
-        accounts = build_fixture(args.goods, args.buyers)
+    def prepare() -> tuple[list[tuple[str, int]], list[int]]:
         from procurement.catalog.models import ProductInfo
 
-        offer_ids = list(ProductInfo.objects.values_list("id", flat=True))
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-        connection.close()
-        smtp_env = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port)}
-        worker = start_celery_worker(cluster.url, redis_server.url, **smtp_env)
-        port = free_port()
-        server = start_gunicorn(
-            cluster.url,
-            port,
-            workers=args.web_workers,
-            CELERY_BROKER_URL=redis_server.url,
-            **smtp_env,
-        )
+        accounts = build_fixture(args.goods, args.buyers)
+        return accounts, list(ProductInfo.objects.values_list("id", flat=True))
+
+    with loopback_stack(prepare, web_workers=args.web_workers) as (stack, (accounts, offer_ids)):
         recorder = Recorder(args.think, random.Random(0))
-        meter = CpuMeter(
-            {
-                "web": server.pid,
-                "database": postmaster_pid(cluster.datadir),
-                "celery worker": worker.pid,
-                "redis": redis_server.process.pid,
-            }
-        )
-        try:
-            meter.start()
-            deadline = time.monotonic() + args.seconds
-            started = time.perf_counter()
-            threads = [
-                threading.Thread(
-                    target=buyer,
-                    args=(port, token, contact_id, offer_ids, deadline, recorder, number),
-                    daemon=True,
-                )
-                for number, (token, contact_id) in enumerate(accounts)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=args.seconds + 60)
-            elapsed = time.perf_counter() - started
-            cpu = meter.stop()
-        finally:
-            stop(server)
-            stop(worker)
+        meter = CpuMeter(stack.processes())
+        meter.start()
+        deadline = time.monotonic() + args.seconds
+        started = time.perf_counter()
+        threads = [
+            threading.Thread(
+                target=buyer,
+                args=(stack.port, token, contact_id, offer_ids, deadline, recorder, number),
+                daemon=True,
+            )
+            for number, (token, contact_id) in enumerate(accounts)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=args.seconds + 60)
+        elapsed = time.perf_counter() - started
+        cpu = meter.stop()
+        emails = len(stack.smtp.messages)
 
     total = sum(len(samples) for samples in recorder.latencies.values())
     errors = sum(recorder.errors.values())
     print(
         f"{args.buyers} buyers, think {args.think:g} s, {elapsed:.0f} s, gunicorn workers {args.web_workers}, "
         f"{2 * args.goods} offers; {total} requests, {total / elapsed:.1f} req/s, "
-        f"errors {errors} ({100 * errors / max(total, 1):.2f}%), emails delivered {len(smtp.messages)}"
+        f"errors {errors} ({100 * errors / max(total, 1):.2f}%), emails delivered {emails}"
     )
     print(
         f"| {'endpoint':24} | {'requests':>8} | {'req/s':>6} | {'errors':>6} | "
@@ -217,8 +170,6 @@ def main() -> int:
         )
     shares = ", ".join(f"{name} {100 * seconds / elapsed:.0f}%" for name, seconds in cpu.items())
     print(f"CPU used (100% = one core; {os.cpu_count()} cores): {shares}")
-    redis_server.stop()
-    smtp.stop()
     return 0 if errors == 0 else 1
 
 

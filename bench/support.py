@@ -5,14 +5,24 @@ import http.client
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from tests.support.ports import free_port  # noqa: E402
+from tests.support.postgres import PostgresCluster, postgres_bindir  # noqa: E402
+from tests.support.redis import RedisServer  # noqa: E402
+from tests.support.smtp import CapturingSMTPServer  # noqa: E402
 
 # Plain HTTP on loopback, as behind a TLS-terminating proxy; quiet logs.
 SERVER_ENV = {
@@ -184,3 +194,71 @@ class CpuMeter:
 
     def stop(self) -> dict[str, float]:
         return {name: seconds - self.before[name] for name, seconds in self._now().items()}
+
+
+Prepared = TypeVar("Prepared")
+
+
+@dataclass
+class Stack:
+    cluster: PostgresCluster
+    redis: RedisServer
+    smtp: CapturingSMTPServer
+    port: int
+    web: subprocess.Popen
+    worker: subprocess.Popen | None
+
+    def processes(self) -> dict[str, int]:
+        """The root process of each component, for CpuMeter."""
+        pids = {"web": self.web.pid, "database": postmaster_pid(self.cluster.datadir)}
+        if self.worker is not None:
+            pids["celery worker"] = self.worker.pid
+        pids["redis"] = self.redis.process.pid
+        return pids
+
+
+@contextmanager
+def loopback_stack(
+    prepare: Callable[[], Prepared], *, web_workers: int, worker: bool = True
+) -> Iterator[tuple[Stack, Prepared]]:
+    """A throwaway PostgreSQL cluster (migrated, filled by `prepare()`, then analysed),
+    Redis, a capturing SMTP server, a Celery worker (unless `worker` is false) and gunicorn,
+    all on loopback. Yields the stack and what `prepare` returned; stops everything."""
+    bindir, redis_binary = postgres_bindir(), shutil.which("redis-server")
+    if bindir is None or redis_binary is None:
+        raise SystemExit("needs PostgreSQL and redis-server")
+    smtp = CapturingSMTPServer().start()
+    redis_server = RedisServer(redis_binary).start()
+    try:
+        with PostgresCluster(bindir) as cluster:
+            setup_django(cluster.url, CELERY_BROKER_URL=redis_server.url)
+            from django.core.management import call_command
+            from django.db import connection
+
+            call_command("migrate", verbosity=0)
+            prepared = prepare()
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+            connection.close()
+            smtp_env = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port)}
+            celery = (
+                start_celery_worker(cluster.url, redis_server.url, **smtp_env) if worker else None
+            )
+            port = free_port()
+            web = start_gunicorn(
+                cluster.url,
+                port,
+                workers=web_workers,
+                CELERY_BROKER_URL=redis_server.url,
+                **smtp_env,
+            )
+            try:
+                yield Stack(cluster, redis_server, smtp, port, web, celery), prepared
+            finally:
+                stop(web)
+                if celery is not None:
+                    time.sleep(2)  # let the worker finish the email in hand
+                    stop(celery)
+    finally:
+        redis_server.stop()
+        smtp.stop()

@@ -16,7 +16,25 @@ class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV"
 
 
-class ImportJob(models.Model):
+class Job(models.Model):
+    """What import and export jobs share: their state, errors, task and times."""
+
+    state = models.CharField(
+        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
+    )
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    task_id = models.CharField(_("task id"), max_length=255, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
+class ImportJob(Job):
     """One price-list import of a supplier, run by the `do_import` task.
 
     An uploaded file is kept in `content` until the job finishes (the task may run in another
@@ -29,9 +47,6 @@ class ImportJob(models.Model):
         on_delete=models.CASCADE,
         related_name="import_jobs",
     )
-    state = models.CharField(
-        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
-    )
     source = models.CharField(_("source"), max_length=2100)
     url = models.URLField(_("URL"), max_length=2000, blank=True)
     filename = models.CharField(_("file name"), max_length=255, blank=True)
@@ -39,23 +54,16 @@ class ImportJob(models.Model):
     created = models.PositiveIntegerField(_("offers created"), default=0)
     updated = models.PositiveIntegerField(_("offers updated"), default=0)
     withdrawn = models.PositiveIntegerField(_("offers withdrawn"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    task_id = models.CharField(_("task id"), max_length=255, blank=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"import #{self.pk} ({self.state})"
 
 
-class ExportJob(models.Model):
+class ExportJob(Job):
     """One price-list export, run by the `do_export` task; the file is kept in `content`."""
 
     user = models.ForeignKey(
@@ -65,21 +73,11 @@ class ExportJob(models.Model):
         related_name="export_jobs",
     )
     format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
-    state = models.CharField(
-        _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
-    )
     content = models.BinaryField(_("file"), null=True, blank=True, editable=False)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    task_id = models.CharField(_("task id"), max_length=255, blank=True, editable=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
+    class Meta(Job.Meta):
         verbose_name = _("export job")
         verbose_name_plural = _("export jobs")
-        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"export #{self.pk} ({self.state})"
