@@ -17,6 +17,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 	$(BIN)/python manage.py compile_translations
 
+run: export LOG_FORMAT = plain
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -27,7 +28,7 @@ run: install
 	@echo "  Admin:    http://$(HOST):$(PORT)/admin/"
 	@echo ""
 	SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
-	SECURE_HSTS_SECONDS=0 LOG_FORMAT=plain $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SECURE_HSTS_SECONDS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .
