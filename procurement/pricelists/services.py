@@ -151,6 +151,25 @@ def export_job_file(*, user, job_id: int) -> tuple[ExportJob, bytes]:
     return job, bytes(ExportJob.objects.values_list("content", flat=True).get(pk=job.pk))
 
 
+@transaction.atomic
+def jobs_requeue(*, queued_before) -> tuple[int, int]:
+    """Start again the import and export jobs still queued since before `queued_before`
+    (their task was lost, e.g. the broker was down). Safe while the first task is still on
+    its way: whichever run comes first claims the job, the other leaves it alone."""
+    imports = list(_queued_ids(ImportJob, queued_before))
+    exports = list(_queued_ids(ExportJob, queued_before))
+    for job_id in imports:
+        run_after_commit(tasks.do_import, job_id)
+    for job_id in exports:
+        run_after_commit(tasks.do_export, job_id)
+    return len(imports), len(exports)
+
+
+def _queued_ids(model, queued_before):
+    jobs = model.objects.filter(state=JobState.QUEUED, created_at__lt=queued_before)
+    return jobs.order_by("pk").values_list("pk", flat=True)
+
+
 def _claim(model, job_id: int, task_id: str | None) -> bool:
     """Move a queued job to running; False when another run has it or it is finished.
 
