@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -20,8 +19,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send the selected unsent emails again"))
     def send_selected_again(self, request, queryset):
-        with transaction.atomic():
-            count = send_again(queryset)
+        count = send_again(queryset)
         self.message_user(
             request,
             ngettext(

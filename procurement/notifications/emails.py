@@ -3,6 +3,7 @@ records them in the transaction of the change they report, and the send_email ta
 writes each in its recipient's language and sends it after commit."""
 
 from django.conf import settings
+from django.db import transaction
 
 from procurement.core.tasks import run_after_commit
 from procurement.notifications.models import OutboundEmail
@@ -19,6 +20,7 @@ def queue(*emails: OutboundEmail) -> list[OutboundEmail]:
     return recorded
 
 
+@transaction.atomic
 def send_again(emails) -> int:
     """Hand the unsent ones of `emails` (a queryset) to send_email again, after commit."""
     ids = list(emails.exclude(state=OutboundEmail.State.SENT).values_list("pk", flat=True))

@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.utils import timezone
 
 from procurement.notifications.emails import send_again
@@ -25,6 +24,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than: int, **options):
         recorded_before = timezone.now() - timedelta(minutes=older_than)
-        with transaction.atomic():
-            count = send_again(OutboundEmail.objects.filter(created_at__lte=recorded_before))
+        count = send_again(OutboundEmail.objects.filter(created_at__lte=recorded_before))
         self.stdout.write(f"{count} email(s) handed to send_email again.")
