@@ -4,8 +4,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, OuterRef, PositiveIntegerField, Subquery, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,15 @@ from procurement.orders.models import (
 )
 
 MAX_LINE_QUANTITY = 1_000_000
+
+# Convention 4: a conditional update, so stock can never go below zero.
+TAKE_STOCK_SQL = (
+    "UPDATE catalog_productinfo SET quantity = quantity - %s WHERE id = %s AND quantity >= %s"
+)
+KEEP_SNAPSHOT_SQL = (
+    "UPDATE orders_orderitem SET price = %s, product_name = %s, model = %s,"
+    " shop_id_snapshot = %s, shop_name = %s WHERE id = %s"
+)
 
 
 @dataclass(frozen=True)
@@ -203,24 +212,30 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
             ErrorCode.CONFLICT, _("Not enough stock for some lines."), {"lines": shortages}
         )
 
-    # Safe as one statement: the rows are locked and their stock was checked above.
-    taken = ProductInfo.objects.filter(pk__in=[item.product_info_id for item in items]).update(
-        quantity=Case(
-            *[When(pk=item.product_info_id, then=F("quantity") - item.quantity) for item in items],
-            output_field=PositiveIntegerField(),
+    # Plain SQL, one round trip each: built by the ORM (a CASE, five subqueries) these two
+    # took a quarter of a confirmation's CPU. The offers are locked and checked above.
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            TAKE_STOCK_SQL,
+            [(item.quantity, item.product_info_id, item.quantity) for item in items],
         )
-    )
-    if taken != len(items):
-        raise ApplicationError(ErrorCode.CONFLICT, _("Not enough stock for some lines."))
-    # Each line keeps its offer as it is now (the offers are locked: these are the values checked).
-    offer = ProductInfo.objects.filter(pk=OuterRef("product_info_id"))
-    OrderItem.objects.filter(order=order).update(
-        price=Subquery(offer.values("price")),
-        product_name=Subquery(offer.values("product__name")),
-        model=Subquery(offer.values("model")),
-        shop_id_snapshot=Subquery(offer.values("shop_id")),
-        shop_name=Subquery(offer.values("shop__name")),
-    )
+        if cursor.rowcount != len(items):
+            raise ApplicationError(ErrorCode.CONFLICT, _("Not enough stock for some lines."))
+        # Each line keeps its offer as it is now: the values locked and checked above.
+        cursor.executemany(
+            KEEP_SNAPSHOT_SQL,
+            [
+                (
+                    item.product_info.price,
+                    item.product_info.product.name,
+                    item.product_info.model,
+                    item.product_info.shop_id,
+                    item.product_info.shop.name,
+                    item.pk,
+                )
+                for item in items
+            ],
+        )
 
     order.state = OrderState.NEW
     order.contact = contact

@@ -1,10 +1,11 @@
-"""Each list or detail runs the same number of queries whatever the number of lines or orders."""
+"""Each list or detail, and placing an order, runs the same number of queries whatever the
+number of lines, shops or orders."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import ProductInfoFactory, ShopFactory
 from tests.conftest import client_for
 from tests.orders.conftest import fill_basket, place
 
@@ -54,3 +55,24 @@ def test_partner_orders_queries_do_not_grow(buyer, contact, shop):
         place(buyer, contact, *[(offer, 1) for offer in offers(shop, 3)])
     assert queries_for(supplier_client, "/api/v1/partner/orders") == one_order
     assert one_order <= 6
+
+
+def queries_to_place(client, buyer, contact, offers_in_basket) -> int:
+    basket = fill_basket(buyer, *[(offer, 1) for offer in offers_in_basket])
+    with CaptureQueriesContext(connection) as context:
+        response = client.post("/api/v1/order", {"id": basket.id, "contact": contact.id})
+    assert response.status_code == 200, response.json()
+    return len(context.captured_queries)
+
+
+def test_placing_an_order_runs_the_same_queries_whatever_its_size(
+    buyer, buyer_client, contact, shop
+):
+    one_line = queries_to_place(buyer_client, buyer, contact, offers(shop, 1))
+    shops = [shop, ShopFactory(), ShopFactory()]
+    twelve_lines = queries_to_place(
+        buyer_client, buyer, contact, [offer for each in shops for offer in offers(each, 4)]
+    )
+    assert twelve_lines == one_line
+    # token, BEGIN, basket, contact, lines, stock, snapshots, order, history, emails, COMMIT
+    assert one_line <= 11
