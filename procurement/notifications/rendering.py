@@ -1,6 +1,8 @@
 """Writing an email: its templates, in its language, from the context its event builds."""
 
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import cache
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -20,12 +22,19 @@ def _token_context(params: dict, ttl_hours: int) -> dict:
     return {"user": user, "token": params["token"], "ttl_hours": ttl_hours}
 
 
-def _order_context(params: dict) -> dict:
-    order = Order.objects.select_related("user").get(pk=params["order_id"])
-    items = order.ordered_items.order_by("id")
+def _load_order(order_id: int) -> tuple[Order, list]:
+    order = Order.objects.select_related("user").get(pk=order_id)
+    return order, list(order.ordered_items.order_by("id"))
+
+
+LoadOrder = Callable[[int], tuple[Order, list]]
+
+
+def _order_context(params: dict, load_order: LoadOrder) -> dict:
+    order, items = load_order(params["order_id"])
     context = {"order": order, "buyer": order.user, "address": order.delivery_address}
     if "shop_id" in params:
-        items = items.filter(shop_id_snapshot=params["shop_id"])
+        items = [item for item in items if item.shop_id_snapshot == params["shop_id"]]
         context["shop"] = Shop.objects.get(pk=params["shop_id"])
     lines = [
         {
@@ -45,19 +54,19 @@ def _order_context(params: dict) -> dict:
     }
 
 
-def _state_change_context(params: dict) -> dict:
+def _state_change_context(params: dict, load_order: LoadOrder) -> dict:
     return {
-        "order": Order.objects.select_related("user").get(pk=params["order_id"]),
+        "order": load_order(params["order_id"])[0],
         "state": OrderState(params["state"]).label,
         "previous_state": OrderState(params["previous_state"]).label,
     }
 
 
 CONTEXT_BUILDERS = {
-    "registration_confirmation": lambda params: _token_context(
+    "registration_confirmation": lambda params, _load_order: _token_context(
         params, settings.CONFIRM_TOKEN_TTL_HOURS
     ),
-    "password_reset": lambda params: _token_context(
+    "password_reset": lambda params, _load_order: _token_context(
         params, settings.PASSWORD_RESET_TOKEN_TTL_HOURS
     ),
     "order_confirmation": _order_context,
@@ -67,11 +76,16 @@ CONTEXT_BUILDERS = {
 }
 
 
-def write_email(email: OutboundEmail) -> None:
-    """Fill subject and bodies from the event's templates in the email's language."""
-    context = CONTEXT_BUILDERS[email.event](email.params)
-    with translation.override(email.language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"emails/{email.event}_subject.txt", context)
-        email.body_text = render_to_string(f"emails/{email.event}_body.txt", context)
-        email.body_html = render_to_string(f"emails/{email.event}_body.html", context)
-    email.subject = " ".join(subject.split())[:255]
+def write_emails(emails: Iterable[OutboundEmail]) -> None:
+    """Fill subject and bodies from each event's templates in each email's language.
+
+    The emails of one order (buyer, admin, suppliers) read the order and its lines once.
+    """
+    load_order = cache(_load_order)
+    for email in emails:
+        context = CONTEXT_BUILDERS[email.event](email.params, load_order)
+        with translation.override(email.language or settings.LANGUAGE_CODE):
+            subject = render_to_string(f"emails/{email.event}_subject.txt", context)
+            email.body_text = render_to_string(f"emails/{email.event}_body.txt", context)
+            email.body_html = render_to_string(f"emails/{email.event}_body.html", context)
+        email.subject = " ".join(subject.split())[:255]

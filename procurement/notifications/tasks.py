@@ -6,7 +6,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils import timezone
 
 from procurement.notifications.models import OutboundEmail
-from procurement.notifications.rendering import SECRET_EVENTS, write_email
+from procurement.notifications.rendering import SECRET_EVENTS, write_emails
 
 REDACTED = "(held a one-time token; not kept after sending)"
 RETRY_FIRST_SECONDS = 2
@@ -26,15 +26,21 @@ def send_email(self, *outbound_email_ids: int) -> None:
     task with exponential backoff. No lock is held while talking to the SMTP server: at
     worst two overlapping runs deliver the same email twice, never zero times.
     """
+    emails = list(
+        OutboundEmail.objects.filter(pk__in=outbound_email_ids)
+        .exclude(state=OutboundEmail.State.SENT)
+        .order_by("pk")
+    )
+    write_emails(email for email in emails if not email.subject)
     connection = get_connection()
     failed: list[int] = []
     errors: list[str] = []
     try:
-        for email_id in outbound_email_ids:
+        for email in emails:
             try:
-                _deliver(email_id, connection)
+                _deliver(email, connection)
             except EmailNotSent as error:
-                failed.append(email_id)
+                failed.append(email.pk)
                 errors.append(str(error))
     finally:
         _close_quietly(connection)
@@ -43,31 +49,36 @@ def send_email(self, *outbound_email_ids: int) -> None:
         raise self.retry(args=failed, countdown=countdown, exc=EmailNotSent("; ".join(errors)))
 
 
-def _deliver(outbound_email_id: int, connection) -> None:
-    email = OutboundEmail.objects.filter(pk=outbound_email_id).first()
-    if email is None or email.state == OutboundEmail.State.SENT:
-        return
-    if not email.subject:
-        write_email(email)
-        email.save(update_fields=["subject", "body_text", "body_html"])
+def _deliver(email: OutboundEmail, connection) -> None:
+    """Send one written email and record the outcome with its text, in one statement."""
     message = EmailMultiAlternatives(
         email.subject, email.body_text, to=[email.to], connection=connection
     )
     message.attach_alternative(email.body_html, "text/html")
+    written = {"subject": email.subject, "body_text": email.body_text, "body_html": email.body_html}
+    unsent = OutboundEmail.objects.filter(pk=email.pk).exclude(state=OutboundEmail.State.SENT)
     try:
         connection.open()  # the first email of the run opens the session the others reuse
         message.send()
     except (smtplib.SMTPException, OSError) as error:
         _close_quietly(connection)  # the next email starts a fresh session
         error_text = f"{type(error).__name__}: {error}"[:2000]
-        OutboundEmail.objects.filter(pk=email.pk).exclude(state=OutboundEmail.State.SENT).update(
-            state=OutboundEmail.State.FAILED, attempts=email.attempts + 1, last_error=error_text
+        unsent.update(
+            **written,
+            state=OutboundEmail.State.FAILED,
+            attempts=email.attempts + 1,
+            last_error=error_text,
         )
         raise EmailNotSent(error_text) from error
-    sent = {"state": OutboundEmail.State.SENT, "attempts": email.attempts + 1, "last_error": ""}
     if email.event in SECRET_EVENTS:
-        sent.update(params={}, body_text=REDACTED, body_html=REDACTED)
-    OutboundEmail.objects.filter(pk=email.pk).update(**sent, sent_at=timezone.now())
+        written.update(params={}, body_text=REDACTED, body_html=REDACTED)
+    unsent.update(
+        **written,
+        state=OutboundEmail.State.SENT,
+        attempts=email.attempts + 1,
+        last_error="",
+        sent_at=timezone.now(),
+    )
 
 
 def _close_quietly(connection) -> None:

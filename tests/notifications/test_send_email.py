@@ -1,12 +1,15 @@
-"""send_email over a real SMTP server: the emails of one change share a task and a session,
-and one refused email neither stops nor resends the others."""
+"""send_email over a real SMTP server: the emails of one change share a task, a session and
+the reading of their order, and one refused email neither stops nor resends the others."""
 
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from procurement.notifications.models import OutboundEmail
+from procurement.notifications.tasks import send_email
 from tests.catalog.factories import ProductInfoFactory
 from tests.factories import ContactFactory
 from tests.orders.conftest import place
@@ -33,6 +36,18 @@ def test_the_emails_of_an_order_go_out_in_one_task_over_one_smtp_session(
     assert set(OutboundEmail.objects.values_list("state", "attempts")) == {("sent", 1)}
 
 
+def test_the_emails_of_an_order_read_it_once(smtp_server, two_shop_order):
+    two_shop_order()  # the test's transaction never commits: send_email is not started
+    ids = list(OutboundEmail.objects.values_list("pk", flat=True))
+
+    with CaptureQueriesContext(connection) as context:
+        send_email(*ids)
+
+    assert len(smtp_server.wait_for(4)) == 4
+    # the emails; the order with its buyer; its lines; each shop; one update per email
+    assert len(context.captured_queries) == 1 + 1 + 1 + 2 + 4
+
+
 def test_a_refused_recipient_fails_alone_and_is_sent_later(
     smtp_server, buyer, two_shop_order, django_capture_on_commit_callbacks
 ):
@@ -44,6 +59,7 @@ def test_a_refused_recipient_fails_alone_and_is_sent_later(
     refused = OutboundEmail.objects.get(to=buyer.email)
     assert (refused.state, refused.attempts) == ("failed", 1)
     assert "550" in refused.last_error
+    assert str(order.pk) in refused.subject  # written once, kept for the next attempt
     assert OutboundEmail.objects.filter(state="sent").count() == 3
 
     smtp_server.refused = set()
