@@ -98,6 +98,7 @@ def start_celery_worker(
             sys.executable,
             "-m",
             "celery",
+            "--quiet",
             "-A",
             "config",
             "worker",
@@ -206,7 +207,17 @@ class Stack:
     smtp: CapturingSMTPServer
     port: int
     web: subprocess.Popen
-    worker: subprocess.Popen | None
+    worker: subprocess.Popen | None = None
+
+    def start_worker(self) -> None:
+        """One Celery worker sending emails to the capturing SMTP server."""
+        if self.worker is None:
+            self.worker = start_celery_worker(
+                self.cluster.url,
+                self.redis.url,
+                EMAIL_HOST="127.0.0.1",
+                EMAIL_PORT=str(self.smtp.port),
+            )
 
     def processes(self) -> dict[str, int]:
         """The root process of each component, for CpuMeter."""
@@ -222,8 +233,9 @@ def loopback_stack(
     prepare: Callable[[], Prepared], *, web_workers: int, worker: bool = True
 ) -> Iterator[tuple[Stack, Prepared]]:
     """A throwaway PostgreSQL cluster (migrated, filled by `prepare()`, then analysed),
-    Redis, a capturing SMTP server, a Celery worker (unless `worker` is false) and gunicorn,
-    all on loopback. Yields the stack and what `prepare` returned; stops everything."""
+    Redis, a capturing SMTP server, gunicorn and (unless `worker` is false; see
+    Stack.start_worker) a Celery worker, all on loopback. Yields the stack and what
+    `prepare` returned; stops everything."""
     bindir, redis_binary = postgres_bindir(), shutil.which("redis-server")
     if bindir is None or redis_binary is None:
         raise SystemExit("needs PostgreSQL and redis-server")
@@ -240,25 +252,25 @@ def loopback_stack(
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
             connection.close()
-            smtp_env = {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port)}
-            celery = (
-                start_celery_worker(cluster.url, redis_server.url, **smtp_env) if worker else None
-            )
             port = free_port()
             web = start_gunicorn(
                 cluster.url,
                 port,
                 workers=web_workers,
                 CELERY_BROKER_URL=redis_server.url,
-                **smtp_env,
+                EMAIL_HOST="127.0.0.1",
+                EMAIL_PORT=str(smtp.port),
             )
+            stack = Stack(cluster, redis_server, smtp, port, web)
             try:
-                yield Stack(cluster, redis_server, smtp, port, web, celery), prepared
+                if worker:
+                    stack.start_worker()
+                yield stack, prepared
             finally:
                 stop(web)
-                if celery is not None:
+                if stack.worker is not None:
                     time.sleep(2)  # let the worker finish the email in hand
-                    stop(celery)
+                    stop(stack.worker)
     finally:
         redis_server.stop()
         smtp.stop()
