@@ -153,9 +153,9 @@ def export_job_file(*, user, job_id: int) -> tuple[ExportJob, bytes]:
 
 @transaction.atomic
 def jobs_requeue(*, queued_before) -> tuple[int, int]:
-    """Start again the import and export jobs still queued since before `queued_before`
-    (their task was lost, e.g. the broker was down). Safe while the first task is still on
-    its way: whichever run comes first claims the job, the other leaves it alone."""
+    """Start again the import and export jobs created at or before `queued_before` and
+    still queued (their task was lost, e.g. the broker was down). Safe while the first task
+    is still on its way: whichever run comes first claims the job, the other leaves it alone."""
     imports = list(_queued_ids(ImportJob, queued_before))
     exports = list(_queued_ids(ExportJob, queued_before))
     for job_id in imports:
@@ -166,7 +166,7 @@ def jobs_requeue(*, queued_before) -> tuple[int, int]:
 
 
 def _queued_ids(model, queued_before):
-    jobs = model.objects.filter(state=JobState.QUEUED, created_at__lt=queued_before)
+    jobs = model.objects.filter(state=JobState.QUEUED, created_at__lte=queued_before)
     return jobs.order_by("pk").values_list("pk", flat=True)
 
 
