@@ -1,8 +1,7 @@
 """Writing an email: its templates, in its language, from the context its event builds."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
-from functools import cache
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -11,7 +10,7 @@ from django.utils import translation
 from procurement.accounts.models import User
 from procurement.catalog.models import Shop
 from procurement.notifications.models import OutboundEmail
-from procurement.orders.models import Order, OrderState
+from procurement.orders.models import Order, OrderItem, OrderState
 
 # Emails that carry a one-time token: their text is not kept once they are sent.
 SECRET_EVENTS = frozenset({"registration_confirmation", "password_reset"})
@@ -22,16 +21,27 @@ def _token_context(params: dict, ttl_hours: int) -> dict:
     return {"user": user, "token": params["token"], "ttl_hours": ttl_hours}
 
 
-def _load_order(order_id: int) -> tuple[Order, list]:
-    order = Order.objects.select_related("user").get(pk=order_id)
-    return order, list(order.ordered_items.order_by("id"))
+class OrderReads:
+    """The orders and order lines the emails of one run are written from, each read once
+    (an order's buyer confirmation, admin invoice and supplier invoices share them)."""
+
+    def __init__(self):
+        self._orders: dict[int, Order] = {}
+        self._lines: dict[int, list[OrderItem]] = {}
+
+    def order(self, order_id: int) -> Order:
+        if order_id not in self._orders:
+            self._orders[order_id] = Order.objects.select_related("user").get(pk=order_id)
+        return self._orders[order_id]
+
+    def lines(self, order_id: int) -> list[OrderItem]:
+        if order_id not in self._lines:
+            self._lines[order_id] = list(OrderItem.objects.filter(order_id=order_id).order_by("id"))
+        return self._lines[order_id]
 
 
-LoadOrder = Callable[[int], tuple[Order, list]]
-
-
-def _order_context(params: dict, load_order: LoadOrder) -> dict:
-    order, items = load_order(params["order_id"])
+def _order_context(params: dict, reads: OrderReads) -> dict:
+    order, items = reads.order(params["order_id"]), reads.lines(params["order_id"])
     context = {"order": order, "buyer": order.user, "address": order.delivery_address}
     if "shop_id" in params:
         items = [item for item in items if item.shop_id_snapshot == params["shop_id"]]
@@ -54,19 +64,19 @@ def _order_context(params: dict, load_order: LoadOrder) -> dict:
     }
 
 
-def _state_change_context(params: dict, load_order: LoadOrder) -> dict:
+def _state_change_context(params: dict, reads: OrderReads) -> dict:
     return {
-        "order": load_order(params["order_id"])[0],
+        "order": reads.order(params["order_id"]),
         "state": OrderState(params["state"]).label,
         "previous_state": OrderState(params["previous_state"]).label,
     }
 
 
 CONTEXT_BUILDERS = {
-    "registration_confirmation": lambda params, _load_order: _token_context(
+    "registration_confirmation": lambda params, _reads: _token_context(
         params, settings.CONFIRM_TOKEN_TTL_HOURS
     ),
-    "password_reset": lambda params, _load_order: _token_context(
+    "password_reset": lambda params, _reads: _token_context(
         params, settings.PASSWORD_RESET_TOKEN_TTL_HOURS
     ),
     "order_confirmation": _order_context,
@@ -81,9 +91,9 @@ def write_emails(emails: Iterable[OutboundEmail]) -> None:
 
     The emails of one order (buyer, admin, suppliers) read the order and its lines once.
     """
-    load_order = cache(_load_order)
+    reads = OrderReads()
     for email in emails:
-        context = CONTEXT_BUILDERS[email.event](email.params, load_order)
+        context = CONTEXT_BUILDERS[email.event](email.params, reads)
         with translation.override(email.language or settings.LANGUAGE_CODE):
             subject = render_to_string(f"emails/{email.event}_subject.txt", context)
             email.body_text = render_to_string(f"emails/{email.event}_body.txt", context)

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import send_email
+from procurement.orders.services import order_set_state
 from tests.catalog.factories import ProductInfoFactory
 from tests.factories import ContactFactory
 from tests.orders.conftest import place
@@ -46,6 +47,19 @@ def test_the_emails_of_an_order_read_it_once(smtp_server, two_shop_order):
     assert len(smtp_server.wait_for(4)) == 4
     # the emails; the order with its buyer; its lines; each shop; one update per email
     assert len(context.captured_queries) == 1 + 1 + 1 + 2 + 4
+
+
+def test_a_state_change_email_reads_only_its_order(smtp_server, two_shop_order):
+    order = two_shop_order()
+    order_set_state(order_id=order.pk, state="confirmed", actor=None)
+    email = OutboundEmail.objects.get(event="order_state_changed")
+
+    with CaptureQueriesContext(connection) as context:
+        send_email(email.pk)
+
+    assert "confirmed" in smtp_server.wait_for(1)[0]["Subject"].lower()
+    # the email; the order with its buyer; the update
+    assert len(context.captured_queries) == 3
 
 
 def test_a_refused_recipient_fails_alone_and_is_sent_later(
