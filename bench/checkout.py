@@ -153,9 +153,8 @@ def main() -> int:
             f"p99 {percentile(confirmations, 0.99) * 1000:.1f} ms"
         )
         print(f"errors             {errors}")
-        print(
-            f"CPU per confirmation: {per_confirmation(cpu, len(confirmations))} (of {os.cpu_count()} cores)"
-        )
+        cpu_text = per_confirmation(cpu, len(confirmations))
+        print(f"CPU per confirmation: {cpu_text} (of {os.cpu_count()} cores)")
         print(
             f"stock taken {taken} == units ordered {ordered}: {'ok' if taken == ordered else 'MISMATCH'}"
         )
@@ -169,25 +168,25 @@ def per_confirmation(cpu: dict[str, float], confirmations: int) -> str:
     )
 
 
-def send_the_emails(stack, confirmations: int) -> bool:
+def send_the_emails(stack, confirmations: int) -> None:
     """Wait until every recorded email has reached the SMTP server, starting the worker
     first when it did not run during the run; print how long the sending took."""
     from procurement.notifications.models import OutboundEmail
 
     recorded = OutboundEmail.objects.count()
+    timeout = max(60.0, recorded / 10)
     if stack.worker is not None:
         started = time.perf_counter()
-        delivered = stack.smtp.wait_for(recorded, timeout=60)
-        print(
-            f"emails             {len(delivered)}, the last {time.perf_counter() - started:.1f} s after the run"
-        )
-        return True
+        delivered = stack.smtp.wait_for(recorded, timeout=timeout)
+        took = time.perf_counter() - started
+        print(f"emails             {len(delivered)}, the last {took:.1f} s after the run")
+        return
     stack.start_worker()
     stack.smtp.wait_for(1, timeout=60)  # the worker is up and sending
     meter = CpuMeter({"celery worker": stack.worker.pid})
     meter.start()
     started, first = time.perf_counter(), len(stack.smtp.messages)
-    stack.smtp.wait_for(recorded, timeout=max(60.0, recorded / 10))
+    stack.smtp.wait_for(recorded, timeout=timeout)
     took = time.perf_counter() - started
     worker_cpu = meter.stop()["celery worker"]
     sent = recorded - first
@@ -196,7 +195,6 @@ def send_the_emails(stack, confirmations: int) -> bool:
         f"worker CPU {worker_cpu * 1000 / sent:.1f} ms per email "
         f"({worker_cpu * 1000 * recorded / sent / confirmations:.1f} ms per confirmation)"
     )
-    return True
 
 
 if __name__ == "__main__":
