@@ -1,13 +1,13 @@
 """Load test: simulated buyers browsing, searching, filling baskets and confirming orders.
 
     .venv/bin/python bench/load.py [--buyers 50] [--seconds 60] [--think 0] [--goods 5000]
-                                   [--web-workers 4]
+                                   [--web-workers N]
 
 Starts a throwaway PostgreSQL cluster, Redis, one Celery worker (emails to a capturing SMTP
-server) and gunicorn, all on loopback; imports two generated price lists through the
-import service; then runs --buyers threads for --seconds (it stops by itself) and prints
-requests/s, the error rate, p50/p95/p99 latency per endpoint and the CPU each component
-used. Each buyer sends its next request as soon as the last one is answered, or after a
+server) and gunicorn (one worker per core unless told), all on loopback; imports two
+generated price lists through the import service; then runs --buyers threads for
+--seconds (it stops by itself) and prints requests/s, the error rate, p50/p95/p99 latency
+per endpoint and the CPU each component used. Each buyer sends its next request as soon as the last one is answered, or after a
 random pause of --think seconds on average (exponentially distributed).
 """
 
@@ -119,7 +119,7 @@ def main() -> int:
         "--think", type=float, default=0, help="mean pause before each request, seconds"
     )
     parser.add_argument("--goods", type=int, default=5000, help="per each of the two shops")
-    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=os.cpu_count())
     args = parser.parse_args()
 
     def prepare() -> tuple[list[tuple[str, int]], list[int]]:
