@@ -29,6 +29,20 @@ from procurement.orders.models import (
 
 MAX_LINE_QUANTITY = 1_000_000
 
+# What placing an order reads of each line (the checks, the snapshot and the invoice
+# emails); not the offers' search text nor the supplier's password hash.
+PLACING_READS = [
+    "quantity",
+    "product_info__price",
+    "product_info__quantity",
+    "product_info__is_withdrawn",
+    "product_info__model",
+    "product_info__product__name",
+    "product_info__shop__name",
+    "product_info__shop__state",
+    "product_info__shop__user__email",
+    "product_info__shop__user__language",
+]
 # Convention 4: a conditional update, so stock can never go below zero.
 TAKE_STOCK_SQL = (
     "UPDATE catalog_productinfo SET quantity = quantity - %s WHERE id = %s AND quantity >= %s"
@@ -176,6 +190,7 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     items = list(
         OrderItem.objects.filter(order=order)
         .select_related("product_info__product", "product_info__shop__user")
+        .only(*PLACING_READS)
         .select_for_update(of=("product_info",), no_key=True)
         .order_by("product_info_id")
     )
