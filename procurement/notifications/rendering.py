@@ -1,6 +1,5 @@
 """Writing an email: its templates, in its language, from the context its event builds."""
 
-from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -86,16 +85,14 @@ CONTEXT_BUILDERS = {
 }
 
 
-def write_emails(emails: Iterable[OutboundEmail]) -> None:
-    """Fill subject and bodies from each event's templates in each email's language.
+def write_email(email: OutboundEmail, reads: OrderReads) -> None:
+    """Fill subject and bodies from the event's templates in the email's language.
 
-    The emails of one order (buyer, admin, suppliers) read the order and its lines once.
+    Raises ObjectDoesNotExist when what the email is written from was deleted.
     """
-    reads = OrderReads()
-    for email in emails:
-        context = CONTEXT_BUILDERS[email.event](email.params, reads)
-        with translation.override(email.language or settings.LANGUAGE_CODE):
-            subject = render_to_string(f"emails/{email.event}_subject.txt", context)
-            email.body_text = render_to_string(f"emails/{email.event}_body.txt", context)
-            email.body_html = render_to_string(f"emails/{email.event}_body.html", context)
-        email.subject = " ".join(subject.split())[:255]
+    context = CONTEXT_BUILDERS[email.event](email.params, reads)
+    with translation.override(email.language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{email.event}_subject.txt", context)
+        email.body_text = render_to_string(f"emails/{email.event}_body.txt", context)
+        email.body_html = render_to_string(f"emails/{email.event}_body.html", context)
+    email.subject = " ".join(subject.split())[:255]

@@ -2,11 +2,12 @@ import smtplib
 from contextlib import suppress
 
 from celery import shared_task
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils import timezone
 
 from procurement.notifications.models import OutboundEmail
-from procurement.notifications.rendering import SECRET_EVENTS, write_emails
+from procurement.notifications.rendering import SECRET_EVENTS, OrderReads, write_email
 
 REDACTED = "(held a one-time token; not kept after sending)"
 RETRY_FIRST_SECONDS = 2
@@ -26,12 +27,11 @@ def send_email(self, *outbound_email_ids: int) -> None:
     task with exponential backoff. No lock is held while talking to the SMTP server: at
     worst two overlapping runs deliver the same email twice, never zero times.
     """
-    emails = list(
+    emails = _written(
         OutboundEmail.objects.filter(pk__in=outbound_email_ids)
         .exclude(state=OutboundEmail.State.SENT)
         .order_by("pk")
     )
-    write_emails(email for email in emails if not email.subject)
     connection = get_connection()
     failed: list[int] = []
     errors: list[str] = []
@@ -47,6 +47,26 @@ def send_email(self, *outbound_email_ids: int) -> None:
     if failed:
         countdown = min(RETRY_FIRST_SECONDS * 2**self.request.retries, RETRY_MAX_SECONDS)
         raise self.retry(args=failed, countdown=countdown, exc=EmailNotSent("; ".join(errors)))
+
+
+def _written(emails) -> list[OutboundEmail]:
+    """The emails, each written once (the emails of one order share its reading). One whose
+    user, order or shop was deleted is marked failed and left out: trying again cannot help."""
+    reads = OrderReads()
+    written = []
+    for email in emails:
+        if not email.subject:
+            try:
+                write_email(email, reads)
+            except ObjectDoesNotExist as error:
+                OutboundEmail.objects.filter(pk=email.pk).update(
+                    state=OutboundEmail.State.FAILED,
+                    attempts=email.attempts + 1,
+                    last_error=f"Cannot be written: {error}"[:2000],
+                )
+                continue
+        written.append(email)
+    return written
 
 
 def _deliver(email: OutboundEmail, connection) -> None:

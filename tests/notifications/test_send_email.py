@@ -8,11 +8,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from procurement.notifications.emails import queue, registration_confirmation_email
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import send_email
 from procurement.orders.services import order_set_state
 from tests.catalog.factories import ProductInfoFactory
-from tests.factories import ContactFactory
+from tests.factories import ContactFactory, UserFactory
 from tests.orders.conftest import place
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,20 @@ def test_a_refused_recipient_fails_alone_and_is_sent_later(
     assert messages[-1]["To"] == buyer.email
     refused.refresh_from_db()
     assert (refused.state, refused.attempts, refused.last_error) == ("sent", 2, "")
+
+
+def test_an_email_whose_user_was_deleted_fails_alone(smtp_server):
+    gone, kept = UserFactory(), UserFactory()
+    emails = queue(
+        registration_confirmation_email(user=gone, token="first-token"),
+        registration_confirmation_email(user=kept, token="second-token"),
+    )
+    gone.delete()
+
+    send_email(*[email.pk for email in emails])
+
+    assert [message["To"] for message in smtp_server.wait_for(1)] == [kept.email]
+    unwritable = OutboundEmail.objects.get(to=gone.email)
+    assert (unwritable.state, unwritable.attempts) == ("failed", 1)
+    assert "does not exist" in unwritable.last_error
+    assert OutboundEmail.objects.get(to=kept.email).state == "sent"
