@@ -7,8 +7,9 @@ Starts a throwaway PostgreSQL cluster, Redis, one Celery worker (emails to a cap
 server) and gunicorn (one worker per core unless told), all on loopback; imports two
 generated price lists through the import service; then runs --buyers threads for
 --seconds (it stops by itself) and prints requests/s, the error rate, p50/p95/p99 latency
-per endpoint and the CPU each component used. Each buyer sends its next request as soon as the last one is answered, or after a
-random pause of --think seconds on average (exponentially distributed).
+per endpoint and the CPU each component used. Each buyer sends its next request as soon
+as the last one is answered, or after a random pause of --think seconds on average
+(exponentially distributed).
 """
 
 import argparse

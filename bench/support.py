@@ -200,6 +200,11 @@ class CpuMeter:
 Prepared = TypeVar("Prepared")
 
 
+def smtp_env(smtp: CapturingSMTPServer) -> dict[str, str]:
+    """The settings that send a process's emails to the capturing SMTP server."""
+    return {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port)}
+
+
 @dataclass
 class Stack:
     cluster: PostgresCluster
@@ -213,10 +218,7 @@ class Stack:
         """One Celery worker sending emails to the capturing SMTP server."""
         if self.worker is None:
             self.worker = start_celery_worker(
-                self.cluster.url,
-                self.redis.url,
-                EMAIL_HOST="127.0.0.1",
-                EMAIL_PORT=str(self.smtp.port),
+                self.cluster.url, self.redis.url, **smtp_env(self.smtp)
             )
 
     def processes(self) -> dict[str, int]:
@@ -258,8 +260,7 @@ def loopback_stack(
                 port,
                 workers=web_workers,
                 CELERY_BROKER_URL=redis_server.url,
-                EMAIL_HOST="127.0.0.1",
-                EMAIL_PORT=str(smtp.port),
+                **smtp_env(smtp),
             )
             stack = Stack(cluster, redis_server, smtp, port, web)
             try:

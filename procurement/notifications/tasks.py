@@ -59,11 +59,7 @@ def _written(emails) -> list[OutboundEmail]:
             try:
                 write_email(email, reads)
             except ObjectDoesNotExist as error:
-                OutboundEmail.objects.filter(pk=email.pk).update(
-                    state=OutboundEmail.State.FAILED,
-                    attempts=email.attempts + 1,
-                    last_error=f"Cannot be written: {error}"[:2000],
-                )
+                _record_failure(email, f"Cannot be written: {error}")
                 continue
         written.append(email)
     return written
@@ -76,29 +72,38 @@ def _deliver(email: OutboundEmail, connection) -> None:
     )
     message.attach_alternative(email.body_html, "text/html")
     written = {"subject": email.subject, "body_text": email.body_text, "body_html": email.body_html}
-    unsent = OutboundEmail.objects.filter(pk=email.pk).exclude(state=OutboundEmail.State.SENT)
     try:
         connection.open()  # the first email of the run opens the session the others reuse
         message.send()
     except (smtplib.SMTPException, OSError) as error:
         _close_quietly(connection)  # the next email starts a fresh session
-        error_text = f"{type(error).__name__}: {error}"[:2000]
-        unsent.update(
-            **written,
-            state=OutboundEmail.State.FAILED,
-            attempts=email.attempts + 1,
-            last_error=error_text,
-        )
+        error_text = _record_failure(email, f"{type(error).__name__}: {error}", **written)
         raise EmailNotSent(error_text) from error
     if email.event in SECRET_EVENTS:
         written.update(params={}, body_text=REDACTED, body_html=REDACTED)
-    unsent.update(
+    _unsent(email).update(
         **written,
         state=OutboundEmail.State.SENT,
         attempts=email.attempts + 1,
         last_error="",
         sent_at=timezone.now(),
     )
+
+
+def _unsent(email: OutboundEmail):
+    return OutboundEmail.objects.filter(pk=email.pk).exclude(state=OutboundEmail.State.SENT)
+
+
+def _record_failure(email: OutboundEmail, error: str, **fields) -> str:
+    """Mark the email failed (unless another run sent it meanwhile); returns the error kept."""
+    error_text = error[:2000]
+    _unsent(email).update(
+        **fields,
+        state=OutboundEmail.State.FAILED,
+        attempts=email.attempts + 1,
+        last_error=error_text,
+    )
+    return error_text
 
 
 def _close_quietly(connection) -> None:
