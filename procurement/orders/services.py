@@ -177,18 +177,22 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     before their stock is checked and taken, so two buyers can never together take
     more than there is.
     """
-    order = Order.objects.select_for_update(no_key=True).filter(pk=basket_id, user=buyer).first()
-    if order is None:
-        raise ApplicationError(ErrorCode.NOT_FOUND, _("No such basket."))
+    try:
+        order = Order.objects.select_for_update(no_key=True).get(pk=basket_id, user=buyer)
+    except Order.DoesNotExist:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No such basket.")) from None
     if order.state != OrderState.BASKET:
         raise ApplicationError(ErrorCode.CONFLICT, _("Only a basket can be placed as an order."))
     order.user = buyer
-    contact = Contact.objects.filter(pk=contact_id, user=buyer).first()
-    if contact is None:
-        raise ApplicationError(ErrorCode.INVALID, {"contact": [_("No such contact of yours.")]})
+    try:
+        contact = Contact.objects.get(pk=contact_id, user=buyer)
+    except Contact.DoesNotExist:
+        raise ApplicationError(
+            ErrorCode.INVALID, {"contact": [_("No such contact of yours.")]}
+        ) from None
     # The lines with their offers; the offers (only they) locked in primary-key order.
     items = list(
-        OrderItem.objects.filter(order=order)
+        OrderItem.objects.filter(order_id=order.pk)
         .select_related("product_info__product", "product_info__shop__user")
         .only(*PLACING_READS)
         .select_for_update(of=("product_info",), no_key=True)
