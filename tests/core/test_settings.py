@@ -71,3 +71,32 @@ def test_cache_is_redis_when_cache_url_is_set():
         "django.core.cache.backends.redis.RedisCache",
         "redis://127.0.0.1:6390/1",
     ], result.stderr
+
+
+def _database_settings(**env_vars: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import django, json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+        "django.setup(); from django.conf import settings as s;"
+        "d = s.DATABASES['default']; print(json.dumps([d['ENGINE'], d['OPTIONS']]))"
+    )
+    env = {**os.environ, **env_vars}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_postgresql_prepares_statements_unless_turned_off():
+    url = "postgres://app@127.0.0.1:5432/app"
+    assert _database_settings(DATABASE_URL=url) == [
+        "procurement.core.postgresql",
+        {"server_side_binding": True, "prepare_threshold": 5},
+    ]
+    assert _database_settings(DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS="false") == [
+        "procurement.core.postgresql",
+        {},
+    ]

@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, for statements whose parameters the server binds."""
