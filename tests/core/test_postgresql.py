@@ -25,6 +25,15 @@ def test_a_statement_run_again_and_again_is_prepared():
     assert any('FROM "catalog_shop"' in statement for statement in statements), statements
 
 
+def test_a_like_search_is_planned_for_its_values_every_time():
+    for _ in range(6):
+        list(Shop.objects.filter(name__contains="x"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert not any(" LIKE " in statement for statement in statements), statements
+
+
 def test_a_bulk_insert_of_more_parameters_than_a_statement_may_carry():
     rows = MAX_QUERY_PARAMS // 4
     emails = OutboundEmail.objects.bulk_create(

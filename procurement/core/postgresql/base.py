@@ -1,8 +1,13 @@
-"""Django's PostgreSQL backend with the protocol's limit of 65,535 parameters per statement.
+"""Django's PostgreSQL backend, for statements whose parameters the server binds.
 
 Bound by the server (settings: DATABASE_PREPARED_STATEMENTS), a statement may carry at most
-that many parameters; Django's PostgreSQL backend knows no limit. With it, bulk inserts and
+65,535 parameters, which Django's PostgreSQL backend does not know: here bulk inserts and
 updates and the deletes that cascade split their rows into batches, as on SQLite.
+
+After a few runs a prepared statement gets one plan for any values: right for lookups by
+key, wrong for a LIKE search, whose best plan depends on how common the word is (one plan
+for all made the catalog's searches for both a rare and a common word slower). Statements
+with LIKE are therefore planned for their values every time.
 """
 
 from itertools import chain
@@ -27,6 +32,19 @@ class DatabaseOperations(operations.DatabaseOperations):
         return max(1, min(len(objs), MAX_QUERY_PARAMS // (2 * columns)))
 
 
+class ServerBindingCursor(base.ServerBindingCursor):
+    def execute(self, query, params=None, *, prepare=None, **kwargs):
+        if prepare is None and isinstance(query, str) and " LIKE " in query:
+            prepare = False
+        return super().execute(query, params, prepare=prepare, **kwargs)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     features_class = DatabaseFeatures
     ops_class = DatabaseOperations
+
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if params["cursor_factory"] is base.ServerBindingCursor:
+            params["cursor_factory"] = ServerBindingCursor
+        return params
