@@ -10,9 +10,8 @@ for all made the catalog's searches for both a rare and a common word slower). S
 with LIKE are therefore planned for their values every time.
 """
 
-from itertools import chain
-
 from django.db.backends.postgresql import base, features, operations
+from django.db.models import CompositePrimaryKey
 
 MAX_QUERY_PARAMS = 2**16 - 1
 
@@ -23,8 +22,8 @@ class DatabaseFeatures(features.DatabaseFeatures):
 
 class DatabaseOperations(operations.DatabaseOperations):
     def bulk_batch_size(self, fields, objs):
-        columns = len(
-            list(chain.from_iterable(getattr(field, "fields", None) or [field] for field in fields))
+        columns = sum(
+            len(field.fields) if isinstance(field, CompositePrimaryKey) else 1 for field in fields
         )
         if not columns:
             return len(objs)
