@@ -73,7 +73,7 @@ def test_cache_is_redis_when_cache_url_is_set():
     ], result.stderr
 
 
-def _database_settings(**env_vars: str) -> dict:
+def _database_settings(**env_vars: str) -> list:
     import json
     import os
     import subprocess
@@ -84,7 +84,10 @@ def _database_settings(**env_vars: str) -> dict:
         "django.setup(); from django.conf import settings as s;"
         "d = s.DATABASES['default']; print(json.dumps([d['ENGINE'], d['OPTIONS']]))"
     )
-    env = {**os.environ, **env_vars}
+    env = {
+        name: value for name, value in os.environ.items() if name != "DATABASE_PREPARED_STATEMENTS"
+    }
+    env.update(env_vars)
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
