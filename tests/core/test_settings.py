@@ -55,25 +55,9 @@ def test_json_log_lines():
     assert "ValueError: boom" in entry["exception"]
 
 
-def test_cache_is_redis_when_cache_url_is_set():
-    import os
-    import subprocess
-    import sys
-
-    code = (
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
-        "django.setup(); from django.conf import settings as s;"
-        "print(s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION'))"
-    )
-    env = {**os.environ, "CACHE_URL": "redis://127.0.0.1:6390/1"}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert result.stdout.split() == [
-        "django.core.cache.backends.redis.RedisCache",
-        "redis://127.0.0.1:6390/1",
-    ], result.stderr
-
-
-def _database_settings(**env_vars: str) -> list:
+def _settings_in_a_fresh_process(expression: str, **env_vars: str):
+    """`expression` (JSON-able, over the settings `s`) as settings.py computes it from the
+    caller's environment with `env_vars` added; DATABASE_PREPARED_STATEMENTS starts unset."""
     import json
     import os
     import subprocess
@@ -81,8 +65,7 @@ def _database_settings(**env_vars: str) -> list:
 
     code = (
         "import django, json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
-        "django.setup(); from django.conf import settings as s;"
-        "d = s.DATABASES['default']; print(json.dumps([d['ENGINE'], d['OPTIONS']]))"
+        f"django.setup(); from django.conf import settings as s; print(json.dumps({expression}))"
     )
     env = {
         name: value for name, value in os.environ.items() if name != "DATABASE_PREPARED_STATEMENTS"
@@ -91,6 +74,19 @@ def _database_settings(**env_vars: str) -> list:
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def test_cache_is_redis_when_cache_url_is_set():
+    cache = "[s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION')]"
+    assert _settings_in_a_fresh_process(cache, CACHE_URL="redis://127.0.0.1:6390/1") == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6390/1",
+    ]
+
+
+def _database_settings(**env_vars: str) -> list:
+    database = "[s.DATABASES['default']['ENGINE'], s.DATABASES['default']['OPTIONS']]"
+    return _settings_in_a_fresh_process(database, **env_vars)
 
 
 def test_postgresql_prepares_statements_unless_turned_off():
