@@ -159,6 +159,20 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 840)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = "procurement"
+# Periodic work, run by `celery -A config beat` (the `beat` service of docker-compose), so
+# that no fault waits for an operator: unsent emails are sent again, jobs whose task was
+# lost or whose worker died are started again.
+MAINTENANCE_INTERVAL_SECONDS = env_int("MAINTENANCE_INTERVAL_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    "send-unsent-emails": {
+        "task": "procurement.notifications.tasks.send_unsent_emails",
+        "schedule": MAINTENANCE_INTERVAL_SECONDS,
+    },
+    "recover-jobs": {
+        "task": "procurement.pricelists.tasks.recover_jobs",
+        "schedule": MAINTENANCE_INTERVAL_SECONDS,
+    },
+}
 
 CONFIRM_TOKEN_TTL_HOURS = env_int("CONFIRM_TOKEN_TTL_HOURS", 72)
 PASSWORD_RESET_TOKEN_TTL_HOURS = env_int("PASSWORD_RESET_TOKEN_TTL_HOURS", 2)
