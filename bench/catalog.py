@@ -43,6 +43,7 @@ def build_catalog(offer_count: int, rng: random.Random) -> None:
     """Shops, 20 categories, products each offered by every open shop, ~4 parameters an offer."""
     from django.db import connection
 
+    from procurement.accounts.models import User, UserType
     from procurement.catalog.models import (
         Category,
         Parameter,
@@ -53,7 +54,15 @@ def build_catalog(offer_count: int, rng: random.Random) -> None:
     )
     from procurement.catalog.search import offer_search_text
 
-    shops = Shop.objects.bulk_create(Shop(name=n, state=s) for n, s in [*SHOPS, CLOSED_SHOP])
+    # Each shop has its supplier, as an imported one does: a shop without one takes no orders.
+    owners = User.objects.bulk_create(
+        User(email=f"supplier{n}@example.com", type=UserType.SHOP, is_active=True)
+        for n in range(len(SHOPS) + 1)
+    )
+    shops = Shop.objects.bulk_create(
+        Shop(name=name, state=state, user=owner)
+        for (name, state), owner in zip([*SHOPS, CLOSED_SHOP], owners, strict=True)
+    )
     categories = Category.objects.bulk_create(
         Category(id=100 + n, name=f"{kind}ы") for n, kind in enumerate(KINDS)
     )

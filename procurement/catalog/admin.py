@@ -10,6 +10,7 @@ from procurement.catalog.models import (
     ProductInfo,
     ProductParameter,
     Shop,
+    accepts_orders_value,
 )
 from procurement.pricelists.export import CONTENT_TYPES, export_chunks, export_filename
 from procurement.pricelists.models import ExportFormat
@@ -17,14 +18,25 @@ from procurement.pricelists.models import ExportFormat
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "user", "state", "updated_at"]
+    list_display = ["id", "name", "user", "state", "owner_active", "accepts_orders", "updated_at"]
     list_display_links = ["id", "name"]
     list_editable = ["state"]
-    list_filter = ["state"]
+    list_filter = ["state", "user__is_active"]
     list_select_related = ["user"]
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
     actions = ["open_intake", "close_intake", "export_yaml", "export_csv"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(shop_accepts_orders=accepts_orders_value())
+
+    @admin.display(description=_("owner active"), boolean=True, ordering="user__is_active")
+    def owner_active(self, shop: Shop) -> bool | None:
+        return shop.user.is_active if shop.user_id is not None else None
+
+    @admin.display(description=_("accepts orders"), boolean=True)
+    def accepts_orders(self, shop: Shop) -> bool:
+        return bool(shop.shop_accepts_orders)
 
     @admin.action(description=_("Accept orders in the selected shops"))
     def open_intake(self, request, queryset):

@@ -5,8 +5,33 @@ from django.utils.translation import gettext_lazy as _
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+def accepts_orders(prefix: str = "") -> models.Q:
+    """The one rule for "this shop accepts orders": the supplier's own switch (`state`) is on
+    and the account that owns the shop is active.
+
+    Deactivating the account (unticking "active" in the admin) closes the shop without
+    touching its switch, so the shop opens again, as its supplier left it, when the account
+    is activated again. A shop without an owner accepts no orders: no supplier would get the
+    invoice of its lines or answer for the goods; staff give it an owner in the admin first.
+
+    `prefix` is the path from the model queried to the shop: `"shop__"` from an offer,
+    `"product_info__shop__"` from an order line.
+    """
+    return models.Q(**{f"{prefix}state": True, f"{prefix}user__is_active": True})
+
+
+def accepts_orders_value(prefix: str = "") -> models.ExpressionWrapper:
+    """`accepts_orders` as a column to annotate, for code that checks loaded rows."""
+    return models.ExpressionWrapper(accepts_orders(prefix), output_field=models.BooleanField())
+
+
+class ShopQuerySet(models.QuerySet):
+    def accepting_orders(self) -> "ShopQuerySet":
+        return self.filter(accepts_orders())
+
+
 class Shop(models.Model):
-    """A supplier's shop; `state` says whether it accepts orders."""
+    """A supplier's shop; it accepts orders by `accepts_orders` (its switch and its owner)."""
 
     name = models.CharField(_("name"), max_length=100)
     user = models.OneToOneField(
@@ -17,7 +42,14 @@ class Shop(models.Model):
         null=True,
         blank=True,
     )
-    state = models.BooleanField(_("accepts orders"), default=True)
+    state = models.BooleanField(
+        _("intake switched on"),
+        default=True,
+        help_text=_(
+            "The supplier's own switch. The shop accepts orders while it is on and the "
+            "owner's account is active."
+        ),
+    )
     visible_offers = models.BigIntegerField(
         _("offers in the current price list"),
         default=0,
@@ -26,6 +58,8 @@ class Shop(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ShopQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("shop")

@@ -6,13 +6,19 @@ from decimal import Decimal
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from procurement.catalog.models import Category, ProductInfo, ProductParameter, Shop
+from procurement.catalog.models import (
+    Category,
+    ProductInfo,
+    ProductParameter,
+    Shop,
+    accepts_orders,
+)
 from procurement.core.errors import ApplicationError, ErrorCode
 
 
 def shop_list() -> QuerySet[Shop]:
     """Shops that accept orders."""
-    return Shop.objects.filter(state=True).order_by("name", "id")
+    return Shop.objects.accepting_orders().order_by("name", "id")
 
 
 def category_list() -> QuerySet[Category]:
@@ -20,13 +26,13 @@ def category_list() -> QuerySet[Category]:
 
 
 def offer_list() -> QuerySet[ProductInfo]:
-    """Offers a buyer can order: in their shop's current price list, from a shop that is open.
+    """Offers a buyer can order: in their shop's current price list, from a shop accepting orders.
 
     Product and shop come in the same query, parameters in one more, whatever the page size.
     """
     parameters = ProductParameter.objects.select_related("parameter").order_by("id")
     return (
-        ProductInfo.objects.filter(is_withdrawn=False, shop__state=True)
+        ProductInfo.objects.filter(accepts_orders("shop__"), is_withdrawn=False)
         .select_related("product", "shop")
         .prefetch_related(Prefetch("product_parameters", queryset=parameters))
         .order_by("id")
@@ -52,7 +58,7 @@ _CENT = Decimal("0.01")
 def offer_rows() -> QuerySet:
     """`offer_list()` as plain rows, for pages of the catalog: no model objects to build."""
     return (
-        ProductInfo.objects.filter(is_withdrawn=False, shop__state=True)
+        ProductInfo.objects.filter(accepts_orders("shop__"), is_withdrawn=False)
         .order_by("id")
         .values(*_OFFER_COLUMNS)
     )
@@ -90,7 +96,8 @@ def offers_from_rows(rows: list[dict]) -> list[dict]:
 
 def offer_count() -> int:
     """The number of offers `offer_list()` holds, from the per-shop counts the triggers keep."""
-    return Shop.objects.filter(state=True).aggregate(total=Sum("visible_offers"))["total"] or 0
+    counts = Shop.objects.accepting_orders().aggregate(total=Sum("visible_offers"))
+    return counts["total"] or 0
 
 
 def offer_get(*, offer_id: int) -> ProductInfo:

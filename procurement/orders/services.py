@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.accounts.models import Contact, User
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import ProductInfo, accepts_orders_value
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.notifications.emails import (
     order_confirmation_email,
@@ -39,7 +39,6 @@ PLACING_READS = [
     "product_info__model",
     "product_info__product__name",
     "product_info__shop__name",
-    "product_info__shop__state",
     "product_info__shop__user__email",
     "product_info__shop__user__language",
 ]
@@ -83,7 +82,11 @@ def _locked_basket(user: User) -> Order:
 
 
 def _orderable_offers(offer_ids: set[int]) -> dict[int, ProductInfo]:
-    offers = ProductInfo.objects.select_related("shop").filter(pk__in=offer_ids)
+    offers = (
+        ProductInfo.objects.select_related("shop")
+        .filter(pk__in=offer_ids)
+        .annotate(shop_accepts_orders=accepts_orders_value("shop__"))
+    )
     return {offer.pk: offer for offer in offers}
 
 
@@ -107,7 +110,7 @@ def basket_add(*, user: User, lines: list[BasketLine]) -> int:
         offer = offers.get(offer_id)
         if offer is None or offer.is_withdrawn:
             errors[str(offer_id)] = [_("No such offer in the catalog.")]
-        elif not offer.shop.state:
+        elif not offer.shop_accepts_orders:
             errors[str(offer_id)] = [
                 _("The shop %(shop)s does not accept orders now.") % {"shop": offer.shop.name}
             ]
@@ -195,14 +198,13 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
         OrderItem.objects.filter(order_id=order.pk)
         .select_related("product_info__product", "product_info__shop__user")
         .only(*PLACING_READS)
+        .annotate(shop_accepts_orders=accepts_orders_value("product_info__shop__"))
         .select_for_update(of=("product_info",), no_key=True)
         .order_by("product_info_id")
     )
     if not items:
         raise ApplicationError(ErrorCode.CONFLICT, _("The basket is empty."))
-    closed = sorted(
-        {item.product_info.shop.name for item in items if not item.product_info.shop.state}
-    )
+    closed = sorted({item.product_info.shop.name for item in items if not item.shop_accepts_orders})
     if closed:
         raise ApplicationError(
             ErrorCode.CONFLICT,
