@@ -24,7 +24,8 @@ def parse_items(raw) -> list:
             if isinstance(value, list):
                 return value
         elif text:
-            return [part.strip() for part in text.split(",")]
+            # "12,15," is "12,15": clients that join ids with a comma after each send it.
+            return [part.strip() for part in text.removesuffix(",").split(",")]
     raise ValueError(_("Expected a list, a JSON array or comma-separated ids."))
 
 
@@ -37,8 +38,15 @@ def parse_id(value) -> int:
     return value
 
 
-def parse_ids(raw) -> list[int]:
-    ids = [parse_id(value) for value in parse_items(raw)]
+def parse_ids(raw, *, at_most: int) -> list[int]:
+    """`parse_items` of ids, at least one and at most `at_most` of them.
+
+    The count is checked before the ids: a list too long is refused as such, whatever it holds.
+    """
+    values = parse_items(raw)
+    if len(values) > at_most:
+        raise ValueError(_("At most %(max)d ids per request.") % {"max": at_most})
+    ids = [parse_id(value) for value in values]
     if not ids:
         raise ValueError(_("Name at least one id."))
     return ids

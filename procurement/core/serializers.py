@@ -9,6 +9,9 @@ from rest_framework.utils import html
 from procurement.core.parsing import parse_ids, parse_items
 
 MAX_ITEMS_PER_REQUEST = 500
+# Far below what one statement may bind (65,535 parameters on PostgreSQL), so a list of ids
+# always fits in its `IN (...)`, with room for the other parameters of the statement.
+MAX_IDS_PER_REQUEST = 1000
 
 
 def validated(serializer_class: type[serializers.Serializer], data) -> dict:
@@ -16,6 +19,12 @@ def validated(serializer_class: type[serializers.Serializer], data) -> dict:
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def body_or_query(request):
+    """A DELETE's input: its body, or its query string (`?items=12,15`) when the body is empty,
+    since not every client can send a body with DELETE."""
+    return request.data or request.query_params
 
 
 class StatusSerializer(serializers.Serializer):
@@ -95,15 +104,24 @@ class ObjectListField(FormListField):
 @extend_schema_field(
     {
         "oneOf": [
-            {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1},
-            {"type": "string", "description": 'Ids separated by commas ("12,15") or a JSON array'},
+            {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 1},
+                "minItems": 1,
+                "maxItems": MAX_IDS_PER_REQUEST,
+            },
+            {
+                "type": "string",
+                "description": f'At most {MAX_IDS_PER_REQUEST} ids separated by commas ("12,15")'
+                " or a JSON array",
+            },
         ]
     }
 )
 class IdListField(FormListField):
     def to_internal_value(self, data) -> list[int]:
         try:
-            return parse_ids(data)
+            return parse_ids(data, at_most=MAX_IDS_PER_REQUEST)
         except ValueError as error:
             raise serializers.ValidationError(str(error)) from None
 

@@ -8,6 +8,7 @@ from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import (
     CreatedIdSerializer,
+    body_or_query,
     error_responses,
     validated,
 )
@@ -66,10 +67,18 @@ class BasketView(APIView):
         tags=["basket"],
         request=s.BasketRemoveInputSerializer,
         responses={200: s.BasketDeletedSerializer, **error_responses(400, 401, 415)},
+        parameters=[
+            OpenApiParameter(
+                "items",
+                str,
+                description="The ids as in the body (12,15), for clients that cannot send a "
+                "body with DELETE; used when the body is empty.",
+            )
+        ],
         summary="Remove basket lines",
     )
     def delete(self, request):
-        ids = validated(s.BasketRemoveInputSerializer, request.data)["items"]
+        ids = validated(s.BasketRemoveInputSerializer, body_or_query(request))["items"]
         deleted = services.basket_remove(user=request.user, item_ids=ids)
         return Response({"Status": True, "Deleted": deleted})
 
