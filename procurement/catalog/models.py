@@ -1,8 +1,12 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+# The largest amount a money column holds: an offer's price, and an order's total.
+MAX_MONEY = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - Decimal("0.01")
 
 
 def accepts_orders(prefix: str = "") -> models.Q:

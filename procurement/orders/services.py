@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.accounts.models import Contact, User
-from procurement.catalog.models import ProductInfo, accepts_orders_value
+from procurement.catalog.models import MAX_MONEY, ProductInfo, accepts_orders_value
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.notifications.emails import (
     order_confirmation_email,
@@ -28,6 +28,9 @@ from procurement.orders.models import (
 )
 
 MAX_LINE_QUANTITY = 1_000_000
+# The largest total an order can keep (its `total_sum` column): a basket whose lines would sum
+# beyond it could never be placed, so no change may take it there.
+MAX_ORDER_TOTAL = MAX_MONEY
 
 # What placing an order reads of each line (the checks, the snapshot and the invoice
 # emails); not the offers' search text nor the supplier's password hash.
@@ -62,6 +65,53 @@ class BasketLine:
 class BasketChange:
     id: int
     quantity: int
+
+
+@dataclass(frozen=True)
+class _PricedLine:
+    """A basket line before and after a change, at its offer's current price."""
+
+    key: str  # how the request names the line: an offer id (add) or a line id (update)
+    price: Decimal
+    before: int
+    after: int
+
+
+def _refuse_sums_beyond_an_order(lines: list[_PricedLine]) -> None:
+    """Refuse a change that raises a line's sum or the basket's total beyond MAX_ORDER_TOTAL.
+
+    A basket already beyond it (prices rose since its lines were added) may still be lowered.
+    """
+    bound = {"max": f"{MAX_ORDER_TOTAL:.2f}"}
+    errors: dict = {}
+    raised = {line.key: line.price * line.after for line in lines if line.after > line.before}
+    too_large = {key: total for key, total in raised.items() if total > MAX_ORDER_TOTAL}
+    if too_large:
+        errors["items"] = {
+            key: [
+                _("This line would sum to %(sum)s, more than an order can hold (%(max)s).")
+                % {"sum": f"{total:.2f}", **bound}
+            ]
+            for key, total in too_large.items()
+        }
+    before = sum((line.price * line.before for line in lines), Decimal("0.00"))
+    after = sum((line.price * line.after for line in lines), Decimal("0.00"))
+    if after > MAX_ORDER_TOTAL and after > before:
+        errors["total_sum"] = [
+            _("The basket would sum to %(sum)s, more than an order can hold (%(max)s).")
+            % {"sum": f"{after:.2f}", **bound}
+        ]
+    if errors:
+        raise ApplicationError(ErrorCode.INVALID, errors)
+
+
+def _priced_lines(basket: Order) -> list[OrderItem]:
+    """Every line of the basket with its offer's current price."""
+    return list(
+        OrderItem.objects.filter(order=basket)
+        .select_related("product_info")
+        .only("quantity", "product_info__price")
+    )
 
 
 def basket_get_or_create(*, user: User) -> Order:
@@ -101,10 +151,8 @@ def basket_add(*, user: User, lines: list[BasketLine]) -> int:
     for line in lines:
         wanted[line.product_info] += line.quantity
     offers = _orderable_offers(set(wanted))
-    existing = {
-        item.product_info_id: item
-        for item in OrderItem.objects.filter(order=basket, product_info_id__in=wanted)
-    }
+    in_basket = _priced_lines(basket)
+    existing = {item.product_info_id: item for item in in_basket if item.product_info_id in wanted}
     errors = {}
     for offer_id, quantity in wanted.items():
         offer = offers.get(offer_id)
@@ -123,6 +171,20 @@ def basket_add(*, user: User, lines: list[BasketLine]) -> int:
             ]
     if errors:
         raise ApplicationError(ErrorCode.INVALID, {"items": errors})
+    before = {item.product_info_id: item.quantity for item in in_basket}
+    prices = {item.product_info_id: item.product_info.price for item in in_basket}
+    prices.update((offer_id, offers[offer_id].price) for offer_id in wanted)
+    _refuse_sums_beyond_an_order(
+        [
+            _PricedLine(
+                str(offer_id),
+                price,
+                before.get(offer_id, 0),
+                before.get(offer_id, 0) + wanted.get(offer_id, 0),
+            )
+            for offer_id, price in prices.items()
+        ]
+    )
 
     to_update = []
     for offer_id, item in existing.items():
@@ -143,7 +205,8 @@ def basket_update(*, user: User, changes: list[BasketChange]) -> int:
     """Set the quantity of basket lines by their ids."""
     basket = _locked_basket(user)
     quantities = {change.id: change.quantity for change in changes}
-    items = list(OrderItem.objects.filter(order=basket, pk__in=quantities))
+    in_basket = _priced_lines(basket)
+    items = [item for item in in_basket if item.pk in quantities]
     unknown = set(quantities) - {item.pk for item in items}
     if unknown:
         raise ApplicationError(
@@ -154,6 +217,17 @@ def basket_update(*, user: User, changes: list[BasketChange]) -> int:
                 }
             },
         )
+    _refuse_sums_beyond_an_order(
+        [
+            _PricedLine(
+                str(item.pk),
+                item.product_info.price,
+                item.quantity,
+                quantities.get(item.pk, item.quantity),
+            )
+            for item in in_basket
+        ]
+    )
     for item in items:
         item.quantity = quantities[item.pk]
     OrderItem.objects.bulk_update(items, ["quantity"])
@@ -232,6 +306,14 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
         raise ApplicationError(
             ErrorCode.CONFLICT, _("Not enough stock for some lines."), {"lines": shortages}
         )
+    total = sum((item.product_info.price * item.quantity for item in items), Decimal("0.00"))
+    if total > MAX_ORDER_TOTAL:  # a basket filled before its prices rose
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("The order would sum to %(sum)s, more than an order can hold (%(max)s).")
+            % {"sum": f"{total:.2f}", "max": f"{MAX_ORDER_TOTAL:.2f}"},
+            {"total_sum": f"{total:.2f}"},
+        )
 
     # Plain SQL, one round trip each: built by the ORM (a CASE, five subqueries) these two
     # took a quarter of a confirmation's CPU. The offers are locked and checked above.
@@ -261,9 +343,7 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     order.state = OrderState.NEW
     order.contact = contact
     order.delivery_address = _address_of(contact)
-    order.total_sum = sum(
-        (item.product_info.price * item.quantity for item in items), Decimal("0.00")
-    )
+    order.total_sum = total
     order.dt = timezone.now()
     order.save(
         update_fields=["state", "contact", "delivery_address", "total_sum", "dt", "updated_at"]

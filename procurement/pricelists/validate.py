@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from procurement.catalog.models import (
+    MAX_MONEY,
     Category,
     Parameter,
     Product,
@@ -26,8 +27,8 @@ MAX_ID = 2**63 - 1
 MAX_QUANTITY = 2**31 - 1
 _CENT = Decimal("0.01")
 
-_price_field = ProductInfo._meta.get_field("price")
-MAX_PRICE = Decimal(10) ** (_price_field.max_digits - _price_field.decimal_places) - _CENT
+# One unit at the highest price must still fit an order's total (the same money column).
+MAX_PRICE = MAX_MONEY
 
 
 def _max_length(model, field: str) -> int:

@@ -10,6 +10,14 @@ from procurement.orders.services import MAX_LINE_QUANTITY
 
 MONEY = serializers.DecimalField(max_digits=14, decimal_places=2)
 
+
+def basket_sum_field(**kwargs) -> serializers.DecimalField:
+    """A basket's sums are read at today's prices, which may have risen since its lines were
+    added: with no digit limit an old basket beyond what an order holds is still shown (its
+    placement is refused), never a failure."""
+    return serializers.DecimalField(max_digits=None, decimal_places=2, **kwargs)
+
+
 # Inputs
 
 
@@ -65,7 +73,7 @@ class OrderStateFilterSerializer(serializers.Serializer):
 
 class BasketItemSerializer(serializers.ModelSerializer):
     product_info = OfferSerializer()
-    sum = serializers.DecimalField(max_digits=14, decimal_places=2, source="line_sum")
+    sum = basket_sum_field(source="line_sum")
 
     class Meta:
         model = OrderItem
@@ -74,7 +82,7 @@ class BasketItemSerializer(serializers.ModelSerializer):
 
 class BasketSerializer(serializers.ModelSerializer):
     ordered_items = BasketItemSerializer(many=True)
-    total_sum = serializers.DecimalField(max_digits=14, decimal_places=2, source="basket_total")
+    total_sum = basket_sum_field(source="basket_total")
 
     class Meta:
         model = Order
