@@ -60,6 +60,8 @@ def start_gunicorn(database_url: str, port: int, *, workers: int = 2, **extra_en
         [
             str(Path(sys.executable).parent / "gunicorn"),
             "config.wsgi:application",
+            "--config",
+            "deploy/gunicorn.conf.py",
             "--workers",
             str(workers),
             "--bind",

@@ -124,6 +124,7 @@ SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain HTTP
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "procurement.core.views.csrf_failure"  # JSON on API paths
 
 # Throttling counts live in the cache: share it (Redis) when more than one process serves.
 CACHE_URL = env_str("CACHE_URL")

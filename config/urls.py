@@ -19,5 +19,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Errors on API paths answer {"Status": false, "Errors": ...}; the admin keeps Django's pages.
+handler400 = "procurement.core.views.bad_request"
+handler403 = "procurement.core.views.permission_denied"
 handler404 = "procurement.core.views.not_found"
 handler500 = "procurement.core.views.server_error"

@@ -1,8 +1,42 @@
+from http import HTTPStatus
+
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.views import defaults
+from django.utils.translation import gettext_lazy
+from django.views import csrf, defaults
 from django.views.decorators.http import require_GET
+
+# What the errors answered outside the API's views say: Django's handlers below, and the
+# gunicorn worker of deploy/gunicorn.conf.py for requests it could not even read.
+ERROR_MESSAGES = {
+    400: gettext_lazy("The request could not be processed."),
+    403: gettext_lazy("You do not have permission to perform this action."),
+    404: gettext_lazy("Not found."),
+    413: gettext_lazy("The request body is too large."),
+    414: gettext_lazy("The request line is too long."),
+    417: gettext_lazy("The expectation in the request cannot be met."),
+    431: gettext_lazy("The request headers are too large."),
+    500: gettext_lazy("Internal server error."),
+    501: gettext_lazy("The request uses a transfer coding that is not supported."),
+}
+
+
+def error_message(status: int) -> str:
+    """The message for people of an error answered with `status` (in the active language)."""
+    if status in ERROR_MESSAGES:
+        return str(ERROR_MESSAGES[status])
+    return str(ERROR_MESSAGES[500 if status >= 500 else 400])
+
+
+def is_api_path(path: str) -> bool:
+    """API clients get JSON errors; the admin and the other HTML pages keep Django's pages."""
+    return path.startswith("/api/")
+
+
+def api_error(status: int) -> JsonResponse:
+    return JsonResponse({"Status": False, "Errors": error_message(status)}, status=status)
 
 
 @require_GET
@@ -17,13 +51,38 @@ def health(request):
     return JsonResponse({"status": "ok", "database": True})
 
 
+def bad_request(request, exception=None):
+    """Django's 400: a disallowed Host header, a body too large or with too many fields read
+    outside the API's views (those answer through the exception handler)."""
+    if not is_api_path(request.path):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return api_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    return api_error(HTTPStatus.BAD_REQUEST)
+
+
+def permission_denied(request, exception=None):
+    if not is_api_path(request.path):
+        return defaults.permission_denied(request, exception)
+    return api_error(HTTPStatus.FORBIDDEN)
+
+
+def csrf_failure(request, reason=""):
+    if not is_api_path(request.path):
+        return csrf.csrf_failure(request, reason)
+    return JsonResponse(
+        {"Status": False, "Errors": _("The request was refused: its CSRF check failed.")},
+        status=HTTPStatus.FORBIDDEN,
+    )
+
+
 def not_found(request, exception=None):
-    if not request.path.startswith("/api/"):
+    if not is_api_path(request.path):
         return defaults.page_not_found(request, exception)
-    return JsonResponse({"Status": False, "Errors": _("Not found.")}, status=404)
+    return api_error(HTTPStatus.NOT_FOUND)
 
 
 def server_error(request):
-    if not request.path.startswith("/api/"):
+    if not is_api_path(request.path):
         return defaults.server_error(request)
-    return JsonResponse({"Status": False, "Errors": _("Internal server error.")}, status=500)
+    return api_error(HTTPStatus.INTERNAL_SERVER_ERROR)

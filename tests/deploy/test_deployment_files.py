@@ -143,3 +143,13 @@ def test_without_debug_https_defaults_are_on():
     assert result.stdout.split() == ["True", "True", "True", "31536000", "json", "False"], (
         result.stderr
     )
+
+
+def test_every_gunicorn_the_project_starts_reads_its_config():
+    """deploy/gunicorn.conf.py answers gunicorn's own errors in the API's shape."""
+    config = "deploy/gunicorn.conf.py"
+    assert f"COPY {config} ./{config}" in DOCKERFILE
+    assert f'"gunicorn", "config.wsgi", "--config", "{config}"' in DOCKERFILE
+    assert f"gunicorn config.wsgi --config {config} " in COMPOSE["services"]["web"]["command"]
+    bench = (ROOT / "bench" / "support.py").read_text()
+    assert f'"--config",\n            "{config}",' in bench
