@@ -3,8 +3,10 @@
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from procurement.catalog.models import ProductParameter
+from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.orders.models import Order, OrderItem, OrderState
 
 
@@ -41,10 +43,17 @@ def order_list(*, user, state: str | None = None) -> QuerySet[Order]:
     return orders.filter(state=state) if state else orders
 
 
-def order_detail_queryset() -> QuerySet[Order]:
-    return Order.objects.exclude(state=OrderState.BASKET).prefetch_related(
+def order_detail(*, user, order_id: int) -> Order:
+    """A placed order with its lines and history, for its buyer or staff; 404 for anyone else."""
+    orders = Order.objects.exclude(state=OrderState.BASKET).prefetch_related(
         Prefetch("ordered_items", queryset=_items_with_offers()), "history"
     )
+    if not user.is_staff:
+        orders = orders.filter(user=user)
+    order = orders.filter(pk=order_id).first()
+    if order is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No such order."))
+    return order
 
 
 def supplier_order_list(*, shop_id: int, state: str | None = None) -> QuerySet[Order]:

@@ -68,6 +68,14 @@ def test_detail_for_owner_and_staff_404_for_others(buyer_client, order, staff, o
     assert buyer_client.get(f"{ORDER}/999999").status_code == 404
 
 
+def test_a_missing_order_is_named_in_the_clients_language(buyer_client, order):
+    stranger = client_for(UserFactory())
+    for client, path in [(buyer_client, f"{ORDER}/999999"), (stranger, f"{ORDER}/{order.id}")]:
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="ru")
+        assert response.status_code == 404
+        assert response.json() == {"Status": False, "Errors": "Такого заказа нет."}
+
+
 def test_a_basket_is_not_an_order(buyer_client, buyer, offer):
     basket = fill_basket(buyer, (offer, 1))
     assert buyer_client.get(f"{ORDER}/{basket.id}").status_code == 404

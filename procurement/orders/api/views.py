@@ -4,7 +4,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import (
     CreatedIdSerializer,
@@ -113,20 +112,15 @@ class OrderListView(GenericAPIView):
 
 
 class OrderDetailView(APIView):
-    def _visible_order(self, request, order_id: int) -> Order:
-        orders = selectors.order_detail_queryset()
-        if not request.user.is_staff:
-            orders = orders.filter(user=request.user)
-        order = orders.filter(pk=order_id).first()
-        if order is None:
-            raise ApplicationError(ErrorCode.NOT_FOUND, "No such order.")
-        return order
-
     @extend_schema(
         tags=["orders"], responses={200: s.OrderDetailSerializer, **error_responses(401, 404)}
     )
     def get(self, request, order_id: int):
-        return Response(s.OrderDetailSerializer(self._visible_order(request, order_id)).data)
+        return Response(
+            s.OrderDetailSerializer(
+                selectors.order_detail(user=request.user, order_id=order_id)
+            ).data
+        )
 
     @extend_schema(
         tags=["orders"],
@@ -137,7 +131,11 @@ class OrderDetailView(APIView):
     def patch(self, request, order_id: int):
         state = validated(s.OrderStateInputSerializer, request.data)["state"]
         services.order_set_state(order_id=order_id, state=state, actor=request.user)
-        return Response(s.OrderDetailSerializer(self._visible_order(request, order_id)).data)
+        return Response(
+            s.OrderDetailSerializer(
+                selectors.order_detail(user=request.user, order_id=order_id)
+            ).data
+        )
 
 
 class SupplierOrderListView(GenericAPIView):
