@@ -112,10 +112,10 @@ def user_register(
             password=password_hash,
             **fields,
         )
-        older = (
+        newest_first = (
             Registration.objects.filter(email=email).order_by("-pk").values_list("pk", flat=True)
         )
-        beyond_limit = list(older[settings.MAX_PENDING_REGISTRATIONS_PER_EMAIL :])
+        beyond_limit = list(newest_first[settings.MAX_PENDING_REGISTRATIONS_PER_EMAIL :])
         if beyond_limit:
             Registration.objects.filter(pk__in=beyond_limit).delete()
         queue(registration_confirmation_email(registration=registration, token=raw_token))
