@@ -33,9 +33,8 @@ STOCK = 10_000_000
 
 def build_fixture(buyers: int, orders: int, rng: random.Random) -> list[list[tuple]]:
     """Per concurrent buyer, `orders` accounts with a filled basket: (token, basket id, contact id)."""
-    from rest_framework.authtoken.models import Token
-
     from procurement.accounts.models import Contact, User, UserType
+    from procurement.accounts.tokens import issue_api_token
     from procurement.catalog.models import Category, Product, ProductInfo, Shop
     from procurement.orders.models import Order, OrderItem
 
@@ -66,7 +65,7 @@ def build_fixture(buyers: int, orders: int, rng: random.Random) -> list[list[tup
     contacts = Contact.objects.bulk_create(
         Contact(user=user, city="Moscow", street="Tverskaya", phone="1") for user in users
     )
-    tokens = Token.objects.bulk_create(Token(user=user, key=Token.generate_key()) for user in users)
+    tokens = [issue_api_token(user=user) for user in users]
     baskets = Order.objects.bulk_create(Order(user=user) for user in users)
     OrderItem.objects.bulk_create(
         OrderItem(order=basket, product_info=offer, quantity=1)
@@ -74,7 +73,7 @@ def build_fixture(buyers: int, orders: int, rng: random.Random) -> list[list[tup
         for offer in rng.sample(offers, 2)
     )
     accounts = [
-        (token.key, basket.pk, contact.pk)
+        (token, basket.pk, contact.pk)
         for token, basket, contact in zip(tokens, baskets, contacts, strict=True)
     ]
     return [accounts[n::buyers] for n in range(buyers)]

@@ -32,9 +32,8 @@ SEARCH_WORDS = ["samsung", "черный", "телевизор", "apple", "512",
 
 
 def build_fixture(goods: int, buyers: int) -> list[tuple[str, int]]:
-    from rest_framework.authtoken.models import Token
-
     from procurement.accounts.models import Contact, User, UserType
+    from procurement.accounts.tokens import issue_api_token
     from procurement.pricelists.services import import_pricelist
 
     for number in range(2):
@@ -50,7 +49,7 @@ def build_fixture(goods: int, buyers: int) -> list[tuple[str, int]]:
     for number in range(buyers):
         buyer = User.objects.create_user(email=f"buyer{number}@example.com", is_active=True)
         contact = Contact.objects.create(user=buyer, city="Moscow", street="Tverskaya", phone="1")
-        accounts.append((Token.objects.create(user=buyer).key, contact.pk))
+        accounts.append((issue_api_token(user=buyer), contact.pk))
     return accounts
 
 

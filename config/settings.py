@@ -21,7 +21,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -173,10 +172,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "procurement.pricelists.tasks.recover_jobs",
         "schedule": MAINTENANCE_INTERVAL_SECONDS,
     },
+    "delete-expired-credentials": {
+        "task": "procurement.accounts.tasks.delete_expired_credentials",
+        "schedule": 3600,
+    },
 }
 
 CONFIRM_TOKEN_TTL_HOURS = env_int("CONFIRM_TOKEN_TTL_HOURS", 72)
 PASSWORD_RESET_TOKEN_TTL_HOURS = env_int("PASSWORD_RESET_TOKEN_TTL_HOURS", 2)
+# Life of an API token from its login; unset or 0: until logout or a password change.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 0) or None
+MAX_PENDING_REGISTRATIONS_PER_EMAIL = 5
 MAX_CONTACTS_PER_USER = 5
 
 IMPORT_ALLOWED_HOSTS = env_list("IMPORT_ALLOWED_HOSTS")
@@ -185,7 +191,7 @@ IMPORT_FETCH_TIMEOUT_SECONDS = env_int("IMPORT_FETCH_TIMEOUT_SECONDS", 10)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "procurement.accounts.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [

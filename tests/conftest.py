@@ -55,11 +55,10 @@ def contact(buyer):
 
 
 def client_for(user) -> APIClient:
-    from rest_framework.authtoken.models import Token
+    from procurement.accounts.tokens import issue_api_token
 
     client = APIClient()
-    token, _created = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user=user)}")
     return client
 
 

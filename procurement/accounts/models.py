@@ -3,6 +3,7 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -119,4 +120,65 @@ class OneTimeToken(models.Model):
 
     @staticmethod
     def digest_of(raw_token: str) -> str:
-        return hashlib.sha256(raw_token.encode()).hexdigest()
+        return digest_of(raw_token)
+
+
+def digest_of(secret: str) -> str:
+    """What is stored of a random secret (token, key): its SHA-256, enough for 256-bit secrets."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Registration(models.Model):
+    """A registration waiting for the confirmation of its email address.
+
+    The account is made from it only when its own token comes back, so an address can
+    have several pending registrations and none of them touches an existing user. Only
+    the token's digest and the password's hash are kept.
+    """
+
+    email = models.EmailField(_("email"))
+    digest = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    password = models.CharField(_("password"), max_length=128)  # a hash, as User.password
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    company = models.CharField(_("company"), max_length=100, blank=True)
+    position = models.CharField(_("position"), max_length=100, blank=True)
+    type = models.CharField(
+        _("type"), max_length=5, choices=UserType.choices, default=UserType.BUYER
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        indexes = [models.Index(fields=["email"]), models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class ApiToken(models.Model):
+    """The API key of one login (`Authorization: Token <key>`); only its SHA-256 digest is stored.
+
+    Each login gets its own, so logging out one client leaves the others logged in.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("user"),
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"API token of user {self.user_id}"

@@ -1,66 +1,71 @@
-"""Account use cases: registration, email confirmation, login, password reset, profile, contacts."""
+"""Account use cases: registration, email confirmation, login and logout, password reset,
+profile, contacts."""
 
-import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
-from procurement.accounts.models import Contact, OneTimeToken, TokenPurpose, User, UserType
+from procurement.accounts.models import (
+    ApiToken,
+    Contact,
+    OneTimeToken,
+    Registration,
+    TokenPurpose,
+    User,
+    UserType,
+    digest_of,
+)
+from procurement.accounts.tokens import (
+    api_token_expired_before,
+    issue_api_token,
+    new_one_time_secret,
+)
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.notifications.emails import (
     password_reset_email,
     queue,
+    registration_attempt_email,
     registration_confirmation_email,
 )
 
-_INVALID_TOKEN = _("The token is invalid, used or expired.")
+# What a registration makes of the account, field by field.
+REGISTRATION_FIELDS = ("first_name", "last_name", "company", "position", "type", "language")
 
 
-def _issue_token(*, user: User, purpose: TokenPurpose, ttl_hours: int) -> str:
-    """A fresh token for `purpose`; earlier ones for the same purpose stop working."""
-    OneTimeToken.objects.filter(user=user, purpose=purpose).delete()
-    raw_token = secrets.token_urlsafe(32)
-    OneTimeToken.objects.create(
-        user=user,
-        purpose=purpose,
-        digest=OneTimeToken.digest_of(raw_token),
-        expires_at=timezone.now() + timedelta(hours=ttl_hours),
+def _invalid_token() -> ApplicationError:
+    return ApplicationError(
+        ErrorCode.INVALID, {"token": [_("The token is invalid, used or expired.")]}
     )
-    return raw_token
 
 
-def _redeem_token(*, raw_token: str, purpose: TokenPurpose, email: str | None = None) -> User:
-    """Consume a token once; raises when it is unknown, expired or already used."""
-    tokens = OneTimeToken.objects.select_related("user").filter(
-        digest=OneTimeToken.digest_of(raw_token), purpose=purpose
-    )
-    if email is not None:
-        tokens = tokens.filter(user__email=User.objects.normalize_email(email).lower())
-    token = tokens.first()
-    if token is None:
-        raise ApplicationError(ErrorCode.INVALID, {"token": [_INVALID_TOKEN]})
-    deleted, _counts = OneTimeToken.objects.filter(pk=token.pk).delete()
-    if not deleted:  # a concurrent request used it first
-        raise ApplicationError(ErrorCode.INVALID, {"token": [_INVALID_TOKEN]})
-    if token.expires_at <= timezone.now():
-        raise ApplicationError(ErrorCode.INVALID, {"token": [_INVALID_TOKEN]})
-    return token.user
+def _normalized(email: str) -> str:
+    return User.objects.normalize_email(email).lower()
 
 
 def _check_password(password: str, user: User) -> None:
     try:
         validate_password(password, user=user)
-    except Exception as error:  # ValidationError with the validators' messages
+    except ValidationError as error:
         raise ApplicationError(ErrorCode.INVALID, {"password": list(error.messages)}) from None
 
 
-@transaction.atomic
+def _is_unclaimed(user: User) -> bool:
+    """A user row nobody ever confirmed nor used: inactive, never logged in, no password.
+
+    Rows left by the registrations of earlier versions are made so by a migration; a
+    confirmed registration may take such a row over. A deactivated account is not one.
+    """
+    return not user.is_active and user.last_login is None and not user.has_usable_password()
+
+
 def user_register(
     *,
     email: str,
@@ -71,82 +76,145 @@ def user_register(
     position: str = "",
     type: str = UserType.BUYER,
     language: str = settings.LANGUAGE_CODE,
-) -> User:
-    """Create an inactive account and email it a confirmation token.
+) -> None:
+    """Record a registration and email it a confirmation token; no account exists before
+    the token comes back (user_confirm_email makes it from this registration's data).
 
-    Registering again while the account is still unconfirmed sends a new token and
-    changes nothing else, so a lost or undelivered email never locks an address out.
+    Nothing tells whether the address has an account: the password is validated against
+    the data sent and hashed in both cases; an address that has one is emailed that someone
+    tried to register with it, and nothing changes. Every registration keeps its own token
+    (a later one never cancels an earlier one); only the newest
+    MAX_PENDING_REGISTRATIONS_PER_EMAIL of an address are kept, expired ones are deleted.
     """
-    email = User.objects.normalize_email(email).lower()
-    existing = User.objects.select_for_update().filter(email=email).first()
-    if existing is not None:
-        if existing.is_active or existing.last_login is not None:
-            raise ApplicationError(
-                ErrorCode.INVALID, {"email": [_("A user with this email already exists.")]}
-            )
-        user = existing
-    else:
-        user = User(
+    email = _normalized(email)
+    fields = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "company": company,
+        "position": position,
+        "type": type,
+        "language": language or settings.LANGUAGE_CODE,
+    }
+    _check_password(password, User(email=email, **fields))
+    password_hash = make_password(password)  # outside the transaction: it takes a while
+    with transaction.atomic():
+        existing = User.objects.filter(email=email).first()
+        if existing is not None and not _is_unclaimed(existing):
+            queue(registration_attempt_email(user=existing))
+            return
+        now = timezone.now()
+        Registration.objects.filter(email=email, expires_at__lte=now).delete()
+        raw_token = new_one_time_secret()
+        registration = Registration.objects.create(
             email=email,
-            first_name=first_name,
-            last_name=last_name,
-            company=company,
-            position=position,
-            type=type,
-            language=language,
-            is_active=False,
+            digest=digest_of(raw_token),
+            expires_at=now + timedelta(hours=settings.CONFIRM_TOKEN_TTL_HOURS),
+            password=password_hash,
+            **fields,
         )
-        _check_password(password, user)
-        user.set_password(password)
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:  # registered concurrently
-            raise ApplicationError(
-                ErrorCode.INVALID, {"email": [_("A user with this email already exists.")]}
-            ) from None
-    token = _issue_token(
-        user=user, purpose=TokenPurpose.CONFIRM_EMAIL, ttl_hours=settings.CONFIRM_TOKEN_TTL_HOURS
-    )
-    queue(registration_confirmation_email(user=user, token=token))
+        newest_first = (
+            Registration.objects.filter(email=email).order_by("-pk").values_list("pk", flat=True)
+        )
+        beyond_limit = list(newest_first[settings.MAX_PENDING_REGISTRATIONS_PER_EMAIL :])
+        if beyond_limit:
+            Registration.objects.filter(pk__in=beyond_limit).delete()
+        queue(registration_confirmation_email(registration=registration, token=raw_token))
+
+
+def user_confirm_email(*, email: str, token: str) -> User:
+    """Activate the account with exactly the data of the registration `token` was issued
+    for; every pending registration of the address dies with it. Of two confirmations of
+    one address at once, one wins and the other is refused as an invalid token."""
+    user = _confirm_registration(email=_normalized(email), digest=digest_of(token))
+    if user is None:
+        raise _invalid_token()
     return user
 
 
 @transaction.atomic
-def user_confirm_email(*, email: str, token: str) -> User:
-    user = _redeem_token(raw_token=token, purpose=TokenPurpose.CONFIRM_EMAIL, email=email)
+def _confirm_registration(*, email: str, digest: str) -> User | None:
+    # Locked in one order: a concurrent confirmation of the address waits here, then finds
+    # the registrations gone.
+    pending = list(Registration.objects.select_for_update().filter(email=email).order_by("pk"))
+    registration = next((each for each in pending if each.digest == digest), None)
+    if registration is None:
+        return None
+    if registration.expires_at <= timezone.now():
+        registration.delete()
+        return None
+    user = User.objects.select_for_update().filter(email=email).first()
+    Registration.objects.filter(email=email).delete()
+    if user is not None and not _is_unclaimed(user):
+        return None  # the address has its account: its pending registrations are void
+    return _account_from(registration, unclaimed=user)
+
+
+def _account_from(registration: Registration, *, unclaimed: User | None) -> User | None:
+    """A new active user, or the unclaimed row of the address rewritten, from `registration`."""
+    user = unclaimed or User(email=registration.email)
+    for name in REGISTRATION_FIELDS:
+        setattr(user, name, getattr(registration, name))
+    user.password = registration.password
     user.is_active = True
-    user.save(update_fields=["is_active"])
+    user.is_staff = user.is_superuser = False
+    user.date_joined = timezone.now()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # the address got an account by another way meanwhile
+        return None
+    if unclaimed is not None:
+        user.groups.clear()
+        user.user_permissions.clear()
+        OneTimeToken.objects.filter(user=user).delete()
+        ApiToken.objects.filter(user=user).delete()
     return user
 
 
 def user_login(*, email: str, password: str, request=None) -> str:
-    """The API token of an active account, or 401."""
+    """A new API token of an active account (one per login), or 401."""
     user = authenticate(request, email=email, password=password)
     if user is None:
         raise ApplicationError(
             ErrorCode.NOT_AUTHENTICATED,
             _("Wrong email or password, or the account is not confirmed yet."),
         )
-    token, _created = Token.objects.get_or_create(user=user)
-    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
-    return token.key
+    with transaction.atomic():
+        key = issue_api_token(user=user)
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return key
+
+
+@transaction.atomic
+def user_logout(*, token: ApiToken) -> None:
+    """The token of this login stops working; the user's other logins keep theirs."""
+    ApiToken.objects.filter(pk=token.pk).delete()
 
 
 @transaction.atomic
 def password_reset_request(*, email: str) -> None:
-    """Email a reset token if an active account has this address; say nothing either way."""
-    user = User.objects.filter(
-        email=User.objects.normalize_email(email).lower(), is_active=True
-    ).first()
-    if user is None:
-        return
-    token = _issue_token(
-        user=user,
-        purpose=TokenPurpose.RESET_PASSWORD,
-        ttl_hours=settings.PASSWORD_RESET_TOKEN_TTL_HOURS,
+    """Record the reset email, whatever the address: every request writes the same row and
+    does the same work. Whether an active account has the address is looked at only when
+    the email is written (after commit, by the send_email task): then the reset token is
+    issued; otherwise nothing is sent."""
+    queue(password_reset_email(email=_normalized(email)))
+
+
+def _redeem_token(*, raw_token: str, purpose: TokenPurpose) -> User:
+    """Consume a token once; raises when it is unknown, expired or already used."""
+    token = (
+        OneTimeToken.objects.select_related("user")
+        .filter(digest=digest_of(raw_token), purpose=purpose)
+        .first()
     )
-    queue(password_reset_email(user=user, token=token))
+    if token is None:
+        raise _invalid_token()
+    deleted, _counts = OneTimeToken.objects.filter(pk=token.pk).delete()
+    if not deleted:  # a concurrent request used it first
+        raise _invalid_token()
+    if token.expires_at <= timezone.now():
+        raise _invalid_token()
+    return token.user
 
 
 @transaction.atomic
@@ -156,13 +224,20 @@ def password_reset_confirm(*, token: str, password: str) -> User:
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    Token.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()
     return user
 
 
+@dataclass(frozen=True)
+class ProfileChange:
+    user: User
+    api_token: str | None  # the new key after a password change, which revoked all others
+
+
 @transaction.atomic
-def user_update(*, user: User, password: str | None = None, **fields: str) -> User:
-    """Change the profile fields given; a new password is validated first."""
+def user_update(*, user: User, password: str | None = None, **fields: str) -> ProfileChange:
+    """Change the profile fields given; a new password is validated first, and changing it
+    logs every client out: all the user's API tokens are revoked and a new one is issued."""
     for name, value in fields.items():
         setattr(user, name, value)
     update_fields = list(fields)
@@ -172,7 +247,24 @@ def user_update(*, user: User, password: str | None = None, **fields: str) -> Us
         update_fields.append("password")
     if update_fields:
         user.save(update_fields=update_fields)
-    return user
+    api_token = None
+    if password is not None:
+        ApiToken.objects.filter(user=user).delete()
+        api_token = issue_api_token(user=user)
+    return ProfileChange(user=user, api_token=api_token)
+
+
+@transaction.atomic
+def expired_credentials_delete() -> int:
+    """Delete the expired registrations, one-time tokens and (with API_TOKEN_TTL_HOURS) API
+    tokens; each is refused anyway, this only keeps no stale hash or digest. Returns how many."""
+    now = timezone.now()
+    deleted = Registration.objects.filter(expires_at__lte=now).delete()[0]
+    deleted += OneTimeToken.objects.filter(expires_at__lte=now).delete()[0]
+    expired_before = api_token_expired_before()
+    if expired_before is not None:
+        deleted += ApiToken.objects.filter(created_at__lte=expired_before).delete()[0]
+    return deleted
 
 
 @transaction.atomic

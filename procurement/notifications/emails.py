@@ -35,21 +35,36 @@ def _email(*, event: str, to: str, language: str, params: dict) -> OutboundEmail
     )
 
 
-def registration_confirmation_email(*, user, token: str) -> OutboundEmail:
+def registration_confirmation_email(*, registration, token: str) -> OutboundEmail:
+    """Written from the registration, if it is still pending then: one confirmed, replaced
+    or expired meanwhile has nothing left to confirm."""
     return _email(
         event="registration_confirmation",
-        to=user.email,
-        language=user.language,
-        params={"user_id": user.pk, "token": token},
+        to=registration.email,
+        language=registration.language,
+        params={"registration_id": registration.pk, "token": token},
     )
 
 
-def password_reset_email(*, user, token: str) -> OutboundEmail:
+def registration_attempt_email(*, user) -> OutboundEmail:
+    """To the owner of an account whose address someone tried to register again."""
     return _email(
-        event="password_reset",
+        event="registration_attempt",
         to=user.email,
         language=user.language,
-        params={"user_id": user.pk, "token": token},
+        params={"user_id": user.pk},
+    )
+
+
+def password_reset_email(*, email: str) -> OutboundEmail:
+    """Recorded for every reset request, whatever the address; the writer issues the token
+    and writes it in the account's language if an active account has the address, and
+    otherwise leaves it unwritten (never sent)."""
+    return _email(
+        event="password_reset",
+        to=email,
+        language=settings.LANGUAGE_CODE,
+        params={"email": email},
     )
 
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from procurement.accounts.models import User
+from procurement.accounts.models import Registration, User
+from procurement.accounts.tokens import issue_password_reset_token
 from procurement.catalog.models import Shop
 from procurement.notifications.models import OutboundEmail
 from procurement.orders.models import Order, OrderItem, OrderState
@@ -14,10 +15,8 @@ from procurement.orders.models import Order, OrderItem, OrderState
 # Emails that carry a one-time token: their text is not kept once they are sent.
 SECRET_EVENTS = frozenset({"registration_confirmation", "password_reset"})
 
-
-def _token_context(params: dict, ttl_hours: int) -> dict:
-    user = User.objects.get(pk=params["user_id"])
-    return {"user": user, "token": params["token"], "ttl_hours": ttl_hours}
+# A context may name the language to write in when only the writer knows it.
+LANGUAGE = "language"
 
 
 class OrderReads:
@@ -37,6 +36,37 @@ class OrderReads:
         if order_id not in self._lines:
             self._lines[order_id] = list(OrderItem.objects.filter(order_id=order_id).order_by("id"))
         return self._lines[order_id]
+
+
+def _registration_context(params: dict, _reads: OrderReads) -> dict:
+    # Emails recorded before registrations were kept apart name a user instead: their
+    # tokens were deleted by the migration that made those users unusable.
+    registration = Registration.objects.get(pk=params.get("registration_id"))
+    return {
+        "user": registration,  # the templates greet by `user.first_name`
+        "token": params["token"],
+        "ttl_hours": settings.CONFIRM_TOKEN_TTL_HOURS,
+    }
+
+
+def _registration_attempt_context(params: dict, _reads: OrderReads) -> dict:
+    return {"user": User.objects.get(pk=params["user_id"])}
+
+
+def _password_reset_context(params: dict, _reads: OrderReads) -> dict:
+    """Issues the token now, for the active account of the address (the request that
+    recorded the email never looked); raises User.DoesNotExist when there is none."""
+    if "email" not in params:  # recorded by an earlier version, with its token issued
+        user = User.objects.get(pk=params["user_id"], is_active=True)
+        token = params["token"]
+    else:
+        user, token = issue_password_reset_token(email=params["email"])
+    return {
+        "user": user,
+        "token": token,
+        "ttl_hours": settings.PASSWORD_RESET_TOKEN_TTL_HOURS,
+        LANGUAGE: user.language,
+    }
 
 
 def _order_context(params: dict, reads: OrderReads) -> dict:
@@ -72,12 +102,9 @@ def _state_change_context(params: dict, reads: OrderReads) -> dict:
 
 
 CONTEXT_BUILDERS = {
-    "registration_confirmation": lambda params, _reads: _token_context(
-        params, settings.CONFIRM_TOKEN_TTL_HOURS
-    ),
-    "password_reset": lambda params, _reads: _token_context(
-        params, settings.PASSWORD_RESET_TOKEN_TTL_HOURS
-    ),
+    "registration_confirmation": _registration_context,
+    "registration_attempt": _registration_attempt_context,
+    "password_reset": _password_reset_context,
     "order_confirmation": _order_context,
     "order_invoice_admin": _order_context,
     "order_invoice_supplier": _order_context,
@@ -91,7 +118,8 @@ def write_email(email: OutboundEmail, reads: OrderReads) -> None:
     Raises ObjectDoesNotExist when what the email is written from was deleted.
     """
     context = CONTEXT_BUILDERS[email.event](email.params, reads)
-    with translation.override(email.language or settings.LANGUAGE_CODE):
+    email.language = context.pop(LANGUAGE, None) or email.language or settings.LANGUAGE_CODE
+    with translation.override(email.language):
         subject = render_to_string(f"emails/{email.event}_subject.txt", context)
         email.body_text = render_to_string(f"emails/{email.event}_body.txt", context)
         email.body_html = render_to_string(f"emails/{email.event}_body.html", context)

@@ -1,8 +1,7 @@
 import pytest
 from django.core.management import call_command
-from rest_framework.authtoken.models import Token
 
-from procurement.accounts.models import User
+from procurement.accounts.models import ApiToken, User, digest_of
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 LOGIN = "/api/v1/user/login"
@@ -11,11 +10,19 @@ DETAILS = "/api/v1/user/details"
 pytestmark = pytest.mark.django_db
 
 
-def test_login_returns_the_same_token_each_time(api_client, buyer):
+def test_each_login_gets_its_own_token_of_which_only_a_digest_is_kept(api_client, buyer):
     credentials = {"email": buyer.email, "password": DEFAULT_PASSWORD}
-    first = api_client.post(LOGIN, credentials, format="json").json()["Token"]
+    first = api_client.post(LOGIN, credentials, format="json").json()
     second = api_client.post(LOGIN, credentials, format="json").json()["Token"]
-    assert first == second == Token.objects.get(user=buyer).key
+    assert first["Status"] is True
+    first = first["Token"]
+    assert first != second
+    assert all(len(key) == 40 for key in [first, second])
+    stored = set(ApiToken.objects.filter(user=buyer).values_list("digest", flat=True))
+    assert stored == {digest_of(first), digest_of(second)}
+    for key in [first, second]:
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api_client.get(DETAILS).json()["email"] == buyer.email
 
 
 def test_login_email_is_case_insensitive(api_client, buyer):
@@ -37,7 +44,7 @@ def test_login_refuses_wrong_credentials(api_client, credentials):
     response = api_client.post(LOGIN, credentials, format="json")
     assert response.status_code == 401
     assert response.json()["Status"] is False
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_login_refuses_missing_fields(api_client):

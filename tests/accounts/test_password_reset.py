@@ -4,9 +4,9 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
-from procurement.accounts.models import OneTimeToken
+from procurement.accounts.models import ApiToken, OneTimeToken
+from procurement.notifications.models import OutboundEmail
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 RESET = "/api/v1/user/password_reset"
@@ -48,12 +48,14 @@ def test_reset_request_refuses_invalid_email(api_client, commit_callbacks):
     response = request_reset(api_client, commit_callbacks, "not-an-email")
     assert response.status_code == 400
     assert "email" in response.json()["Errors"]
+    assert not OutboundEmail.objects.exists()
 
 
 def test_reset_confirm_sets_password_kills_token_old_password_and_api_tokens(
     api_client, commit_callbacks, buyer
 ):
     old_api_token = login(api_client, buyer.email, DEFAULT_PASSWORD).json()["Token"]
+    other_login = login(api_client, buyer.email, DEFAULT_PASSWORD).json()["Token"]
     request_reset(api_client, commit_callbacks, buyer.email)
     token = token_from(mail.outbox[0])
 
@@ -62,9 +64,13 @@ def test_reset_confirm_sets_password_kills_token_old_password_and_api_tokens(
     )
     assert response.status_code == 200
     assert response.json() == {"Status": True}
+    assert not ApiToken.objects.filter(user=buyer).exists()
+    for key in [old_api_token, other_login]:
+        api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        assert api_client.get("/api/v1/user/details").status_code == 401
+    api_client.credentials()
     assert login(api_client, buyer.email, DEFAULT_PASSWORD).status_code == 401
     assert login(api_client, buyer.email, NEW_PASSWORD).status_code == 200
-    assert not Token.objects.filter(key=old_api_token).exists()
 
     reused = api_client.post(
         RESET_CONFIRM, {"token": token, "password": "Another-Passw0rd-1"}, format="json"

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from procurement.accounts.models import OneTimeToken, TokenPurpose, User
+from procurement.accounts.models import Registration, User, digest_of
 from procurement.notifications.models import OutboundEmail
 
 REGISTER = "/api/v1/user/register"
@@ -33,33 +33,39 @@ def register(api_client, commit_callbacks, **overrides):
         return api_client.post(REGISTER, {**VALID, **overrides}, format="json")
 
 
-def test_register_creates_inactive_account_and_emails_a_token(api_client, commit_callbacks):
+def confirm(api_client, token, email="anna@example.com"):
+    return api_client.post(CONFIRM, {"email": email, "token": token}, format="json")
+
+
+def test_register_records_a_registration_and_emails_its_token(api_client, commit_callbacks):
     response = register(api_client, commit_callbacks)
 
     assert response.status_code == 201
     assert response.json() == {"Status": True}
-    user = User.objects.get(email="anna@example.com")
-    assert not user.is_active
-    assert user.type == "buyer"
-    assert user.company == "Shop & Co"
-    assert user.check_password(VALID["password"])
+    assert not User.objects.exists()  # no account before the address is confirmed
+    registration = Registration.objects.get(email="anna@example.com")
+    assert registration.type == "buyer"
+    assert registration.company == "Shop & Co"
+    assert registration.password != VALID["password"]
+    assert User(password=registration.password).check_password(VALID["password"])
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["anna@example.com"]
     assert "Shop &amp; Co" not in mail.outbox[0].body
     token = token_from(mail.outbox[0])
-    assert OneTimeToken.objects.filter(user=user, digest=OneTimeToken.digest_of(token)).exists()
+    assert registration.digest == digest_of(token)
     assert OutboundEmail.objects.get().state == OutboundEmail.State.SENT
 
 
 def test_register_as_supplier(api_client, commit_callbacks):
     assert register(api_client, commit_callbacks, type="shop").status_code == 201
+    confirm(api_client, token_from(mail.outbox[0]))
     assert User.objects.get(email="anna@example.com").type == "shop"
 
 
 def test_the_token_is_kept_nowhere_once_the_email_is_sent(api_client, commit_callbacks):
     register(api_client, commit_callbacks)
     token = token_from(mail.outbox[0])
-    assert not OneTimeToken.objects.filter(digest=token).exists()
+    assert not Registration.objects.filter(digest=token).exists()
     email = OutboundEmail.objects.get()
     assert email.state == OutboundEmail.State.SENT
     assert token not in email.body_text + email.body_html + str(email.params)
@@ -75,6 +81,7 @@ def test_register_refuses_missing_field(api_client, commit_callbacks, missing):
     assert body["Status"] is False
     assert missing in body["Errors"]
     assert not User.objects.exists()
+    assert not Registration.objects.exists()
     assert mail.outbox == []
 
 
@@ -94,33 +101,27 @@ def test_register_refuses_bad_values(api_client, commit_callbacks, field, value)
     assert response.status_code == 400
     assert field in response.json()["Errors"]
     assert not User.objects.exists()
+    assert not Registration.objects.exists()
     assert mail.outbox == []
 
 
-def test_register_refuses_duplicate_email_of_an_active_account(api_client, commit_callbacks):
-    User.objects.create_user(email="anna@example.com", password="x-Other-pass-1", is_active=True)
-    response = register(api_client, commit_callbacks, email="ANNA@example.com")
-    assert response.status_code == 400
-    assert "email" in response.json()["Errors"]
-    assert User.objects.count() == 1
-    assert User.objects.get().check_password("x-Other-pass-1")
-    assert mail.outbox == []
-
-
-def test_register_again_while_unconfirmed_sends_a_new_token_and_changes_nothing_else(
-    api_client, commit_callbacks
-):
+def test_each_registration_keeps_its_own_token_and_data(api_client, commit_callbacks):
     register(api_client, commit_callbacks)
     first_token = token_from(mail.outbox[0])
     response = register(api_client, commit_callbacks, password="Another-Passw0rd-7", first_name="X")
 
     assert response.status_code == 201
-    user = User.objects.get()
-    assert user.first_name == "Anna"
-    assert user.check_password(VALID["password"])
+    assert not User.objects.exists()
     second_token = token_from(mail.outbox[1])
-    assert api_client.post(CONFIRM, {"email": user.email, "token": first_token}).status_code == 400
-    assert api_client.post(CONFIRM, {"email": user.email, "token": second_token}).status_code == 200
+    assert confirm(api_client, second_token).status_code == 200
+    user = User.objects.get()
+    assert user.first_name == "X"
+    assert user.check_password("Another-Passw0rd-7")
+    # the address has its account: the other registration died with the confirmation
+    assert confirm(api_client, first_token).status_code == 400
+    assert not Registration.objects.exists()
+    user.refresh_from_db()
+    assert (user.first_name, user.check_password("Another-Passw0rd-7")) == ("X", True)
 
 
 def test_register_accepts_form_encoded_body(api_client, commit_callbacks):
@@ -134,18 +135,26 @@ def test_register_refuses_malformed_json(api_client):
     assert response.status_code == 400
     assert response.json()["Status"] is False
     assert not User.objects.exists()
+    assert not Registration.objects.exists()
 
 
 def test_confirm_activates_once(api_client, commit_callbacks):
     register(api_client, commit_callbacks)
     token = token_from(mail.outbox[0])
 
-    response = api_client.post(
-        CONFIRM, {"email": "anna@example.com", "token": token}, format="json"
-    )
+    response = confirm(api_client, token)
     assert response.status_code == 200
     assert response.json() == {"Status": True}
-    assert User.objects.get().is_active
+    user = User.objects.get()
+    assert user.is_active
+    assert (user.first_name, user.last_name, user.company, user.position, user.type) == (
+        "Anna",
+        "Smirnova",
+        "Shop & Co",
+        "buyer",
+        "buyer",
+    )
+    assert not Registration.objects.exists()
 
     again = api_client.post(CONFIRM, {"email": "anna@example.com", "token": token}, format="json")
     assert again.status_code == 400
@@ -168,26 +177,26 @@ def test_confirm_refuses_wrong_token_or_email(api_client, commit_callbacks, payl
     response = api_client.post(CONFIRM, payload, format="json")
     assert response.status_code == 400
     assert response.json()["Status"] is False
-    assert not User.objects.get().is_active
+    assert not User.objects.exists()
+    assert confirm(api_client, token).status_code == 200  # the registration still stands
 
 
 def test_confirm_refuses_expired_token(api_client, commit_callbacks):
     register(api_client, commit_callbacks)
     token = token_from(mail.outbox[0])
-    OneTimeToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-    response = api_client.post(
-        CONFIRM, {"email": "anna@example.com", "token": token}, format="json"
-    )
+    Registration.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = confirm(api_client, token)
     assert response.status_code == 400
-    assert not User.objects.get().is_active
+    assert not User.objects.exists()
+    assert not Registration.objects.exists()  # an expired registration is deleted when used
 
 
 def test_confirm_token_ttl_follows_setting(api_client, commit_callbacks, settings):
     settings.CONFIRM_TOKEN_TTL_HOURS = 5
     register(api_client, commit_callbacks)
-    token = OneTimeToken.objects.get(purpose=TokenPurpose.CONFIRM_EMAIL)
+    registration = Registration.objects.get()
     expected = timezone.now() + timedelta(hours=5)
-    assert abs((token.expires_at - expected).total_seconds()) < 60
+    assert abs((registration.expires_at - expected).total_seconds()) < 60
 
 
 def test_unconfirmed_account_cannot_log_in_then_can_after_confirmation(
@@ -199,8 +208,7 @@ def test_unconfirmed_account_cannot_log_in_then_can_after_confirmation(
     assert refused.status_code == 401
     assert refused.json()["Status"] is False
 
-    token = token_from(mail.outbox[0])
-    api_client.post(CONFIRM, {"email": "anna@example.com", "token": token}, format="json")
+    confirm(api_client, token_from(mail.outbox[0]))
     response = api_client.post(LOGIN, credentials, format="json")
     assert response.status_code == 200
     assert response.json()["Status"] is True
@@ -210,10 +218,12 @@ def test_unconfirmed_account_cannot_log_in_then_can_after_confirmation(
 def test_registration_email_in_russian_when_asked(api_client, commit_callbacks):
     with commit_callbacks():
         api_client.post(REGISTER, VALID, format="json", HTTP_ACCEPT_LANGUAGE="ru")
-    assert User.objects.get().language == "ru"
+    assert Registration.objects.get().language == "ru"
     assert mail.outbox[0].subject == "Подтвердите адрес email"
     html = mail.outbox[0].alternatives[0][0]
     assert "Здравствуйте, Anna!" in html
+    confirm(api_client, token_from(mail.outbox[0]))
+    assert User.objects.get().language == "ru"
 
 
 def test_errors_are_translated(api_client):

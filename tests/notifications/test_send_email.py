@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from procurement.notifications.emails import queue, registration_confirmation_email
+from procurement.notifications.emails import queue, registration_attempt_email
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import send_email
 from procurement.orders.services import order_set_state
@@ -90,8 +90,8 @@ def test_a_refused_recipient_fails_alone_and_is_sent_later(
 def test_an_email_whose_user_was_deleted_fails_alone(smtp_server):
     gone, kept = UserFactory(), UserFactory()
     emails = queue(
-        registration_confirmation_email(user=gone, token="first-token"),
-        registration_confirmation_email(user=kept, token="second-token"),
+        registration_attempt_email(user=gone),
+        registration_attempt_email(user=kept),
     )
     gone.delete()
 

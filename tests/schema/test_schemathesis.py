@@ -9,7 +9,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -18,6 +17,7 @@ from schemathesis.checks import (
 )
 
 from config.wsgi import application
+from procurement.accounts.tokens import issue_api_token
 from tests.catalog.factories import ProductInfoFactory
 from tests.factories import ContactFactory, SupplierFactory, UserFactory
 
@@ -44,7 +44,7 @@ def _keep_the_test_connection_open():
 
 
 def token_header(user) -> dict[str, str]:
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}"}
+    return {"Authorization": f"Token {issue_api_token(user=user)}"}
 
 
 @pytest.fixture

@@ -110,4 +110,17 @@ class UserUpdateInputSerializer(RefuseReadOnlyFieldsMixin, serializers.Serialize
 
 class LoginResultSerializer(serializers.Serializer):
     Status = serializers.BooleanField()
-    Token = serializers.CharField()
+    Token = serializers.CharField(help_text="Send it as `Authorization: Token <key>`.")
+
+
+class UserUpdateResultSerializer(UserDetailsSerializer):
+    Status = serializers.BooleanField()
+    Token = serializers.CharField(
+        required=False,
+        help_text="Only after a password change: the new API token; every earlier one "
+        "of the user, the one of this request included, no longer works.",
+    )
+
+    class Meta(UserDetailsSerializer.Meta):
+        fields = ["Status", *UserDetailsSerializer.Meta.fields, "Token"]
+        read_only_fields = fields

@@ -19,6 +19,10 @@ from procurement.core.serializers import (
 )
 
 OK = {"Status": True}
+UPDATE_DESCRIPTION = (
+    "A password change revokes every API token of the user, the one of this request "
+    "included; the answer carries the new one as `Token`."
+)
 
 
 class AuthThrottledView(APIView):
@@ -36,6 +40,8 @@ class RegisterView(AuthThrottledView):
         request=s.RegisterInputSerializer,
         responses={201: StatusSerializer, **error_responses(400, 415, 429)},
         summary="Register a buyer or a supplier; a confirmation token is emailed",
+        description="The answer is the same whether or not the address already has an "
+        "account; an existing account's owner is emailed that someone tried to register.",
     )
     def post(self, request):
         data = validated(s.RegisterInputSerializer, request.data)
@@ -49,6 +55,7 @@ class ConfirmEmailView(AuthThrottledView):
         request=s.ConfirmEmailInputSerializer,
         responses={200: StatusSerializer, **error_responses(400, 415, 429)},
         summary="Activate an account with the emailed token",
+        description="The account gets the data of the registration this token was issued for.",
     )
     def post(self, request):
         services.user_confirm_email(**validated(s.ConfirmEmailInputSerializer, request.data))
@@ -60,12 +67,24 @@ class LoginView(AuthThrottledView):
         tags=["accounts"],
         request=s.LoginInputSerializer,
         responses={200: s.LoginResultSerializer, **error_responses(400, 401, 415, 429)},
-        summary="Get the API token",
+        summary="Get a new API token (one per login)",
     )
     def post(self, request):
         data = validated(s.LoginInputSerializer, request.data)
         key = services.user_login(**data, request=request)
         return Response({"Status": True, "Token": key})
+
+
+class LogoutView(APIView):
+    @extend_schema(
+        tags=["accounts"],
+        request=None,
+        responses={200: StatusSerializer, **error_responses(401)},
+        summary="Revoke the API token of this request (other logins keep theirs)",
+    )
+    def post(self, request):
+        services.user_logout(token=request.auth)
+        return Response(OK)
 
 
 class PasswordResetView(AuthThrottledView):
@@ -95,33 +114,38 @@ class PasswordResetConfirmView(AuthThrottledView):
 
 
 class UserDetailsView(APIView):
-    def _details(self, user):
+    def _details(self, user) -> dict:
         user = type(user).objects.prefetch_related("contacts").get(pk=user.pk)
-        return Response(s.UserDetailsSerializer(user).data)
+        return s.UserDetailsSerializer(user).data
 
     @extend_schema(
         tags=["accounts"], responses={200: s.UserDetailsSerializer, **error_responses(401)}
     )
     def get(self, request):
-        return self._details(request.user)
+        return Response(self._details(request.user))
 
     @extend_schema(
         tags=["accounts"],
         request=s.UserUpdateInputSerializer,
-        responses={200: s.UserDetailsSerializer, **error_responses(400, 401, 415)},
+        responses={200: s.UserUpdateResultSerializer, **error_responses(400, 401, 415)},
         summary="Change the profile or the password",
+        description=UPDATE_DESCRIPTION,
     )
     def post(self, request):
-        services.user_update(
+        change = services.user_update(
             user=request.user, **validated(s.UserUpdateInputSerializer, request.data)
         )
-        return self._details(request.user)
+        answer = {"Status": True, **self._details(change.user)}
+        if change.api_token is not None:
+            answer["Token"] = change.api_token
+        return Response(answer)
 
     @extend_schema(
         tags=["accounts"],
         request=s.UserUpdateInputSerializer,
-        responses={200: s.UserDetailsSerializer, **error_responses(400, 401, 415)},
+        responses={200: s.UserUpdateResultSerializer, **error_responses(400, 401, 415)},
         summary="Change the profile or the password",
+        description=UPDATE_DESCRIPTION,
     )
     def patch(self, request):
         return self.post(request)
