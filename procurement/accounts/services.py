@@ -224,8 +224,14 @@ def password_reset_confirm(*, token: str, password: str) -> User:
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])
-    ApiToken.objects.filter(user=user).delete()
+    _revoke_credentials(user)
     return user
+
+
+def _revoke_credentials(user: User) -> None:
+    """After a password change: every API token and every pending reset link stop working."""
+    ApiToken.objects.filter(user=user).delete()
+    OneTimeToken.objects.filter(user=user, purpose=TokenPurpose.RESET_PASSWORD).delete()
 
 
 @dataclass(frozen=True)
@@ -249,7 +255,7 @@ def user_update(*, user: User, password: str | None = None, **fields: str) -> Pr
         user.save(update_fields=update_fields)
     api_token = None
     if password is not None:
-        ApiToken.objects.filter(user=user).delete()
+        _revoke_credentials(user)
         api_token = issue_api_token(user=user)
     return ProfileChange(user=user, api_token=api_token)
 

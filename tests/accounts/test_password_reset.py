@@ -141,3 +141,20 @@ def test_a_second_reset_request_replaces_the_first_token(api_client, commit_call
         RESET_CONFIRM, {"token": second, "password": NEW_PASSWORD}, format="json"
     )
     assert accepted.status_code == 200
+
+
+def test_a_password_change_kills_a_pending_reset_link(api_client, commit_callbacks, buyer):
+    request_reset(api_client, commit_callbacks, buyer.email)
+    token = token_from(mail.outbox[0])
+    key = login(api_client, buyer.email, DEFAULT_PASSWORD).json()["Token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    changed = api_client.patch("/api/v1/user/details", {"password": NEW_PASSWORD}, format="json")
+    assert changed.status_code == 200
+    api_client.credentials()
+
+    response = api_client.post(
+        RESET_CONFIRM, {"token": token, "password": "Another-Passw0rd-1"}, format="json"
+    )
+    assert response.status_code == 400
+    assert login(api_client, buyer.email, NEW_PASSWORD).status_code == 200
+    assert login(api_client, buyer.email, "Another-Passw0rd-1").status_code == 401
