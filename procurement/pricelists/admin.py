@@ -53,6 +53,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "created",
         "updated",
         "withdrawn",
+        "warnings",
         "errors",
         "created_at",
         "started_at",

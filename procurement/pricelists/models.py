@@ -54,6 +54,12 @@ class ImportJob(Job):
     created = models.PositiveIntegerField(_("offers created"), default=0)
     updated = models.PositiveIntegerField(_("offers updated"), default=0)
     withdrawn = models.PositiveIntegerField(_("offers withdrawn"), default=0)
+    warnings = models.JSONField(
+        _("warnings"),
+        default=list,
+        blank=True,
+        help_text=_("What the price list asked for and did not get; the import still succeeded."),
+    )
 
     class Meta(Job.Meta):
         verbose_name = _("import job")

@@ -3,9 +3,10 @@
 import logging
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from procurement.catalog.models import Shop
@@ -62,11 +63,13 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
     if not _claim(ImportJob, job_id, task_id):
         return None
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
+    # The job's errors and warnings are read by its supplier: written in their language.
     try:
-        data = bytes(job.content) if job.content is not None else fetch_url(job.url)
-        result = import_pricelist(
-            owner=job.owner, data=data, source=job.source, filename=job.filename
-        )
+        with translation.override(job.owner.language or settings.LANGUAGE_CODE):
+            data = bytes(job.content) if job.content is not None else fetch_url(job.url)
+            result = import_pricelist(
+                owner=job.owner, data=data, source=job.source, filename=job.filename
+            )
     except ApplicationError as error:
         _finish(job, JobState.FAILED, errors=_errors_of(error))
         return job
@@ -74,6 +77,7 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
         _finish(job, JobState.FAILED, errors=[{"error": _("The import failed unexpectedly.")}])
         raise
     job.created, job.updated, job.withdrawn = result.created, result.updated, result.withdrawn
+    job.warnings = result.warnings
     _finish(job, JobState.DONE, errors=[])
     return job
 
@@ -200,7 +204,7 @@ def _finish(job: ImportJob | ExportJob, state: JobState, *, errors: list) -> Non
     fields = ["state", "errors", "finished_at"]
     if isinstance(job, ImportJob):
         job.content = None  # the upload is no longer needed
-        fields += ["content", "created", "updated", "withdrawn"]
+        fields += ["content", "created", "updated", "withdrawn", "warnings"]
     else:
         fields.append("content")
     job.save(update_fields=fields)
