@@ -174,6 +174,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# A running import or export job renews its lease every third of this; a job whose
+# lease ran out (its worker died) is started again by the recover-jobs task.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60)
+
 CONFIRM_TOKEN_TTL_HOURS = env_int("CONFIRM_TOKEN_TTL_HOURS", 72)
 PASSWORD_RESET_TOKEN_TTL_HOURS = env_int("PASSWORD_RESET_TOKEN_TTL_HOURS", 2)
 MAX_CONTACTS_PER_USER = 5

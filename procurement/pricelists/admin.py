@@ -59,6 +59,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "attempts",
+        "heartbeat_at",
     ]
 
     def has_add_permission(self, request) -> bool:
@@ -115,6 +116,8 @@ class ExportJobAdmin(admin.ModelAdmin):
         "created_at",
         "started_at",
         "finished_at",
+        "attempts",
+        "heartbeat_at",
     ]
 
     def has_add_permission(self, request) -> bool:
