@@ -107,6 +107,7 @@ def apply_pricelist(
         for external_id, parameters in pending_parameters:
             offer_id = new_ids[external_id]
             parameter_rows.extend([offer_id, *parameter] for parameter in parameters)
+        _lock_offers(cursor, [row[0] for row in changed_rows] + to_withdraw)
         _update_offers(cursor, changed_rows, now)
         _withdraw_offers(cursor, to_withdraw, now)
         report("parameters")
@@ -164,14 +165,16 @@ def _upsert_categories(cursor, shop_id: int, categories: dict[int, str]) -> list
     rename those the list names differently → warnings about the ones left as they were.
 
     Categories are shared by every shop, so a price list never renames one that another shop
-    files goods under (or lists): its name stays and the import says so in a warning. A
-    category to be renamed is locked FOR UPDATE first; that waits for any import that is
-    filing goods under it (their inserts hold a key-share lock on it), so the check below
-    sees them.
+    lists or files goods under: its name stays and the import says so in a warning. Every
+    import holds a key-share lock on its categories until it commits (the foreign keys are
+    checked only at commit, so their locks come too late); a rename first takes the
+    category FOR UPDATE, which waits for the imports still filing goods under it, so the
+    check below sees them. (SQLite has no row locks: its writers take turns.)
     """
     rows = sorted([category_id, name] for category_id, name in categories.items())
     category, links = _table(Category), _table(Category.shops.through)
     ids = _rows([("id", "bigint")])
+    locks = connection.features.has_select_for_update
     cursor.execute(
         f"INSERT INTO {category} (id, name) SELECT r.id, r.name "
         f"FROM {_rows([('id', 'bigint'), ('name', 'text')])} AS r WHERE true "
@@ -179,6 +182,14 @@ def _upsert_categories(cursor, shop_id: int, categories: dict[int, str]) -> list
         [_json(rows)],
     )
     category_ids = _json([[row[0]] for row in rows])
+    cursor.execute(
+        f"SELECT c.id, c.name FROM {category} AS c WHERE c.id IN (SELECT r.id FROM {ids} AS r) "
+        f"ORDER BY c.id{' FOR KEY SHARE' if locks else ''}",
+        [category_ids],
+    )
+    renamed = [
+        category_id for category_id, name in cursor.fetchall() if name != categories[category_id]
+    ]
     cursor.execute(
         f"DELETE FROM {links} WHERE shop_id = %s AND category_id NOT IN (SELECT r.id FROM {ids} AS r)",
         [shop_id, category_ids],
@@ -188,20 +199,12 @@ def _upsert_categories(cursor, shop_id: int, categories: dict[int, str]) -> list
         "ON CONFLICT DO NOTHING",
         [shop_id, category_ids],
     )
-    cursor.execute(
-        f"SELECT c.id, c.name FROM {category} AS c WHERE c.id IN (SELECT r.id FROM {ids} AS r)",
-        [category_ids],
-    )
-    renamed = sorted(
-        category_id for category_id, name in cursor.fetchall() if name != categories[category_id]
-    )
     if not renamed:
         return []
     renamed_ids = _json([[category_id] for category_id in renamed])
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     cursor.execute(
         f"SELECT c.id, c.name FROM {category} AS c WHERE c.id IN (SELECT r.id FROM {ids} AS r) "
-        f"ORDER BY c.id{lock}",
+        f"ORDER BY c.id{' FOR UPDATE' if locks else ''}",
         [renamed_ids],
     )
     current = dict(cursor.fetchall())
@@ -334,6 +337,25 @@ def _insert_offers(cursor, shop_id: int, rows: list[list], now) -> dict[int, int
         [shop_id, now, _json(rows)],
     )
     return dict(cursor.fetchall())
+
+
+def _lock_offers(cursor, offer_ids: list[int]) -> None:
+    """Lock the offers about to change in primary-key order, as placing an order does.
+
+    An UPDATE locks its rows in whatever order its plan visits them, and this transaction
+    updates changed and withdrawn offers in two statements: a checkout holding offer 1 and
+    waiting for offer 2 while the import holds 2 and waits for 1 is a deadlock. Taking every
+    lock up front in the same order as checkouts makes one simply wait for the other.
+    (SQLite has no row locks: its writers take turns.)
+    """
+    if not offer_ids or not connection.features.has_select_for_update:
+        return
+    cursor.execute(
+        f"SELECT o.id FROM {_table(ProductInfo)} AS o "
+        f"WHERE o.id IN (SELECT r.id FROM {_rows([('id', 'bigint')])} AS r) "
+        "ORDER BY o.id FOR NO KEY UPDATE",
+        [_json([[offer_id] for offer_id in offer_ids])],
+    )
 
 
 def _update_offers(cursor, rows: list[list], now) -> None:
