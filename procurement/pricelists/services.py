@@ -17,7 +17,7 @@ from math import isfinite
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -278,7 +278,7 @@ def _lease_expired() -> Q:
     return Q(state=JobState.RUNNING) & (expired | Q(heartbeat_at__isnull=True))
 
 
-def _lost_ids(model: Model, queued_before: datetime):
+def _lost_ids(model: Model, queued_before: datetime) -> QuerySet:
     lost = Q(state=JobState.QUEUED, created_at__lte=queued_before) | _lease_expired()
     return model.objects.filter(lost).order_by("pk").values_list("pk", flat=True)
 
