@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# A running import or export job renews its lease every third of this; a job whose
+# lease ran out (its worker died) is started again by the recover-jobs task.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60)
+
 CONFIRM_TOKEN_TTL_HOURS = env_int("CONFIRM_TOKEN_TTL_HOURS", 72)
 PASSWORD_RESET_TOKEN_TTL_HOURS = env_int("PASSWORD_RESET_TOKEN_TTL_HOURS", 2)
 # Life of an API token from its login; unset or 0: until logout or a password change.
@@ -188,6 +192,8 @@ MAX_CONTACTS_PER_USER = 5
 IMPORT_ALLOWED_HOSTS = env_list("IMPORT_ALLOWED_HOSTS")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20_000_000)
 IMPORT_FETCH_TIMEOUT_SECONDS = env_int("IMPORT_FETCH_TIMEOUT_SECONDS", 10)
+# The whole download of a price-list URL (connect, headers, body, redirects).
+IMPORT_FETCH_DEADLINE_SECONDS = env_int("IMPORT_FETCH_DEADLINE_SECONDS", 60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

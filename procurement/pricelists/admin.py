@@ -53,11 +53,13 @@ class ImportJobAdmin(admin.ModelAdmin):
         "created",
         "updated",
         "withdrawn",
+        "warnings",
         "errors",
         "created_at",
         "started_at",
         "finished_at",
         "attempts",
+        "heartbeat_at",
     ]
 
     def has_add_permission(self, request) -> bool:
@@ -114,6 +116,8 @@ class ExportJobAdmin(admin.ModelAdmin):
         "created_at",
         "started_at",
         "finished_at",
+        "attempts",
+        "heartbeat_at",
     ]
 
     def has_add_permission(self, request) -> bool:

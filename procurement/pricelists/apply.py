@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.catalog.models import (
     Category,
@@ -35,6 +36,7 @@ class ImportResult:
     created: int
     updated: int
     withdrawn: int
+    warnings: list[dict]  # what the list asked for and did not get, e.g. a shared category renamed
 
 
 def _table(model) -> str:
@@ -68,7 +70,7 @@ def apply_pricelist(
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         report("categories")
-        _upsert_categories(cursor, shop.pk, price_list.categories)
+        warnings = _upsert_categories(cursor, shop.pk, price_list.categories)
         report("products")
         product_ids = _upsert_products(cursor, price_list.goods)
         parameter_ids = _upsert_parameters(cursor, price_list.goods)
@@ -105,6 +107,7 @@ def apply_pricelist(
         for external_id, parameters in pending_parameters:
             offer_id = new_ids[external_id]
             parameter_rows.extend([offer_id, *parameter] for parameter in parameters)
+        _lock_offers(cursor, [row[0] for row in changed_rows] + to_withdraw)
         _update_offers(cursor, changed_rows, now)
         _withdraw_offers(cursor, to_withdraw, now)
         report("parameters")
@@ -115,6 +118,7 @@ def apply_pricelist(
         created=len(new_rows),
         updated=len(changed_rows),
         withdrawn=len(to_withdraw),
+        warnings=warnings,
     )
 
 
@@ -156,17 +160,36 @@ _OFFER_COLUMNS = [
 ]
 
 
-def _upsert_categories(cursor, shop_id: int, categories: dict[int, str]) -> None:
+def _upsert_categories(cursor, shop_id: int, categories: dict[int, str]) -> list[dict]:
+    """Create the list's new categories, link the shop to exactly the list's categories, and
+    rename those the list names differently → warnings about the ones left as they were.
+
+    Categories are shared by every shop, so a price list never renames one that another shop
+    lists or files goods under: its name stays and the import says so in a warning. Every
+    import holds a key-share lock on its categories until it commits (the foreign keys are
+    checked only at commit, so their locks come too late); a rename first takes the
+    category FOR UPDATE, which waits for the imports still filing goods under it, so the
+    check below sees them. (SQLite has no row locks: its writers take turns.)
+    """
     rows = sorted([category_id, name] for category_id, name in categories.items())
     category, links = _table(Category), _table(Category.shops.through)
     ids = _rows([("id", "bigint")])
+    locks = connection.features.has_select_for_update
     cursor.execute(
         f"INSERT INTO {category} (id, name) SELECT r.id, r.name "
         f"FROM {_rows([('id', 'bigint'), ('name', 'text')])} AS r WHERE true "
-        f"ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE {category}.name <> excluded.name",
+        "ON CONFLICT (id) DO NOTHING",
         [_json(rows)],
     )
     category_ids = _json([[row[0]] for row in rows])
+    cursor.execute(
+        f"SELECT c.id, c.name FROM {category} AS c WHERE c.id IN (SELECT r.id FROM {ids} AS r) "
+        f"ORDER BY c.id{' FOR KEY SHARE' if locks else ''}",
+        [category_ids],
+    )
+    renamed = [
+        category_id for category_id, name in cursor.fetchall() if name != categories[category_id]
+    ]
     cursor.execute(
         f"DELETE FROM {links} WHERE shop_id = %s AND category_id NOT IN (SELECT r.id FROM {ids} AS r)",
         [shop_id, category_ids],
@@ -176,6 +199,50 @@ def _upsert_categories(cursor, shop_id: int, categories: dict[int, str]) -> None
         "ON CONFLICT DO NOTHING",
         [shop_id, category_ids],
     )
+    if not renamed:
+        return []
+    renamed_ids = _json([[category_id] for category_id in renamed])
+    cursor.execute(
+        f"SELECT c.id, c.name FROM {category} AS c WHERE c.id IN (SELECT r.id FROM {ids} AS r) "
+        f"ORDER BY c.id{' FOR UPDATE' if locks else ''}",
+        [renamed_ids],
+    )
+    current = dict(cursor.fetchall())
+    product, offer = _table(Product), _table(ProductInfo)
+    cursor.execute(
+        f"SELECT l.category_id FROM {links} AS l WHERE l.shop_id <> %s "
+        f"AND l.category_id IN (SELECT r.id FROM {ids} AS r) "
+        f"UNION SELECT p.category_id FROM {product} AS p JOIN {offer} AS o ON o.product_id = p.id "
+        f"WHERE o.shop_id <> %s AND p.category_id IN (SELECT r.id FROM {ids} AS r)",
+        [shop_id, renamed_ids, shop_id, renamed_ids],
+    )
+    shared = {category_id for (category_id,) in cursor.fetchall()}
+    renames = [
+        [category_id, categories[category_id]]
+        for category_id in renamed
+        if category_id not in shared and current[category_id] != categories[category_id]
+    ]
+    if renames:
+        cursor.execute(
+            f"UPDATE {category} SET name = r.name "
+            f"FROM {_rows([('id', 'bigint'), ('name', 'text')])} AS r WHERE {category}.id = r.id",
+            [_json(renames)],
+        )
+    return [
+        {
+            "section": "categories",
+            "index": index,
+            "id": category_id,
+            "field": "name",
+            "warning": _(
+                "Category %(id)d keeps its name “%(kept)s”: other shops' goods are filed "
+                "under it, so it was not renamed to “%(asked)s”."
+            )
+            % {"id": category_id, "kept": current[category_id], "asked": name},
+        }
+        for index, (category_id, name) in enumerate(categories.items())
+        if category_id in shared and current[category_id] != name
+    ]
 
 
 def _upsert_products(cursor, goods: list[Good]) -> dict[tuple[int, str], int]:
@@ -270,6 +337,25 @@ def _insert_offers(cursor, shop_id: int, rows: list[list], now) -> dict[int, int
         [shop_id, now, _json(rows)],
     )
     return dict(cursor.fetchall())
+
+
+def _lock_offers(cursor, offer_ids: list[int]) -> None:
+    """Lock the offers about to change in primary-key order, as placing an order does.
+
+    An UPDATE locks its rows in whatever order its plan visits them, and this transaction
+    updates changed and withdrawn offers in two statements: a checkout holding offer 1 and
+    waiting for offer 2 while the import holds 2 and waits for 1 is a deadlock. Taking every
+    lock up front in the same order as checkouts makes one simply wait for the other.
+    (SQLite has no row locks: its writers take turns.)
+    """
+    if not offer_ids or not connection.features.has_select_for_update:
+        return
+    cursor.execute(
+        f"SELECT o.id FROM {_table(ProductInfo)} AS o "
+        f"WHERE o.id IN (SELECT r.id FROM {_rows([('id', 'bigint')])} AS r) "
+        "ORDER BY o.id FOR NO KEY UPDATE",
+        [_json([[offer_id] for offer_id in offer_ids])],
+    )
 
 
 def _update_offers(cursor, rows: list[list], now) -> None:

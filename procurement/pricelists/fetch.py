@@ -1,20 +1,31 @@
 """Fetching a price list from a URL a supplier names, without letting it reach internal hosts.
 
 Only http and https. The host is resolved once and every address it resolves to must be a
-public one (unless the host is in IMPORT_ALLOWED_HOSTS); the connection then goes to the
-address that was checked, so a second DNS answer cannot redirect it. Redirects are followed
-by hand and checked the same way. Time-outs bound the connect, each read and the whole
-download; the size limit is enforced while streaming.
+public one (unless IMPORT_ALLOWED_HOSTS lets that host in on that port: an entry allows
+ports 80 and 443 only, unless it names a port, so allowing a supplier's intranet server does
+not open the Redis or PostgreSQL port next to it); the connection then goes to the address
+that was checked, so a second DNS answer cannot redirect it. Redirects are followed by hand
+and checked the same way.
+
+Socket time-outs bound each connect and read, but a server that sends one byte every few
+seconds never trips them; so one deadline covers the whole download (connect, TLS, headers,
+body and every redirect), enforced by a watchdog that shuts the socket down when it passes,
+which ends whatever read is blocked on it. The size limit is enforced while streaming, and a
+body shorter than its Content-Length is refused rather than imported half.
 """
 
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 from procurement.core.errors import ApplicationError, ErrorCode
@@ -24,6 +35,7 @@ MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
 USER_AGENT = "procurement-pricelist-fetcher/1.0"
 _REDIRECTS = {301, 302, 303, 307, 308}
+DEFAULT_PORTS = frozenset({80, 443})
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -35,6 +47,10 @@ class FetchError(ApplicationError):
 
 def timeout_seconds() -> float:
     return float(settings.IMPORT_FETCH_TIMEOUT_SECONDS)
+
+
+def deadline_seconds() -> float:
+    return float(settings.IMPORT_FETCH_DEADLINE_SECONDS)
 
 
 def check_url_syntax(url: str) -> tuple[str, str, int]:
@@ -69,9 +85,42 @@ def is_public_address(address: IPAddress) -> bool:
     )
 
 
-def _host_allowed(host: str) -> bool:
-    allowed = {name.lower().strip("[]") for name in settings.IMPORT_ALLOWED_HOSTS}
-    return host.lower() in allowed
+def allowed_host_entry(entry: str) -> tuple[str, frozenset[int]]:
+    """An IMPORT_ALLOWED_HOSTS entry → (host, ports): `host`, `host:port`, `v6`, `[v6]:port`."""
+    text = entry.strip().lower()
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or (rest and not rest.startswith(":")):
+            raise ImproperlyConfigured(f"IMPORT_ALLOWED_HOSTS: {entry!r} is not host[:port]")
+        port = rest[1:] or None
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:  # a name, an IPv4 address or a bare IPv6 address
+        host, port = text, None
+    if not host:
+        raise ImproperlyConfigured(f"IMPORT_ALLOWED_HOSTS: {entry!r} has no host")
+    if port is None:
+        return host, DEFAULT_PORTS
+    if not port.isdecimal() or not 1 <= int(port) <= 65535:
+        raise ImproperlyConfigured(f"IMPORT_ALLOWED_HOSTS: {entry!r} has no valid port")
+    return host, frozenset({int(port)})
+
+
+def _same_host(first: str, second: str) -> bool:
+    try:
+        return ipaddress.ip_address(first) == ipaddress.ip_address(second)
+    except ValueError:
+        return first == second
+
+
+def host_allowed(host: str, port: int) -> bool:
+    """Whether IMPORT_ALLOWED_HOSTS lets `host` in on `port` even on a non-public address."""
+    host = host.lower()
+    for entry in settings.IMPORT_ALLOWED_HOSTS:
+        allowed, ports = allowed_host_entry(entry)
+        if port in ports and _same_host(host, allowed):
+            return True
+    return False
 
 
 def resolve_checked(host: str, port: int) -> str:
@@ -92,7 +141,7 @@ def resolve_checked(host: str, port: int) -> str:
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not addresses:
         raise FetchError(_("The host %(host)s could not be resolved.") % {"host": host})
-    if not _host_allowed(host):
+    if not host_allowed(host, port):
         for address in addresses:
             if not is_public_address(address):
                 raise FetchError(
@@ -127,24 +176,76 @@ class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     def connect(self) -> None:
         super().connect()
         context = ssl.create_default_context()
-        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+        # The handshake after `self.sock` is the TLS socket, so the watchdog can end it too.
+        self.sock = context.wrap_socket(
+            self.sock, server_hostname=self.host, do_handshake_on_connect=False
+        )
+        self.sock.do_handshake()
+
+
+class _Deadline:
+    """The moment the whole download must be over, and the watchdog that enforces it."""
+
+    def __init__(self, seconds: float):
+        self.at = time.monotonic() + seconds
+        self.expired = False
+
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.at
+
+    def remaining(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise _too_long()
+        return left
+
+    @contextmanager
+    def watching(self, connection: http.client.HTTPConnection) -> Iterator[None]:
+        timer = threading.Timer(self.remaining(), self._expire, args=(connection,))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def _expire(self, connection: http.client.HTTPConnection) -> None:
+        self.expired = True
+        sock = connection.sock
+        if sock is None:  # still connecting: the connect time-out bounds that
+            return
+        # The plain socket's shutdown, also for TLS: it ends a read blocked in another thread
+        # without touching the TLS object that read is using. OSError: already closed.
+        with suppress(OSError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+def _too_long() -> FetchError:
+    return FetchError(_("The download took too long."))
 
 
 def fetch_url(url: str, *, limit: int | None = None) -> bytes:
     """GET `url` and return the body; FetchError (or TOO_LARGE) when it is refused or fails."""
     limit = max_bytes() if limit is None else limit
-    timeout = timeout_seconds()
-    deadline = time.monotonic() + 6 * timeout
+    deadline = _Deadline(deadline_seconds())
     for _redirect in range(MAX_REDIRECTS + 1):
         scheme, host, port = check_url_syntax(url)
         address = resolve_checked(host, port)
         connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+        timeout = min(timeout_seconds(), deadline.remaining())
         connection = connection_class(host, port, address, timeout)
         try:
-            location = _request(connection, url, limit=limit, deadline=deadline)
+            with deadline.watching(connection):
+                location = _request(connection, url, limit=limit)
+            if deadline.passed():  # the watchdog's shutdown can look like the end of the body
+                raise _too_long()
             if isinstance(location, bytes):
                 return location
-        except (OSError, http.client.HTTPException) as error:
+        except (OSError, http.client.HTTPException, FetchError) as error:
+            if deadline.passed():  # whatever the shutdown made the read fail with
+                raise _too_long() from None
+            if isinstance(error, FetchError):
+                raise
             if isinstance(error, TimeoutError | socket.timeout):
                 raise FetchError(_("The server did not answer in time.")) from None
             raise FetchError(
@@ -156,7 +257,7 @@ def fetch_url(url: str, *, limit: int | None = None) -> bytes:
     raise FetchError(_("Too many redirects."))
 
 
-def _request(connection, url: str, *, limit: int, deadline: float) -> bytes | str:
+def _request(connection, url: str, *, limit: int) -> bytes | str:
     """The body, or the next URL when the answer is a redirect."""
     parts = urlsplit(url)
     target = parts.path or "/"
@@ -186,7 +287,7 @@ def _request(connection, url: str, *, limit: int, deadline: float) -> bytes | st
         size += len(chunk)
         if size > limit:
             raise too_large_error(limit)
-        if time.monotonic() > deadline:
-            raise FetchError(_("The download took too long."))
         parts_read.append(chunk)
+    if response.length:  # the connection ended before the declared length
+        raise FetchError(_("The download was cut short."))
     return b"".join(parts_read)

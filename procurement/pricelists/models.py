@@ -23,7 +23,15 @@ class Job(models.Model):
         _("state"), max_length=10, choices=JobState.choices, default=JobState.QUEUED
     )
     errors = models.JSONField(_("errors"), default=list, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    attempts = models.PositiveSmallIntegerField(
+        _("attempts"), default=0, help_text=_("Runs started; the latest one holds the job.")
+    )
+    heartbeat_at = models.DateTimeField(
+        _("lease renewed"),
+        null=True,
+        blank=True,
+        help_text=_("Renewed by the running run; a job whose lease ran out is started again."),
+    )
     task_id = models.CharField(_("task id"), max_length=255, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -54,6 +62,12 @@ class ImportJob(Job):
     created = models.PositiveIntegerField(_("offers created"), default=0)
     updated = models.PositiveIntegerField(_("offers updated"), default=0)
     withdrawn = models.PositiveIntegerField(_("offers withdrawn"), default=0)
+    warnings = models.JSONField(
+        _("warnings"),
+        default=list,
+        blank=True,
+        help_text=_("What the price list asked for and did not get; the import still succeeded."),
+    )
 
     class Meta(Job.Meta):
         verbose_name = _("import job")

@@ -8,6 +8,7 @@ Skipping PyYAML's node graph also makes this several times faster than `yaml.CSa
 
 import json
 from collections.abc import Iterable
+from decimal import Decimal, localcontext
 from typing import Any
 
 import yaml
@@ -84,7 +85,7 @@ def _refuse_constant(name: str) -> None:
 
 def _parse_json(data: bytes) -> Any:
     try:
-        return json.loads(data, parse_constant=_refuse_constant)
+        return json.loads(data, parse_constant=_refuse_constant, parse_int=_json_int)
     except (ValueError, RecursionError) as error:
         raise PriceListParseError(_("Not valid JSON: %(problem)s") % {"problem": error}) from None
 
@@ -179,10 +180,36 @@ def _scalar(event: events.ScalarEvent) -> Any:
     return value
 
 
-def _yaml_int(value: str, event) -> int:
-    if value.isdecimal() and (value[0] != "0" or len(value) == 1):
-        return int(value)
-    return _SAFE.construct_yaml_int(ScalarNode(_TAG + "int", value))
+def _yaml_int(value: str, event) -> int | Decimal:
+    try:
+        if value.isdecimal() and (value[0] != "0" or len(value) == 1):
+            return int(value)
+        return _SAFE.construct_yaml_int(ScalarNode(_TAG + "int", value))
+    except ValueError:
+        return _long_integer(value)
+
+
+def _json_int(text: str) -> int | Decimal:
+    try:
+        return int(text)
+    except ValueError:
+        return _long_integer(text)
+
+
+def _long_integer(text: str) -> Decimal:
+    """An integer with more digits than int() converts (sys.get_int_max_str_digits, 4,300),
+    kept exact as a Decimal: no field takes one, so validation refuses it and says where,
+    instead of the import failing unexpectedly. Only decimal and sexagesimal forms get
+    here; hexadecimal, octal and binary have no limit."""
+    digits = text.replace("_", "")
+    sign = -1 if digits.startswith("-") else 1
+    parts = digits.lstrip("+-").split(":")
+    with localcontext() as context:
+        context.prec = len(digits) + 2  # exact: a 60-based number has no more digits than this
+        value = Decimal(0)
+        for part in parts:
+            value = value * 60 + Decimal(part)
+        return sign * value
 
 
 def _refuse_merge(value: str, event) -> None:

@@ -1,14 +1,30 @@
-"""Supplier price-list use cases: import (now or as a job), export, and the shop's state."""
+"""Supplier price-list use cases: import (now or as a job), export, and the shop's state.
+
+Jobs run at most once to completion. A run claims its job (attempt N) and renews the job's
+lease (`heartbeat_at`) from a thread of its own while it works; a job whose lease ran out
+(its worker died with it) is claimed again by `jobs_requeue`'s new task, as attempt N + 1.
+A run records its outcome only while its attempt still holds the claim, and an import
+applies its price list and records its outcome in one transaction: a slow run whose claim
+was taken over rolls back instead of finishing the job a second time.
+"""
 
 import logging
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from math import isfinite
 
-from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Now
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from procurement.catalog.models import Shop
+from procurement.core.db import retry_on_conflict
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.core.tasks import run_after_commit
 from procurement.pricelists import tasks
@@ -17,9 +33,24 @@ from procurement.pricelists.export import export_chunks
 from procurement.pricelists.fetch import check_url, fetch_url
 from procurement.pricelists.models import ExportJob, ImportJob, JobState
 from procurement.pricelists.parse import parse_document, read_limited
-from procurement.pricelists.validate import validate_pricelist
+from procurement.pricelists.validate import PriceList, validate_pricelist
 
 logger = logging.getLogger(__name__)
+
+Model = type[ImportJob] | type[ExportJob]
+
+# A job still queued this long after it was created lost its task (the broker was down).
+QUEUED_TOO_LONG = timedelta(minutes=15)
+# A job whose runs keep dying with their worker (one that runs out of memory, say) is
+# given up after this many, instead of taking a worker down again and again.
+MAX_ATTEMPTS = 5
+# What a job keeps of its errors and warnings: enough to fix the file, bounded in size.
+MAX_PROBLEMS = 101  # validation lists 100 problems and a line saying there are more
+MAX_TEXT = 1000
+
+
+class ClaimLost(Exception):
+    """This run's claim on its job was taken over by a newer run: it must not finish the job."""
 
 
 def import_pricelist(
@@ -27,12 +58,34 @@ def import_pricelist(
 ) -> ImportResult:
     """Parse, check and apply a price list for `owner`'s shop; nothing is written if it is bad."""
     report = progress or (lambda stage: None)
+    price_list = _checked(owner=owner, data=data, source=source, filename=filename, report=report)
+    return _apply(owner=owner, price_list=price_list, progress=report)
+
+
+def _checked(*, owner, data: bytes, source: str, filename: str, report: Progress) -> PriceList:
     logger.info("importing a price list for %s from %s (%d bytes)", owner, source, len(data))
     report("parsing")
     document = parse_document(data, filename=filename or source)
     report("validating")
-    price_list = validate_pricelist(document)
-    return apply_pricelist(owner=owner, price_list=price_list, progress=report)
+    return validate_pricelist(document)
+
+
+@retry_on_conflict()
+@transaction.atomic
+def _apply(
+    *,
+    owner,
+    price_list: PriceList,
+    progress: Progress | None = None,
+    then: Callable[[ImportResult], None] | None = None,
+) -> ImportResult:
+    """Apply `price_list` and run `then` (a job's finish) in one transaction, tried again
+    after a deadlock or serialization failure (the import locks its offers in the order
+    buyers' checkouts do, so these should be rare)."""
+    result = apply_pricelist(owner=owner, price_list=price_list, progress=progress)
+    if then is not None:
+        then(result)
+    return result
 
 
 @transaction.atomic
@@ -58,24 +111,53 @@ def import_job_create(
 
 
 def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | None:
-    """Run a queued import job; a job that is running or finished is left alone."""
-    if not _claim(ImportJob, job_id, task_id):
+    """Run an import job that is queued or whose last run died; None when another run has
+    it, it is finished, or this run's claim was taken over before it could finish."""
+    attempt = _claim(ImportJob, job_id, task_id)
+    if attempt is None:
         return None
     job = ImportJob.objects.select_related("owner").get(pk=job_id)
-    try:
-        data = bytes(job.content) if job.content is not None else fetch_url(job.url)
-        result = import_pricelist(
-            owner=job.owner, data=data, source=job.source, filename=job.filename
+
+    def finish(result: ImportResult) -> None:
+        held = _finish(
+            ImportJob,
+            job_id,
+            attempt,
+            state=JobState.DONE,
+            errors=[],
+            warnings=result.warnings,
+            created=result.created,
+            updated=result.updated,
+            withdrawn=result.withdrawn,
         )
-    except ApplicationError as error:
-        _finish(job, JobState.FAILED, errors=_errors_of(error))
-        return job
-    except Exception:
-        _finish(job, JobState.FAILED, errors=[{"error": _("The import failed unexpectedly.")}])
-        raise
-    job.created, job.updated, job.withdrawn = result.created, result.updated, result.withdrawn
-    _finish(job, JobState.DONE, errors=[])
-    return job
+        if not held:
+            raise ClaimLost
+
+    # The job's errors and warnings are read by its supplier: written in their language.
+    with _lease(ImportJob, job_id, attempt), translation.override(_language_of(job.owner)):
+        try:
+            data = bytes(job.content) if job.content is not None else fetch_url(job.url)
+            price_list = _checked(
+                owner=job.owner,
+                data=data,
+                source=job.source,
+                filename=job.filename,
+                report=lambda stage: None,
+            )
+            _apply(owner=job.owner, price_list=price_list, then=finish)
+        except ClaimLost:
+            logger.warning("import job %d: attempt %d was taken over; rolled back", job_id, attempt)
+            return None
+        except ApplicationError as error:
+            _fail(ImportJob, job_id, attempt, errors=_errors_of(error))
+        except Exception:
+            logger.exception("import job %d failed unexpectedly", job_id)
+            _fail(
+                ImportJob, job_id, attempt, errors=[{"error": _("The import failed unexpectedly.")}]
+            )
+            raise
+    logger.info("import job %d finished (attempt %d)", job_id, attempt)
+    return ImportJob.objects.get(pk=job_id)
 
 
 def import_job_get(*, user, job_id: int) -> ImportJob:
@@ -119,21 +201,32 @@ def export_job_create(*, user, fmt: str) -> ExportJob:
 
 
 def export_job_run(*, job_id: int, task_id: str | None = None) -> ExportJob | None:
-    """Run a queued export job; a job that is running or finished is left alone."""
-    if not _claim(ExportJob, job_id, task_id):
+    """Run an export job that is queued or whose last run died; None when another run has
+    it, it is finished, or this run's claim was taken over before it could finish."""
+    attempt = _claim(ExportJob, job_id, task_id)
+    if attempt is None:
         return None
-    job = ExportJob.objects.select_related("user").get(pk=job_id)
-    try:
-        shop = shop_of(owner=job.user)
-        job.content = b"".join(export_chunks(shop=shop, fmt=job.format))
-    except ApplicationError as error:
-        _finish(job, JobState.FAILED, errors=_errors_of(error))
-        return job
-    except Exception:
-        _finish(job, JobState.FAILED, errors=[{"error": _("The export failed unexpectedly.")}])
-        raise
-    _finish(job, JobState.DONE, errors=[])
-    return job
+    job = ExportJob.objects.select_related("user").defer("content").get(pk=job_id)
+    with _lease(ExportJob, job_id, attempt), translation.override(_language_of(job.user)):
+        try:
+            shop = shop_of(owner=job.user)
+            content = b"".join(export_chunks(shop=shop, fmt=job.format))
+            if not _finish(
+                ExportJob, job_id, attempt, state=JobState.DONE, errors=[], content=content
+            ):
+                raise ClaimLost
+        except ClaimLost:
+            logger.warning("export job %d: attempt %d was taken over", job_id, attempt)
+            return None
+        except ApplicationError as error:
+            _fail(ExportJob, job_id, attempt, errors=_errors_of(error))
+        except Exception:
+            logger.exception("export job %d failed unexpectedly", job_id)
+            _fail(
+                ExportJob, job_id, attempt, errors=[{"error": _("The export failed unexpectedly.")}]
+            )
+            raise
+    return ExportJob.objects.defer("content").get(pk=job_id)
 
 
 def export_job_get(*, user, job_id: int) -> ExportJob:
@@ -152,55 +245,195 @@ def export_job_file(*, user, job_id: int) -> tuple[ExportJob, bytes]:
 
 
 @transaction.atomic
-def jobs_requeue(*, queued_before) -> tuple[int, int]:
-    """Start again the import and export jobs created at or before `queued_before` and
-    still queued (their task was lost, e.g. the broker was down). Safe while the first task
-    is still on its way: whichever run comes first claims the job, the other leaves it alone."""
-    imports = list(_queued_ids(ImportJob, queued_before))
-    exports = list(_queued_ids(ExportJob, queued_before))
+def jobs_requeue(*, queued_before: datetime) -> tuple[int, int]:
+    """Start again the import and export jobs that were lost: still queued at or before
+    `queued_before` (their task was lost, e.g. the broker was down), or running with their
+    lease run out (their worker died). Safe while the first task is still on its way or the
+    first run still alive: whichever run claims the job first runs it, and only a run that
+    still holds its claim can finish it."""
+    imports = list(_lost_ids(ImportJob, queued_before))
+    exports = list(_lost_ids(ExportJob, queued_before))
     for job_id in imports:
         run_after_commit(tasks.do_import, job_id)
     for job_id in exports:
         run_after_commit(tasks.do_export, job_id)
+    if imports or exports:
+        logger.warning("starting again lost jobs: imports %s, exports %s", imports, exports)
     return len(imports), len(exports)
 
 
-def _queued_ids(model, queued_before):
-    jobs = model.objects.filter(state=JobState.QUEUED, created_at__lte=queued_before)
-    return jobs.order_by("pk").values_list("pk", flat=True)
+def jobs_recover() -> tuple[int, int]:
+    """The periodic sweep: jobs queued too long and jobs whose lease ran out."""
+    return jobs_requeue(queued_before=timezone.now() - QUEUED_TOO_LONG)
 
 
-def _claim(model, job_id: int, task_id: str | None) -> bool:
-    """Move a queued job to running; False when another run has it or it is finished.
+def _lease_seconds() -> int:
+    return settings.JOB_LEASE_SECONDS
 
-    A running job is claimed again by a new delivery of the task that started it: that
-    run's worker died, and its transaction died with it.
+
+def _lease_expired() -> Q:
+    """Running jobs whose run stopped renewing its lease; times are the database's clock,
+    so workers whose clocks disagree still agree on which leases ran out."""
+    expired = Q(heartbeat_at__lt=Now() - timedelta(seconds=_lease_seconds()))
+    return Q(state=JobState.RUNNING) & (expired | Q(heartbeat_at__isnull=True))
+
+
+def _lost_ids(model: Model, queued_before: datetime) -> QuerySet:
+    lost = Q(state=JobState.QUEUED, created_at__lte=queued_before) | _lease_expired()
+    return model.objects.filter(lost).order_by("pk").values_list("pk", flat=True)
+
+
+@transaction.atomic
+def _claim(model: Model, job_id: int, task_id: str | None) -> int | None:
+    """Move a job to running as this run's attempt → its number, or None when it is not
+    this run's to take: finished, or running under a live lease.
+
+    A queued job is anyone's. A running job is claimed again when its lease ran out (its
+    run died), or by a new delivery of the task that started it: that run's worker died,
+    and its transaction died with it. A job claimed MAX_ATTEMPTS times already is failed.
     """
-    claimable = Q(state=JobState.QUEUED)
+    claimable = Q(state=JobState.QUEUED) | _lease_expired()
     if task_id:
         claimable |= Q(state=JobState.RUNNING, task_id=task_id)
-    return bool(
-        model.objects.filter(claimable, pk=job_id).update(
-            state=JobState.RUNNING,
-            task_id=task_id or "",
-            attempts=F("attempts") + 1,
-            started_at=timezone.now(),
-        )
+    attempts = (
+        model.objects.select_for_update()
+        .filter(claimable, pk=job_id)
+        .values_list("attempts", flat=True)
+        .first()
     )
+    if attempts is None:
+        return None
+    jobs = model.objects.filter(pk=job_id)
+    if attempts >= MAX_ATTEMPTS:
+        message = ngettext(
+            "The job was started %(count)d time and never finished.",
+            "The job was started %(count)d times and never finished.",
+            attempts,
+        ) % {"count": attempts}
+        jobs.update(
+            state=JobState.FAILED,
+            errors=[{"error": message}],
+            content=None,
+            finished_at=timezone.now(),
+        )
+        logger.error("job %s %d given up after %d attempts", model.__name__, job_id, attempts)
+        return None
+    jobs.update(
+        state=JobState.RUNNING,
+        task_id=task_id or "",
+        attempts=attempts + 1,
+        started_at=timezone.now(),
+        heartbeat_at=Now(),
+    )
+    return attempts + 1
+
+
+@contextmanager
+def _lease(model: Model, job_id: int, attempt: int) -> Iterator[None]:
+    """Renew the job's lease three times per JOB_LEASE_SECONDS while the block runs.
+
+    From a thread with its own database connection: the run's own connection is busy
+    (and, while it applies, inside a transaction whose writes nobody else sees yet).
+    """
+    stop = threading.Event()
+    interval = _lease_seconds() / 3
+
+    def renew() -> None:
+        try:
+            while not stop.wait(interval):
+                try:
+                    held = model.objects.filter(
+                        pk=job_id, state=JobState.RUNNING, attempts=attempt
+                    ).update(heartbeat_at=Now())
+                except DatabaseError:
+                    logger.warning("job %d: the lease could not be renewed", job_id, exc_info=True)
+                    continue  # a missed renewal; the lease outlasts two more
+                if not held:
+                    return  # finished, or taken over: nothing left to renew
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=renew, name=f"lease-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=interval)
+
+
+def _finish(
+    model: Model, job_id: int, attempt: int, *, state: JobState, errors: list, **fields
+) -> bool:
+    """Record run `attempt`'s outcome; False (and nothing written) when it no longer holds
+    the job. The upload of an import is dropped: it is no longer needed."""
+    if model is ImportJob:
+        fields.setdefault("content", None)
+        fields["warnings"] = storable(fields.get("warnings", []))
+    elif state != JobState.DONE:
+        fields["content"] = None
+    updated = model.objects.filter(pk=job_id, state=JobState.RUNNING, attempts=attempt).update(
+        state=state, errors=storable(errors), finished_at=timezone.now(), **fields
+    )
+    return bool(updated)
+
+
+def _fail(model: Model, job_id: int, attempt: int, *, errors: list) -> None:
+    """Mark the job failed with `errors`; if even that cannot be stored, with a line saying
+    so. Were the database away too, the lease runs out and the job is started again."""
+    try:
+        with transaction.atomic():
+            _finish(model, job_id, attempt, state=JobState.FAILED, errors=errors)
+        return
+    except DatabaseError:
+        logger.exception("job %s %d: its errors could not be stored", model.__name__, job_id)
+    try:
+        with transaction.atomic():
+            message = _("The job failed, and its errors could not be stored.")
+            _finish(model, job_id, attempt, state=JobState.FAILED, errors=[{"error": message}])
+    except DatabaseError:
+        logger.exception("job %s %d could not be marked failed", model.__name__, job_id)
+
+
+def _language_of(user) -> str:
+    return user.language or settings.LANGUAGE_CODE
 
 
 def _errors_of(error: ApplicationError) -> list:
     return getattr(error, "errors", None) or [{"error": str(error.message)}]
 
 
-def _finish(job: ImportJob | ExportJob, state: JobState, *, errors: list) -> None:
-    job.state = state
-    job.errors = errors
-    job.finished_at = timezone.now()
-    fields = ["state", "errors", "finished_at"]
-    if isinstance(job, ImportJob):
-        job.content = None  # the upload is no longer needed
-        fields += ["content", "created", "updated", "withdrawn"]
-    else:
-        fields.append("content")
-    job.save(update_fields=fields)
+def storable(problems: list) -> list:
+    """`problems` as a job can always store them: at most MAX_PROBLEMS, each text at most
+    MAX_TEXT characters, and no character PostgreSQL's jsonb refuses (NUL) nor one UTF-8
+    cannot encode (a lone surrogate): those are written out visibly, as `\\x00`."""
+    kept = [_storable_value(problem) for problem in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        message = ngettext(
+            "%(count)d more problem is not shown.", "%(count)d more problems are not shown.", more
+        )
+        kept.append({"error": message % {"count": more}})
+    return kept
+
+
+def _storable_value(value):
+    if isinstance(value, dict):
+        return {_storable_text(str(key)): _storable_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable_value(item) for item in value[:MAX_PROBLEMS]]
+    if value is None or isinstance(value, bool) or (isinstance(value, float) and isfinite(value)):
+        return value
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return value
+    if isinstance(value, str):
+        return _storable_text(value)
+    try:
+        return _storable_text(str(value))
+    except ValueError:  # an integer with more digits than str() writes
+        return "…"
+
+
+def _storable_text(text: str) -> str:
+    text = text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"

@@ -1,9 +1,10 @@
 """Price-list tasks: they take job ids and are safe to run twice.
 
 A job is claimed by the task run that starts it; the same task delivered again (its
-worker died mid-job, so nothing of the run was committed) claims it again, any other
-run leaves it alone. The services import is deferred because the services dispatch
-these very tasks.
+worker died mid-job, so nothing of the run was committed) claims it again, and so does
+any run once the job's lease has run out; only the run holding the claim can finish it
+(see the services module). The services import is deferred because the services
+dispatch these very tasks.
 """
 
 from celery import shared_task
@@ -21,3 +22,12 @@ def do_export(self, job_id: int) -> None:
     from procurement.pricelists.services import export_job_run
 
     export_job_run(job_id=job_id, task_id=self.request.id)
+
+
+@shared_task(ignore_result=True)
+def recover_jobs() -> None:
+    """Run by beat every MAINTENANCE_INTERVAL_SECONDS: start again the jobs whose task was
+    lost or whose worker died, so none waits for an operator."""
+    from procurement.pricelists.services import jobs_recover
+
+    jobs_recover()

@@ -51,10 +51,12 @@ def test_upload_queues_a_job_that_imports_after_commit(supplier_client, supplier
         "created",
         "updated",
         "withdrawn",
+        "warnings",
         "errors",
         "started_at",
         "finished_at",
     }
+    assert body["warnings"] == []
     assert Shop.objects.get(user=supplier).offers.count() == 14
     job.refresh_from_db()
     assert job.content is None, "the upload is dropped once imported"

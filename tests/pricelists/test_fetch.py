@@ -5,10 +5,18 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
 
 from procurement.core.errors import ErrorCode
 from procurement.pricelists import fetch
-from procurement.pricelists.fetch import FetchError, fetch_url, is_public_address
+from procurement.pricelists.fetch import (
+    FetchError,
+    allowed_host_entry,
+    fetch_url,
+    host_allowed,
+    is_public_address,
+)
 from procurement.pricelists.models import ImportJob
 from tests.pricelists.conftest import shop1_bytes
 
@@ -30,6 +38,10 @@ class Handler(BaseHTTPRequestHandler):
             "/loop": lambda: self._redirect("/loop"),
             "/big": lambda: self._send(b"x" * 5000, length=False),
             "/big-declared": lambda: self._send(b"x" * 5000),
+            "/cut-short": self._cut_short,
+            "/to-other-port": lambda: self._redirect(
+                f"http://127.0.0.1:{self.server.other_port}/list.yaml"
+            ),
         }
         routes.get(self.path, lambda: self._send(b"missing", status=404))()
 
@@ -42,6 +54,13 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _cut_short(self):
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(BODY)))
+        self.end_headers()
+        self.wfile.write(BODY[: len(BODY) // 2])  # then the handler ends and the connection closes
+        self.close_connection = True
+
     def _redirect(self, location: str):
         self.send_response(302)
         self.send_header("Location", location)
@@ -52,14 +71,19 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+def serve(handler=Handler) -> ThreadingHTTPServer:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.seen = []
+    httpd.other_port = None
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
 @pytest.fixture
 def server(settings):
-    settings.IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]
+    httpd = serve()
+    settings.IMPORT_ALLOWED_HOSTS = [f"127.0.0.1:{httpd.server_port}"]
     settings.IMPORT_FETCH_TIMEOUT_SECONDS = 0.5
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.seen = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
     yield httpd
     httpd.shutdown()
     httpd.server_close()
@@ -124,11 +148,11 @@ def test_size_limit_while_streaming(server, settings, path):
 
 
 def test_a_server_that_never_answers_times_out(settings, connections):
-    settings.IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]
     settings.IMPORT_FETCH_TIMEOUT_SECONDS = 0.3
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)  # the handshake completes; nothing is ever sent
+        settings.IMPORT_ALLOWED_HOSTS = [f"127.0.0.1:{silent.getsockname()[1]}"]
         started = time.monotonic()
         with pytest.raises(FetchError) as caught:
             fetch_url(f"http://127.0.0.1:{silent.getsockname()[1]}/list.yaml")
@@ -190,7 +214,7 @@ def test_a_name_resolving_to_a_private_address_is_refused(settings, monkeypatch,
 
 
 def test_the_checked_address_is_the_one_connected_to(server, settings, monkeypatch):
-    settings.IMPORT_ALLOWED_HOSTS = ["prices.test"]
+    settings.IMPORT_ALLOWED_HOSTS = [f"prices.test:{server.server_port}"]
     answers = iter(["127.0.0.1", "10.9.9.9"])  # a second lookup would get a private address
     real = socket.getaddrinfo
 
@@ -233,3 +257,151 @@ def test_url_import_redirected_to_a_private_address_fails(
     assert body["errors"] == [
         {"error": "The host 10.0.0.1 resolves to a non-public address; it is refused."}
     ]
+
+
+class Dripping:
+    """A server that accepts, then sends a few bytes every `pause` seconds: each read gets
+    something in time, so only a deadline over the whole download ends it."""
+
+    def __init__(self, chunks: list[bytes], pause: float, stop_after: float = 20):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.chunks, self.pause, self.stop_after = chunks, pause, stop_after
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        connection, _address = self.listener.accept()
+        with connection:
+            ends = time.monotonic() + self.stop_after  # so a fetch without a deadline ends too
+            for chunk in self.chunks:
+                if time.monotonic() > ends:
+                    return
+                try:
+                    connection.sendall(chunk)
+                except OSError:
+                    return  # the client gave up
+                time.sleep(self.pause)
+
+    def close(self):
+        self.listener.close()
+        self.thread.join(timeout=30)
+
+
+DEADLINE = 1.5
+MARGIN = 5  # generous: the point is "about the deadline", not "forever"
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        # The status line, then the headers one byte at a time.
+        [b"HTTP/1.1 200 OK\r\n"] + [b"X"] * 1000,
+        # Headers at once, then a declared body one byte at a time.
+        [b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"] + [b"x"] * 1000,
+    ],
+    ids=["slow-headers", "slow-body"],
+)
+def test_one_deadline_covers_headers_and_body(settings, connections, chunks):
+    server = Dripping(chunks, pause=0.1)
+    settings.IMPORT_ALLOWED_HOSTS = [f"127.0.0.1:{server.port}"]
+    settings.IMPORT_FETCH_TIMEOUT_SECONDS = 1  # each byte comes well within it
+    settings.IMPORT_FETCH_DEADLINE_SECONDS = DEADLINE
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError) as caught:
+            fetch_url(f"http://127.0.0.1:{server.port}/list.yaml")
+    finally:
+        server.close()
+    assert time.monotonic() - started < DEADLINE + MARGIN
+    assert str(caught.value.message) == "The download took too long."
+    assert caught.value.errors == [{"error": "The download took too long."}]
+
+
+def test_the_deadline_covers_the_redirects_together(server, settings):
+    settings.IMPORT_FETCH_DEADLINE_SECONDS = DEADLINE
+    dripping = Dripping([b"HTTP/1.1 200 OK\r\n"] + [b"X"] * 1000, pause=0.1)
+    server.other_port = dripping.port
+    settings.IMPORT_ALLOWED_HOSTS += [f"127.0.0.1:{dripping.port}"]
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError) as caught:
+            fetch_url(url(server, "/to-other-port"))
+    finally:
+        dripping.close()
+    assert time.monotonic() - started < DEADLINE + MARGIN
+    assert str(caught.value.message) == "The download took too long."
+
+
+def test_a_body_shorter_than_its_content_length_is_refused(server):
+    with pytest.raises(FetchError) as caught:
+        fetch_url(url(server, "/cut-short"))
+    assert str(caught.value.message) == "The download was cut short."
+
+
+def test_an_allowed_host_without_a_port_is_allowed_on_80_and_443_only(settings, connections):
+    httpd = serve()
+    try:
+        settings.IMPORT_ALLOWED_HOSTS = ["127.0.0.1"]
+        with pytest.raises(FetchError) as caught:
+            fetch_url(f"http://127.0.0.1:{httpd.server_port}/list.yaml")
+        assert "non-public" in str(caught.value.message)
+        assert connections == [] and httpd.seen == []
+
+        settings.IMPORT_ALLOWED_HOSTS = [f"127.0.0.1:{httpd.server_port + 1}"]
+        with pytest.raises(FetchError):
+            fetch_url(f"http://127.0.0.1:{httpd.server_port}/list.yaml")
+        assert connections == [] and httpd.seen == []
+
+        settings.IMPORT_ALLOWED_HOSTS = [f"127.0.0.1:{httpd.server_port}"]
+        assert fetch_url(f"http://127.0.0.1:{httpd.server_port}/list.yaml") == BODY
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_redirect_to_another_port_of_an_allowed_host_is_refused(server, connections):
+    other = serve()  # listening, but not allowed: e.g. a Redis next to the price lists
+    server.other_port = other.server_port
+    try:
+        with pytest.raises(FetchError) as caught:
+            fetch_url(url(server, "/to-other-port"))
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert "non-public" in str(caught.value.message)
+    assert other.seen == []
+    assert connections == [("127.0.0.1", server.server_port)]
+
+
+@pytest.mark.parametrize(
+    "entry, host, port, allowed",
+    [
+        ("prices.local", "prices.local", 80, True),
+        ("prices.local", "prices.local", 443, True),
+        ("prices.local", "prices.local", 6379, False),
+        ("PRICES.local:8080", "prices.local", 8080, True),
+        ("prices.local:8080", "prices.local", 80, False),
+        ("prices.local:8080", "other.local", 8080, False),
+        ("10.0.0.5", "10.0.0.5", 443, True),
+        ("10.0.0.5:6379", "10.0.0.5", 6379, True),
+        ("10.0.0.5", "10.0.0.5", 6379, False),
+        ("::1", "::1", 80, True),
+        ("::1", "::1", 8080, False),
+        ("[::1]", "::1", 443, True),
+        ("[::1]:8080", "::1", 8080, True),
+        ("[::1]:8080", "0:0::1", 8080, True),
+        ("[::1]:8080", "::1", 80, False),
+    ],
+)
+def test_allowed_hosts_entries_name_their_ports(settings, entry, host, port, allowed):
+    settings.IMPORT_ALLOWED_HOSTS = [entry]
+    assert host_allowed(host, port) is allowed
+
+
+@pytest.mark.parametrize("entry", ["prices.local:", "prices.local:http", "[::1", "[::1]x", ":80"])
+def test_a_bad_allowed_hosts_entry_is_a_configuration_error(settings, entry):
+    settings.IMPORT_ALLOWED_HOSTS = [entry]
+    with pytest.raises(ImproperlyConfigured):
+        allowed_host_entry(entry)
+    assert [message.id for message in run_checks()] == ["pricelists.E001"]

@@ -63,3 +63,16 @@ def test_export_jobs_are_started_again_too(supplier, commit_callbacks):
     job.refresh_from_db()
     assert job.state == JobState.DONE
     assert b"shop:" in bytes(job.content)
+
+
+def test_the_command_also_starts_jobs_whose_lease_ran_out(supplier, commit_callbacks):
+    dead = queued_import(supplier, minutes_ago=1, state=JobState.RUNNING)
+    ImportJob.objects.filter(pk=dead.pk).update(
+        attempts=1, heartbeat_at=timezone.now() - timedelta(minutes=10)
+    )
+    out = StringIO()
+    with commit_callbacks():
+        call_command("requeue_jobs", stdout=out)
+    assert "1 import job(s) and 0 export job(s)" in out.getvalue()
+    dead.refresh_from_db()
+    assert (dead.state, dead.created, dead.attempts) == (JobState.DONE, 14, 2)

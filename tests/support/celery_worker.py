@@ -25,8 +25,13 @@ def database_url_of_test_database() -> str:
 
 
 class CeleryWorker:
-    def __init__(self, *, broker_url: str, extra_env: dict[str, str] | None = None):
+    """`beat=True` runs the periodic tasks in the worker too (`-B`), as the beat service does."""
+
+    def __init__(
+        self, *, broker_url: str, extra_env: dict[str, str] | None = None, beat: bool = False
+    ):
         self.log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+        self.beat = beat
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -54,6 +59,7 @@ class CeleryWorker:
                     "--without-heartbeat",
                     "--hostname",
                     f"test-{os.getpid()}@%h",
+                    *self._beat_options(),
                 ],
                 cwd=REPO_ROOT,
                 env=self.env,
@@ -70,6 +76,12 @@ class CeleryWorker:
             time.sleep(0.1)
         return self
 
+    def _beat_options(self) -> list[str]:
+        if not self.beat:
+            return []
+        schedule = self.log_path.with_suffix(".schedule")  # beat's record of its last runs
+        return ["--beat", "--schedule", str(schedule)]
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
@@ -82,6 +94,12 @@ class CeleryWorker:
         pid = self.pool_processes()[0]
         os.kill(pid, signal.SIGKILL)
         return pid
+
+    def kill(self) -> None:
+        """SIGKILL the main process and every process it started (pool, beat): the node is
+        lost, with no chance to requeue or acknowledge anything."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:

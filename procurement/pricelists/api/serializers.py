@@ -39,6 +39,11 @@ class ImportJobSerializer(serializers.ModelSerializer):
         child=serializers.DictField(),
         help_text="What is wrong and where: section, index, id, field, error (or line, error).",
     )
+    warnings = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="What the price list asked for and did not get, the import still done: "
+        "section, index, id, field, warning (e.g. a category other shops use keeps its name).",
+    )
 
     class Meta:
         model = ImportJob
@@ -49,6 +54,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "created",
             "updated",
             "withdrawn",
+            "warnings",
             "errors",
             "started_at",
             "finished_at",

@@ -43,6 +43,8 @@ class Command(BaseCommand):
             for problem in problems:
                 self.stderr.write(f"  {problem}")
             raise CommandError(str(error.message)) from None
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {warning['warning']}"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Shop {result.shop_id}: {result.created} created, {result.updated} updated, "

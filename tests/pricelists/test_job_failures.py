@@ -1,0 +1,187 @@
+"""A job never stays `running` after an error: whatever its errors hold, they are stored
+(bounded, with the characters PostgreSQL refuses written out), and any failure of the
+finish itself fails the job with a readable reason."""
+
+import json
+from contextlib import contextmanager
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+
+from procurement.catalog.models import ProductInfo
+from procurement.pricelists.models import ImportJob, JobState
+from procurement.pricelists.services import MAX_PROBLEMS, MAX_TEXT, import_pricelist, storable
+from tests.pricelists.conftest import as_yaml, catalog_snapshot, generated, shop1_bytes
+
+UPDATE = "/api/v1/partner/update"
+
+
+def upload(client, data: bytes, name: str = "list.yaml") -> ImportJob:
+    response = client.post(UPDATE, {"file": SimpleUploadedFile(name, data)}, format="multipart")
+    assert response.status_code == 202, response.content
+    return ImportJob.objects.get(pk=response.json()["job"])
+
+
+NUL_IN_VALUES = b"""\
+shop: Shop
+categories:
+  - {id: 1, name: One}
+goods:
+  - id: "4\\0"
+    category: 1
+    name: Good
+    price: 1
+    price_rrc: 1
+    quantity: 1
+  - id: 5
+    category: 1
+    name: Other
+    price: 1
+    price_rrc: 1
+    quantity: 1
+    parameters: {"Co\\0lour": red}
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_errors_repeating_a_nul_are_stored_with_the_nul_written_out(supplier, supplier_client):
+    job = upload(supplier_client, NUL_IN_VALUES)
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.finished_at is not None
+    assert job.errors == [
+        {
+            "section": "goods",
+            "index": 0,
+            "id": "4\\x00",
+            "field": "id",
+            "error": "Expected a whole number from 1 to 9223372036854775807.",
+        },
+        {
+            "section": "goods",
+            "index": 1,
+            "id": 5,
+            "field": "parameters",
+            "error": "Co\\x00lour: Must not contain NUL characters.",
+        },
+    ]
+    body = supplier_client.get(f"/api/v1/partner/imports/{job.pk}").json()
+    assert body["errors"] == job.errors
+    assert not ProductInfo.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_errors_repeating_a_lone_surrogate_are_stored_written_out(supplier, supplier_client):
+    document = generated(1)
+    document["goods"][0]["parameters"] = {"\ud800x": 1}
+    data = json.dumps(document).encode()  # ASCII JSON: the surrogate travels as \ud800
+    job = upload(supplier_client, data, name="list.json")
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.errors[0]["error"] == "\\ud800x: Not valid Unicode text."
+
+
+def test_stored_problems_are_bounded_in_count_and_size():
+    problems = [{"error": "x" * 50_000, "id": 2**80, "index": index} for index in range(500)]
+    kept = storable(problems)
+    assert len(kept) == MAX_PROBLEMS + 1
+    assert kept[-1] == {"error": f"{500 - MAX_PROBLEMS} more problems are not shown."}
+    assert all(len(problem["error"]) <= MAX_TEXT for problem in kept)
+    assert kept[0]["id"] == str(2**80)  # no number jsonb or a JSON reader would choke on
+    assert len(json.dumps(kept)) < 200 * MAX_TEXT
+
+
+LONG_NUMBER = "9" * 5000  # past the 4,300 digits Python turns into an int
+
+
+def with_long_number(field: str) -> bytes:
+    good = {"id": 7, "category": 1, "name": "Good", "price": 100, "price_rrc": 120, "quantity": 3}
+    good[field] = LONG_NUMBER
+    lines = [f"{name}: {value}" for name, value in good.items()]
+    return (
+        "shop: Shop\ncategories:\n  - {id: 1, name: One}\ngoods:\n  - "
+        + "\n    ".join(lines)
+        + "\n"
+    ).encode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "field, shown_id, message",
+    [
+        ("quantity", 7, "Expected a whole number from 0 to 2147483647."),
+        ("price", 7, "Must not be greater than 9999999999.99."),
+        ("id", None, "Expected a whole number from 1 to 9223372036854775807."),
+    ],
+)
+def test_a_yaml_number_of_thousands_of_digits_is_a_validation_error(
+    supplier, supplier_client, commit_callbacks, field, shown_id, message
+):
+    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
+    before = catalog_snapshot()
+    with commit_callbacks():
+        job = upload(supplier_client, with_long_number(field))
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.errors == [
+        {"section": "goods", "index": 0, "id": shown_id, "field": field, "error": message}
+    ]
+    assert catalog_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_long_number_in_json_is_a_validation_error_too(
+    supplier, supplier_client, commit_callbacks
+):
+    data = json.dumps(generated(1)).replace('"quantity": 0', f'"quantity": {LONG_NUMBER}')
+    with commit_callbacks():
+        job = upload(supplier_client, data.encode(), name="list.json")
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.errors == [
+        {
+            "section": "goods",
+            "index": 0,
+            "id": 1,
+            "field": "quantity",
+            "error": "Expected a whole number from 0 to 2147483647.",
+        }
+    ]
+
+
+@contextmanager
+def refusing_to_record_an_import_done():
+    """PostgreSQL refuses to record any import job as done, as a database refusing a row
+    would: the finish fails, whatever the reason."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION refuse_done() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'refused'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER refuse_done BEFORE UPDATE ON pricelists_importjob FOR EACH ROW "
+            "WHEN (NEW.state = 'done') EXECUTE FUNCTION refuse_done()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER refuse_done ON pricelists_importjob")
+            cursor.execute("DROP FUNCTION refuse_done()")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_finish_the_database_refuses_fails_the_job_and_rolls_the_import_back(
+    supplier, supplier_client
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the refusing trigger is written for PostgreSQL")
+    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
+    before = catalog_snapshot()
+    with refusing_to_record_an_import_done():
+        job = upload(supplier_client, as_yaml(generated(5, shop="Связной")))
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED
+    assert job.errors == [{"error": "The import failed unexpectedly."}]
+    assert catalog_snapshot() == before
