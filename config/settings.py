@@ -170,16 +170,23 @@ CELERY_TASK_DEFAULT_QUEUE = "procurement"
 # that no fault waits for an operator: unsent emails are sent again, jobs whose task was
 # lost or whose worker died are started again.
 MAINTENANCE_INTERVAL_SECONDS = env_int("MAINTENANCE_INTERVAL_SECONDS", 60)
+# A maintenance task not started by the next one's time (the workers were away) is dropped:
+# the next one does the same work.
 CELERY_BEAT_SCHEDULE = {
     "send-unsent-emails": {
         "task": "procurement.notifications.tasks.send_unsent_emails",
         "schedule": MAINTENANCE_INTERVAL_SECONDS,
+        "options": {"expires": MAINTENANCE_INTERVAL_SECONDS},
     },
     "recover-jobs": {
         "task": "procurement.pricelists.tasks.recover_jobs",
         "schedule": MAINTENANCE_INTERVAL_SECONDS,
+        "options": {"expires": MAINTENANCE_INTERVAL_SECONDS},
     },
 }
+# An email whose task was lost (pending this long after it was recorded, or a failed one
+# whose next retry is this long overdue) is sent again by the periodic task.
+EMAIL_LOST_AFTER_SECONDS = env_int("EMAIL_LOST_AFTER_SECONDS", 300)
 
 CONFIRM_TOKEN_TTL_HOURS = env_int("CONFIRM_TOKEN_TTL_HOURS", 72)
 PASSWORD_RESET_TOKEN_TTL_HOURS = env_int("PASSWORD_RESET_TOKEN_TTL_HOURS", 2)

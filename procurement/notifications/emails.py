@@ -2,12 +2,16 @@
 records them in the transaction of the change they report, and the send_email task
 writes each in its recipient's language and sends it after commit."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from procurement.core.tasks import run_after_commit
 from procurement.notifications.models import OutboundEmail
-from procurement.notifications.tasks import send_email
+from procurement.notifications.tasks import MAX_RETRIES, retry_countdown, send_email
 
 SEND_BATCH = 10  # emails per send_email task when sending again (each may wait EMAIL_TIMEOUT)
 
@@ -22,11 +26,48 @@ def queue(*emails: OutboundEmail) -> list[OutboundEmail]:
 
 @transaction.atomic
 def send_again(emails) -> int:
-    """Hand the unsent ones of `emails` (a queryset) to send_email again, after commit."""
-    ids = list(emails.exclude(state=OutboundEmail.State.SENT).values_list("pk", flat=True))
+    """Hand the unsent ones of `emails` (a queryset) to send_email again, after commit:
+    pending, failed, or held by a run that died; never sent or dropped ones."""
+    ids = list(emails.claimable().order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), SEND_BATCH):
         run_after_commit(send_email, *ids[start : start + SEND_BATCH])
     return len(ids)
+
+
+def unsent_emails_send(*, recorded_before: datetime | None = None) -> int:
+    """Send again the emails nothing else will send; the periodic task and the
+    send_unsent_emails command. Overlapping runs are harmless: send_email claims each email.
+
+    With `recorded_before` (the command's --older-than), every pending or failed email
+    recorded by then. Without it (the periodic task), those whose own task was lost:
+    pending and never tried EMAIL_LOST_AFTER_SECONDS after being recorded (the broker was
+    down), or failed with its retries over or its next retry that long overdue. Both take
+    the emails held by a run that died (past send_email's time limit).
+    """
+    now = timezone.now()
+    if recorded_before is not None:
+        return send_again(
+            OutboundEmail.objects.filter(
+                Q(created_at__lte=recorded_before) | Q(state=OutboundEmail.State.SENDING)
+            )
+        )
+    lost_after = timedelta(seconds=settings.EMAIL_LOST_AFTER_SECONDS)
+    failed = OutboundEmail.objects.filter(
+        state=OutboundEmail.State.FAILED, claimed_at__lte=now - lost_after
+    ).values_list("pk", "attempts", "claimed_at")
+    overdue = [
+        pk
+        for pk, attempts, claimed_at in failed
+        if attempts > MAX_RETRIES
+        or claimed_at + timedelta(seconds=retry_countdown(attempts - 1)) + lost_after <= now
+    ]
+    return send_again(
+        OutboundEmail.objects.filter(
+            Q(state=OutboundEmail.State.PENDING, created_at__lte=now - lost_after)
+            | Q(pk__in=overdue)
+            | Q(state=OutboundEmail.State.SENDING)
+        )
+    )
 
 
 def _email(*, event: str, to: str, language: str, params: dict) -> OutboundEmail:
