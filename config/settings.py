@@ -164,7 +164,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 840)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Socket time-outs: with a Redis that hangs (not down: that fails at once) a request that
+# queues a task gives up after a few seconds, logged, instead of waiting forever.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
 CELERY_TASK_DEFAULT_QUEUE = "procurement"
 # Periodic work, run by `celery -A config beat` (the `beat` service of docker-compose), so
 # that no fault waits for an operator: unsent emails are sent again, jobs whose task was
