@@ -40,7 +40,10 @@ def retry_countdown(retries: int) -> int:
     soft_time_limit=SEND_TIME_LIMIT_SECONDS - 30,
 )
 def send_email(
-    self, *outbound_email_ids: int, delivered: list[int] | None = None, claim: str | None = None
+    self,
+    *outbound_email_ids: int,
+    delivered: list[int] | None = None,
+    claims: list[str] | None = None,
 ) -> None:
     """Write (once) and send recorded emails over one SMTP session; one task for all the
     emails of a change. Each email goes out at most once per claim:
@@ -50,11 +53,11 @@ def send_email(
       the time limit belongs to a run that was killed and may be claimed again;
     - an email the SMTP server accepted is recorded sent; should that record fail (the
       database restarts), the retry carries the ids `delivered` and records them sent
-      without sending them, and takes back the others of its `claim`;
+      without sending them, and takes back the others its tries held (`claims`);
     - the emails the SMTP server refused are recorded failed and tried again, like the
       whole run after a database error, with exponential backoff.
     """
-    run = _Run(held_claim=claim, unrecorded=delivered or [])
+    run = _Run(claims=claims or [], unrecorded=delivered or [])
     try:
         run.record_delivered()
         emails = _written(run.claim_emails(outbound_email_ids))
@@ -64,7 +67,7 @@ def send_email(
             raise
         raise self.retry(
             args=outbound_email_ids,
-            kwargs={"delivered": run.unrecorded, "claim": run.held_claim},
+            kwargs={"delivered": run.unrecorded, "claims": run.claims},
             countdown=retry_countdown(self.request.retries),
             exc=error,
         ) from error
@@ -107,12 +110,15 @@ def _written(emails: list[OutboundEmail]) -> list[OutboundEmail]:
 
 
 class _Run:
-    """One run's emails: the claim that holds them, those that went out and are not recorded
-    yet, those the SMTP server refused and why. A retry after a database error starts from
-    the claim and the unrecorded ids of the try before it."""
+    """One run's emails: the claims that may hold them (this run's and those of the tries of
+    this task before it), those that went out and are not recorded yet, those the SMTP
+    server refused and why. A retry after a database error starts from the claims and the
+    unrecorded ids of the try before it. Only the tries of one task share their claims: they
+    run one after the other, while the new delivery of a task whose worker died does not
+    know the claim of the run that died."""
 
-    def __init__(self, *, held_claim: str | None, unrecorded: list[int]):
-        self.held_claim = held_claim
+    def __init__(self, *, claims: list[str], unrecorded: list[int]):
+        self.claims = list(claims)
         self.unrecorded = list(unrecorded)
         self.failed: list[int] = []
         self.errors: list[str] = []
@@ -121,7 +127,7 @@ class _Run:
         """Record sent, without sending them, the emails the try before this one delivered."""
         if self.unrecorded:
             held = OutboundEmail.objects.filter(
-                pk__in=self.unrecorded, state=State.SENDING, claim=self.held_claim
+                pk__in=self.unrecorded, state=State.SENDING, claim__in=self.claims
             )
             held.filter(event__in=SECRET_EVENTS).update(
                 params={}, body_text=REDACTED, body_html=REDACTED
@@ -131,15 +137,17 @@ class _Run:
 
     def claim_emails(self, ids: tuple[int, ...]) -> list[OutboundEmail]:
         """Take for this run, in one statement, the claimable emails of `ids` and those the
-        try before this one still held; the emails this run now holds."""
+        tries before this one held; the emails this run now holds."""
         claim, now = uuid.uuid4(), timezone.now()
         claimable = OutboundEmail.objects.claimable(now=now)
-        if self.held_claim:
-            claimable |= OutboundEmail.objects.filter(state=State.SENDING, claim=self.held_claim)
+        if self.claims:
+            claimable |= OutboundEmail.objects.filter(state=State.SENDING, claim__in=self.claims)
+        # Known before the statement: should it commit and its answer be lost, the retry
+        # still knows the claim.
+        self.claims.append(str(claim))
         claimable.filter(pk__in=ids).update(
             state=State.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1
         )
-        self.held_claim = str(claim)
         return list(OutboundEmail.objects.filter(pk__in=ids, claim=claim).order_by("pk"))
 
     def send(self, emails: list[OutboundEmail]) -> None:
