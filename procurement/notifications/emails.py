@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from procurement.core.tasks import run_after_commit
 from procurement.notifications.models import OutboundEmail
-from procurement.notifications.tasks import MAX_RETRIES, retry_countdown, send_email
+from procurement.notifications.tasks import retry_countdown, send_email
 
 SEND_BATCH = 10  # emails per send_email task when sending again (each may wait EMAIL_TIMEOUT)
 
@@ -41,8 +41,9 @@ def unsent_emails_send(*, recorded_before: datetime | None = None) -> int:
     With `recorded_before` (the command's --older-than), every pending or failed email
     recorded by then. Without it (the periodic task), those whose own task was lost:
     pending and never tried EMAIL_LOST_AFTER_SECONDS after being recorded (the broker was
-    down), or failed with its retries over or its next retry that long overdue. Both take
-    the emails held by a run that died (past send_email's time limit).
+    down), or failed with the retry that should follow its last try that long overdue
+    (its task was lost, or its retries are over: then the longest backoff, 10 minutes,
+    counts). Both take the emails held by a run that died (past send_email's time limit).
     """
     now = timezone.now()
     if recorded_before is not None:
@@ -53,13 +54,16 @@ def unsent_emails_send(*, recorded_before: datetime | None = None) -> int:
         )
     lost_after = timedelta(seconds=settings.EMAIL_LOST_AFTER_SECONDS)
     failed = OutboundEmail.objects.filter(
-        state=OutboundEmail.State.FAILED, claimed_at__lte=now - lost_after
-    ).values_list("pk", "attempts", "claimed_at")
+        state=OutboundEmail.State.FAILED, created_at__lte=now - lost_after
+    ).values_list("pk", "attempts", "claimed_at", "created_at")
+    # The retry after a last try is at most RETRY_MAX_SECONDS away, also once the retries
+    # are over: a task that sends again keeps its emails from being taken by another.
     overdue = [
         pk
-        for pk, attempts, claimed_at in failed
-        if attempts > MAX_RETRIES
-        or claimed_at + timedelta(seconds=retry_countdown(attempts - 1)) + lost_after <= now
+        for pk, attempts, claimed_at, created_at in failed
+        # (an email that failed before claims were recorded was tried when it was recorded)
+        if (claimed_at or created_at) + timedelta(seconds=retry_countdown(attempts - 1))
+        <= now - lost_after
     ]
     return send_again(
         OutboundEmail.objects.filter(

@@ -50,8 +50,16 @@ def outbox(settings):
             email(State.FAILED, recorded_ago=60 * MINUTE, attempts=10, tried_ago=7 * MINUTE),
             False,
         ),
-        "failed with its retries over": (
+        "failed with its retries over 15 minutes ago": (
+            email(State.FAILED, recorded_ago=60 * MINUTE, attempts=11, tried_ago=15 * MINUTE),
+            True,
+        ),
+        "failed with its retries over 6 minutes ago": (
             email(State.FAILED, recorded_ago=60 * MINUTE, attempts=11, tried_ago=6 * MINUTE),
+            False,
+        ),
+        "failed before claims were recorded": (
+            email(State.FAILED, recorded_ago=60 * MINUTE, attempts=1),
             True,
         ),
         "held by a run killed at the time limit": (
@@ -80,8 +88,8 @@ def test_the_periodic_task_sends_only_the_emails_nothing_else_will(outbox, commi
     assert {name: address in sent_to for name, (address, _) in outbox.items()} == {
         name: expected for name, (_, expected) in outbox.items()
     }
-    assert handed_over == len(mail.outbox) == 4
+    assert handed_over == len(mail.outbox) == 5
 
     with commit_callbacks():
         assert send_unsent_emails() == 0  # sent: nothing is taken twice
-    assert len(mail.outbox) == 4
+    assert len(mail.outbox) == 5
