@@ -14,7 +14,7 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "procurement.core.admin_site.ProcurementAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -35,6 +35,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "procurement.core.middleware.DatabaseUnavailableMiddleware",
     "procurement.core.middleware.OptionalTrailingSlashMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -126,9 +127,15 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "procurement.core.views.csrf_failure"  # JSON on API paths
 
 # Throttling counts live in the cache: share it (Redis) when more than one process serves.
+# Short socket time-outs: a Redis that is down or hangs costs a request at most a second,
+# and throttling then lets the request through (procurement/core/throttling.py).
 CACHE_URL = env_str("CACHE_URL")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+    }
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -157,26 +164,39 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 840)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Socket time-outs: with a Redis that hangs (not down: that fails at once) a request that
+# queues a task gives up after a few seconds, logged, instead of waiting forever.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
 CELERY_TASK_DEFAULT_QUEUE = "procurement"
 # Periodic work, run by `celery -A config beat` (the `beat` service of docker-compose), so
 # that no fault waits for an operator: unsent emails are sent again, jobs whose task was
 # lost or whose worker died are started again.
 MAINTENANCE_INTERVAL_SECONDS = env_int("MAINTENANCE_INTERVAL_SECONDS", 60)
+# A maintenance task not started by the next one's time (the workers were away) is dropped:
+# the next one does the same work.
 CELERY_BEAT_SCHEDULE = {
     "send-unsent-emails": {
         "task": "procurement.notifications.tasks.send_unsent_emails",
         "schedule": MAINTENANCE_INTERVAL_SECONDS,
+        "options": {"expires": MAINTENANCE_INTERVAL_SECONDS},
     },
     "recover-jobs": {
         "task": "procurement.pricelists.tasks.recover_jobs",
         "schedule": MAINTENANCE_INTERVAL_SECONDS,
+        "options": {"expires": MAINTENANCE_INTERVAL_SECONDS},
     },
     "delete-expired-credentials": {
         "task": "procurement.accounts.tasks.delete_expired_credentials",
         "schedule": 3600,
     },
 }
+# An email whose task was lost (pending this long after it was recorded, or a failed one
+# whose next retry is this long overdue) is sent again by the periodic task.
+EMAIL_LOST_AFTER_SECONDS = env_int("EMAIL_LOST_AFTER_SECONDS", 300)
 
 # A running import or export job renews its lease every third of this; a job whose
 # lease ran out (its worker died) is started again by the recover-jobs task.

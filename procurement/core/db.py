@@ -49,6 +49,26 @@ def busy_error() -> ApplicationError:
     )
 
 
+def unavailable_error() -> ApplicationError:
+    return ApplicationError(
+        ErrorCode.UNAVAILABLE,
+        _("The service is temporarily unavailable; please try again in a moment."),
+    )
+
+
+def as_application_error(error: BaseException) -> ApplicationError | None:
+    """The 503 a database error that is nobody's fault is answered with; None for the others.
+
+    A conflict that reaches a view was not retried (or ran out of attempts): busy. A
+    database away (restart, failover, SQLite locked past its time-out): unavailable.
+    """
+    if is_conflict(error):
+        return busy_error()
+    if is_unavailable(error):
+        return unavailable_error()
+    return None
+
+
 def retry_on_conflict(
     attempts: int = 3, first_pause: float = 0.05
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:

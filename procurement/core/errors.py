@@ -24,6 +24,9 @@ HTTP_STATUS = {
     ErrorCode.UNAVAILABLE: 503,
 }
 
+# A 503 tells the client when to try again: a database restart or failover takes seconds.
+RETRY_AFTER_SECONDS = 5
+
 
 class ApplicationError(Exception):
     """A business rule refused the request; `message` is for people, `extra` for programs."""

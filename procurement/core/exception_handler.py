@@ -1,14 +1,47 @@
 """One place that turns every error into `{"Status": false, "Errors": ...}` with its true status."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from procurement.core.errors import ApplicationError
+from procurement.core.db import as_application_error
+from procurement.core.errors import RETRY_AFTER_SECONDS, ApplicationError, ErrorCode
+
+logger = logging.getLogger(__name__)
+
+
+def _headers_of(error: ApplicationError) -> dict | None:
+    if error.code == ErrorCode.UNAVAILABLE:
+        return {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return None
+
+
+def database_error_response(error: BaseException) -> JsonResponse | None:
+    """The 503 for a database error that is nobody's fault, outside DRF (the admin, health,
+    a middleware); None for any other error."""
+    application_error = as_application_error(error)
+    if application_error is None:
+        return None
+    response = JsonResponse(
+        {"Status": False, "Errors": application_error.message, **application_error.extra},
+        status=application_error.status_code,
+        headers=_headers_of(application_error),
+    )
+    return _logged_once(response, error)
+
+
+def _logged_once(response, error: BaseException):
+    """One warning line, instead of Django's error log of every 5xx: a restart of the database
+    answers many requests 503 and is no fault of the service."""
+    logger.warning("answered %d: %s: %s", response.status_code, type(error).__name__, error)
+    response._has_been_logged = True
+    return response
 
 
 def error_response(errors, status_code: int, headers: dict | None = None, **extra) -> Response:
@@ -27,8 +60,14 @@ def _flatten_detail(detail):
 
 
 def exception_handler(exc, context):
+    database_error = as_application_error(exc)
+    if database_error is not None:
+        response = error_response(
+            database_error.message, database_error.status_code, _headers_of(database_error)
+        )
+        return _logged_once(response, exc)
     if isinstance(exc, ApplicationError):
-        return error_response(exc.message, exc.status_code, **exc.extra)
+        return error_response(exc.message, exc.status_code, _headers_of(exc), **exc.extra)
     if isinstance(exc, RequestDataTooBig):
         return error_response(
             _("The request body is too large."), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE

@@ -1,3 +1,4 @@
+import sys
 from http import HTTPStatus
 
 from django.core.exceptions import RequestDataTooBig
@@ -7,6 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import csrf, defaults
 from django.views.decorators.http import require_GET
+
+from procurement.core.errors import RETRY_AFTER_SECONDS
+from procurement.core.exception_handler import database_error_response
 
 # What the errors answered outside the API's views say: Django's handlers below, and the
 # gunicorn worker of deploy/gunicorn.conf.py for requests it could not even read.
@@ -47,7 +51,11 @@ def health(request):
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:
-        return JsonResponse({"status": "unavailable", "database": False}, status=503)
+        return JsonResponse(
+            {"status": "unavailable", "database": False},
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     return JsonResponse({"status": "ok", "database": True})
 
 
@@ -83,6 +91,11 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
+    # Called while the uncaught error is being handled: one raised by a middleware (a
+    # session saved while the database restarts) is still a 503, not a 500.
+    unavailable = database_error_response(sys.exc_info()[1])
+    if unavailable is not None:
+        return unavailable
     if not is_api_path(request.path):
         return defaults.server_error(request)
     return api_error(HTTPStatus.INTERNAL_SERVER_ERROR)

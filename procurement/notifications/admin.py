@@ -8,10 +8,10 @@ from procurement.notifications.models import OutboundEmail
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
-    list_display = ["id", "event", "to", "state", "attempts", "created_at", "sent_at"]
+    list_display = ["id", "event", "to", "state", "attempts", "created_at", "sent_at", "last_error"]
     list_filter = ["state", "event"]
     search_fields = ["to", "subject"]
-    readonly_fields = [field.name for field in OutboundEmail._meta.fields]
+    readonly_fields = [field.name for field in OutboundEmail._meta.fields] + ["message_id"]
     actions = ["send_selected_again"]
 
     def has_add_permission(self, request):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from procurement.accounts.models import Contact, User
 from procurement.catalog.models import MAX_MONEY, ProductInfo, accepts_orders_value
+from procurement.core.db import retry_on_conflict
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.notifications.emails import (
     order_confirmation_email,
@@ -140,6 +141,7 @@ def _orderable_offers(offer_ids: set[int]) -> dict[int, ProductInfo]:
     return {offer.pk: offer for offer in offers}
 
 
+@retry_on_conflict()
 @transaction.atomic
 def basket_add(*, user: User, lines: list[BasketLine]) -> int:
     """Add offers to the basket; an offer already there gets the quantity added.
@@ -200,6 +202,7 @@ def basket_add(*, user: User, lines: list[BasketLine]) -> int:
     return len(wanted)
 
 
+@retry_on_conflict()
 @transaction.atomic
 def basket_update(*, user: User, changes: list[BasketChange]) -> int:
     """Set the quantity of basket lines by their ids."""
@@ -234,6 +237,7 @@ def basket_update(*, user: User, changes: list[BasketChange]) -> int:
     return len(items)
 
 
+@retry_on_conflict()
 @transaction.atomic
 def basket_remove(*, user: User, item_ids: list[int]) -> int:
     basket = _locked_basket(user)
@@ -246,6 +250,7 @@ def _address_of(contact: Contact) -> dict:
     return {"id": contact.pk, **{name: getattr(contact, name) for name in fields}}
 
 
+@retry_on_conflict()
 @transaction.atomic
 def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     """Turn the basket into order N in state `new`, taking the stock for every line.
@@ -365,6 +370,7 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     return order
 
 
+@retry_on_conflict()
 @transaction.atomic
 def order_set_state(*, order_id: int, state: str, actor: User | None) -> Order:
     """Move an order to `state`: the one way the API, the admin and tasks change states.

@@ -55,21 +55,52 @@ def variables_read_by_settings() -> set[str]:
     }
 
 
+APP_SERVICES = ["web", "worker", "beat"]  # the project's image, each with its command
+
+
 def test_compose_has_every_service_the_deployment_needs():
     services = COMPOSE["services"]
-    assert set(services) == {"web", "worker", "postgres", "redis", "mailpit"}
+    assert set(services) == {"web", "worker", "beat", "postgres", "redis", "mailpit"}
     assert "migrate" in services["web"]["command"] and "gunicorn" in services["web"]["command"]
     assert services["worker"]["command"].startswith("celery -A config worker")
     assert "healthcheck" in services["postgres"] and "healthcheck" in services["redis"]
     assert any("/var/lib/postgresql/data" in volume for volume in services["postgres"]["volumes"])
     assert "8025:8025" in services["mailpit"]["ports"]
-    for name in ["web", "worker"]:
+    for name in APP_SERVICES:
         assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def test_one_beat_sends_the_periodic_tasks_with_its_schedule_in_a_writable_place():
+    beat = COMPOSE["services"]["beat"]
+    command = beat["command"].split()
+    assert command[:4] == ["celery", "-A", "config", "beat"]
+    schedule = command[command.index("--schedule") + 1]
+    # The image runs as a non-root user that owns nothing under /app: /tmp is writable.
+    assert schedule.startswith("/tmp/")  # noqa: S108
+    assert "replicas" not in beat.get("deploy", {}) or beat["deploy"]["replicas"] == 1
+    running_beat = [
+        name
+        for name, service in COMPOSE["services"].items()
+        if re.search(r"\bbeat\b|\s-B\b|--beat", str(service.get("command", "")))
+    ]
+    assert running_beat == ["beat"]
+
+
+def test_the_beat_schedule_sends_the_unsent_emails_task():
+    from django.conf import settings
+
+    from config.celery import app
+    from procurement.notifications.tasks import send_unsent_emails
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert send_unsent_emails.name in tasks
+    assert send_unsent_emails.name in app.tasks
 
 
 def test_web_and_worker_get_every_variable_the_settings_require():
-    for name in ["web", "worker"]:
+    for name in APP_SERVICES:
         environment = COMPOSE["services"][name]["environment"]
         assert set(environment) >= REQUIRED_IN_PRODUCTION, name
         assert environment["DEBUG"] == "false"

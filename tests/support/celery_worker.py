@@ -1,6 +1,8 @@
-"""A real `celery -A config worker` process, using the test database and a test broker."""
+"""Real `celery -A config worker` and `celery -A config beat` processes, using the test
+database and a test broker."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,14 +26,16 @@ def database_url_of_test_database() -> str:
     )
 
 
-class CeleryWorker:
-    """`beat=True` runs the periodic tasks in the worker too (`-B`), as the beat service does."""
+class _CeleryProcess:
+    """A `celery -A config <command>` process with the test's database and broker."""
 
-    def __init__(
-        self, *, broker_url: str, extra_env: dict[str, str] | None = None, beat: bool = False
-    ):
-        self.log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
-        self.beat = beat
+    command: list[str]
+    ready_marker: str
+
+    def __init__(self, *, broker_url: str, extra_env: dict[str, str] | None = None):
+        self.log_path = Path(
+            tempfile.mkstemp(prefix=f"celery-{self.command[0]}-", suffix=".log")[1]
+        )
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -41,26 +45,10 @@ class CeleryWorker:
         }
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> "CeleryWorker":
+    def start(self, timeout: float = 60) -> "_CeleryProcess":
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "config",
-                    "worker",
-                    "--pool=prefork",
-                    "--concurrency=1",
-                    "--loglevel=INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "--hostname",
-                    f"test-{os.getpid()}@%h",
-                    *self._beat_options(),
-                ],
+                [sys.executable, "-m", "celery", "-A", "config", *self.command],
                 cwd=REPO_ROOT,
                 env=self.env,
                 stdout=log,
@@ -68,22 +56,51 @@ class CeleryWorker:
                 start_new_session=True,
             )
         deadline = time.monotonic() + timeout
-        while "ready." not in self.log():
+        while self.ready_marker not in self.log():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 log_text = self.log()
                 self.stop()
-                raise RuntimeError(f"celery worker did not start:\n{log_text}")
+                raise RuntimeError(f"celery {self.command[0]} did not start:\n{log_text}")
             time.sleep(0.1)
         return self
 
-    def _beat_options(self) -> list[str]:
-        if not self.beat:
-            return []
-        schedule = self.log_path.with_suffix(".schedule")  # beat's record of its last runs
-        return ["--beat", "--schedule", str(schedule)]
-
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+
+class CeleryWorker(_CeleryProcess):
+    """`beat=True` runs the periodic tasks in the worker too (`-B`), as the beat service does."""
+
+    ready_marker = "ready."
+
+    def __init__(
+        self, *, broker_url: str, extra_env: dict[str, str] | None = None, beat: bool = False
+    ):
+        self.command = [
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ]
+        super().__init__(broker_url=broker_url, extra_env=extra_env)
+        if beat:  # beat's record of its last runs goes beside the log
+            schedule = self.log_path.with_suffix(".schedule")
+            self.command += ["--beat", "--schedule", str(schedule)]
 
     def pool_processes(self) -> list[int]:
         """The pids of the pool processes that run the tasks."""
@@ -101,12 +118,23 @@ class CeleryWorker:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
+
+class CeleryBeat(_CeleryProcess):
+    """`celery beat`: sends the periodic tasks of CELERY_BEAT_SCHEDULE through the broker
+    (MAINTENANCE_INTERVAL_SECONDS in `extra_env` makes them come often)."""
+
+    ready_marker = "beat: Starting..."
+
+    def __init__(self, *, broker_url: str, extra_env: dict[str, str] | None = None):
+        self.schedule_dir = Path(tempfile.mkdtemp(prefix="celery-beat-"))
+        self.command = [
+            "beat",
+            "--loglevel=INFO",
+            "--schedule",
+            str(self.schedule_dir / "schedule"),
+        ]
+        super().__init__(broker_url=broker_url, extra_env=extra_env)
+
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        super().stop()
+        shutil.rmtree(self.schedule_dir, ignore_errors=True)

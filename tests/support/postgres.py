@@ -86,6 +86,23 @@ class PostgresCluster:
         )
         return self
 
+    def restart(self, mode: str = "fast") -> None:
+        """`pg_ctl restart`: `fast` ends every session (their transactions roll back) and
+        shuts down cleanly; the cluster comes back with the same options and port."""
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.datadir),
+            "-m",
+            mode,
+            "-l",
+            str(self.tempdir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "restart",
+        )
+
     def stop(self) -> None:
         try:
             self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")

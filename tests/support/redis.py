@@ -52,8 +52,12 @@ class RedisServer:
                     raise RuntimeError("redis-server did not start") from None
                 time.sleep(0.05)
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server; `start()` brings it back on the same port, empty."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.tempdir, ignore_errors=True)

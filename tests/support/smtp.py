@@ -4,6 +4,7 @@ import email
 import email.policy
 import threading
 import time
+from collections.abc import Callable
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
@@ -23,6 +24,8 @@ class _CaptureHandler:
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        if self.owner.on_message is not None:
+            self.owner.on_message(message)  # before the 250: the client does not know yet
         with self.owner._arrived:
             self.owner.messages.append(message)
             self.owner.sessions.append(session.peer)
@@ -36,6 +39,7 @@ class CapturingSMTPServer:
         self.messages: list[EmailMessage] = []
         self.sessions: list[tuple] = []  # the client address (one per SMTP session) of each message
         self.refused: set[str] = set()  # recipients answered with 550
+        self.on_message: Callable[[EmailMessage], None] | None = None
         self._arrived = threading.Condition()
         self._controller: Controller | None = None
 
@@ -60,6 +64,11 @@ class CapturingSMTPServer:
                     raise AssertionError(f"expected {count} emails, got {len(self.messages)}")
                 self._arrived.wait(remaining)
             return list(self.messages)
+
+    def message_ids(self) -> list[str]:
+        """The Message-ID of every message received, in order (a repeated one: sent twice)."""
+        with self._arrived:
+            return [message["Message-ID"] for message in self.messages]
 
     @staticmethod
     def text_of(message: EmailMessage) -> str:

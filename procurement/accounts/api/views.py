@@ -4,7 +4,6 @@ from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from procurement.accounts import services
@@ -17,6 +16,7 @@ from procurement.core.serializers import (
     error_responses,
     validated,
 )
+from procurement.core.throttling import AuthRateThrottle
 
 OK = {"Status": True}
 UPDATE_DESCRIPTION = (
@@ -30,8 +30,7 @@ class AuthThrottledView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [AuthRateThrottle]
 
 
 class RegisterView(AuthThrottledView):

@@ -1,0 +1,35 @@
+"""Migrate a fresh database and fill it for the fault tests; prints what the test needs as
+JSON. Run in its own process with DATABASE_URL set: `python -m tests.support.fault_seed N`."""
+
+import json
+import os
+import sys
+
+
+def seed(buyers: int) -> dict:
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    from tests.catalog.factories import ProductInfoFactory, ShopFactory
+    from tests.factories import ContactFactory, UserFactory
+
+    call_command("migrate", verbosity=0)
+    offers = [
+        ProductInfoFactory(shop=shop, quantity=1_000_000).pk
+        for shop in [ShopFactory(), ShopFactory()]
+        for _ in range(2)
+    ]
+    accounts = []
+    for _ in range(buyers):
+        contact = ContactFactory(user=UserFactory())
+        token = Token.objects.create(user=contact.user)
+        accounts.append({"email": contact.user.email, "token": token.key, "contact": contact.pk})
+    return {"offers": offers, "buyers": accounts}
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    print(json.dumps(seed(int(sys.argv[1]))))
