@@ -14,7 +14,11 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from procurement.notifications.emails import registration_confirmation_email, unsent_emails_send
+from procurement.notifications.emails import (
+    password_reset_email,
+    registration_attempt_email,
+    unsent_emails_send,
+)
 from procurement.notifications.models import SEND_TIME_LIMIT_SECONDS, OutboundEmail
 from procurement.notifications.tasks import send_email
 from tests.factories import UserFactory
@@ -26,10 +30,10 @@ State = OutboundEmail.State
 
 
 def recorded(count: int) -> list[OutboundEmail]:
-    """Emails recorded, their task not started (as when the broker was down)."""
+    """Emails that carry a secret (a reset token, issued when written), recorded, their task
+    not started (as when the broker was down)."""
     return OutboundEmail.objects.bulk_create(
-        registration_confirmation_email(user=UserFactory(), token=f"token-{index}")
-        for index in range(count)
+        password_reset_email(email=UserFactory().email) for _ in range(count)
     )
 
 
@@ -180,9 +184,7 @@ def test_an_email_that_cannot_be_written_is_dropped_and_stays_dropped(
     smtp_server, staff_client, commit_callbacks
 ):
     gone = UserFactory(email="gone@example.com")
-    (email,) = OutboundEmail.objects.bulk_create(
-        [registration_confirmation_email(user=gone, token="token")]
-    )
+    (email,) = OutboundEmail.objects.bulk_create([registration_attempt_email(user=gone)])
     gone.delete()
 
     result = send_email.apply(args=[email.pk])

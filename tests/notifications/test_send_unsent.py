@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from procurement.notifications.emails import registration_confirmation_email
+from procurement.notifications.emails import registration_attempt_email
 from procurement.notifications.models import SEND_TIME_LIMIT_SECONDS, OutboundEmail
 from procurement.notifications.tasks import send_unsent_emails
 from tests.factories import UserFactory
@@ -20,7 +20,7 @@ MINUTE = 60
 def email(state: str, *, recorded_ago: int, attempts: int = 0, tried_ago: int | None = None):
     """An email in `state`, recorded `recorded_ago` seconds ago and last tried `tried_ago`."""
     user = UserFactory()
-    recorded = registration_confirmation_email(user=user, token="token")
+    recorded = registration_attempt_email(user=user)
     recorded.state, recorded.attempts = state, attempts
     recorded.save()
     now = timezone.now()
