@@ -201,6 +201,9 @@ EMAIL_LOST_AFTER_SECONDS = env_int("EMAIL_LOST_AFTER_SECONDS", 300)
 # A running import or export job renews its lease every third of this; a job whose
 # lease ran out (its worker died) is started again by the recover-jobs task.
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60)
+# A job still queued this long after it was created lost its task (the broker was down) and
+# is handed over again; a run already under way keeps it (the claim decides).
+JOB_LOST_AFTER_SECONDS = env_int("JOB_LOST_AFTER_SECONDS", 900)
 
 CONFIRM_TOKEN_TTL_HOURS = env_int("CONFIRM_TOKEN_TTL_HOURS", 72)
 PASSWORD_RESET_TOKEN_TTL_HOURS = env_int("PASSWORD_RESET_TOKEN_TTL_HOURS", 2)

@@ -39,8 +39,6 @@ logger = logging.getLogger(__name__)
 
 Model = type[ImportJob] | type[ExportJob]
 
-# A job still queued this long after it was created lost its task (the broker was down).
-QUEUED_TOO_LONG = timedelta(minutes=15)
 # A job whose runs keep dying with their worker (one that runs out of memory, say) is
 # given up after this many, instead of taking a worker down again and again.
 MAX_ATTEMPTS = 5
@@ -263,8 +261,9 @@ def jobs_requeue(*, queued_before: datetime) -> tuple[int, int]:
 
 
 def jobs_recover() -> tuple[int, int]:
-    """The periodic sweep: jobs queued too long and jobs whose lease ran out."""
-    return jobs_requeue(queued_before=timezone.now() - QUEUED_TOO_LONG)
+    """The periodic sweep: jobs queued JOB_LOST_AFTER_SECONDS and jobs whose lease ran out."""
+    lost_after = timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
+    return jobs_requeue(queued_before=timezone.now() - lost_after)
 
 
 def _lease_seconds() -> int:

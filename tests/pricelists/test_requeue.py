@@ -76,3 +76,19 @@ def test_the_command_also_starts_jobs_whose_lease_ran_out(supplier, commit_callb
     assert "1 import job(s) and 0 export job(s)" in out.getvalue()
     dead.refresh_from_db()
     assert (dead.state, dead.created, dead.attempts) == (JobState.DONE, 14, 2)
+
+
+def test_the_periodic_task_takes_jobs_queued_longer_than_job_lost_after_seconds(
+    supplier, commit_callbacks, settings
+):
+    from procurement.pricelists.tasks import recover_jobs
+
+    settings.JOB_LOST_AFTER_SECONDS = 120
+    lost = queued_import(supplier, minutes_ago=3)
+    recent = queued_import(supplier, minutes_ago=1)
+    with commit_callbacks():
+        recover_jobs()
+    lost.refresh_from_db()
+    recent.refresh_from_db()
+    assert (lost.state, lost.attempts) == (JobState.DONE, 1)
+    assert (recent.state, recent.attempts) == (JobState.QUEUED, 0)

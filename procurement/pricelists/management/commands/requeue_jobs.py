@@ -1,9 +1,10 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from procurement.pricelists.services import QUEUED_TOO_LONG, jobs_requeue
+from procurement.pricelists.services import jobs_requeue
 
 
 class Command(BaseCommand):
@@ -18,13 +19,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--older-than",
             type=int,
-            default=int(QUEUED_TOO_LONG.total_seconds() // 60),
+            default=None,
             metavar="MINUTES",
-            help="Queued jobs only when queued at least this long ago (default 15).",
+            help="Queued jobs only when queued at least this long ago "
+            "(default: JOB_LOST_AFTER_SECONDS, 15 minutes unless set).",
         )
 
-    def handle(self, *args, older_than: int, **options):
-        imports, exports = jobs_requeue(
-            queued_before=timezone.now() - timedelta(minutes=older_than)
+    def handle(self, *args, older_than: int | None, **options):
+        lost_after = (
+            timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
+            if older_than is None
+            else timedelta(minutes=older_than)
         )
+        imports, exports = jobs_requeue(queued_before=timezone.now() - lost_after)
         self.stdout.write(f"{imports} import job(s) and {exports} export job(s) started again.")
