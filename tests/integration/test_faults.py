@@ -7,7 +7,7 @@ then checks and prints what the buyers and the outbox went through:
 - every order placed is in the database with its lines;
 - every email recorded is delivered exactly once (counted by Message-ID at the SMTP
   server), with no operator step: retries and the periodic task do it;
-- every job finishes exactly once (price-list jobs: see JOB_CHECKS below).
+- every price-list import a supplier started during the fault finishes exactly once.
 """
 
 import json
@@ -21,11 +21,13 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD
+from tests.pricelists.conftest import as_yaml, generated
 from tests.support.binaries import require_binary, which
 from tests.support.celery_worker import REPO_ROOT, CeleryBeat, CeleryWorker
 from tests.support.postgres import PostgresCluster, postgres_bindir
@@ -35,13 +37,11 @@ from tests.support.web import GunicornServer
 
 BUYERS = 6
 PERIODIC_RUN = re.compile(r"tasks\.send_unsent_emails\[[^\]]+\] succeeded in [\d.e-]+s: (\d+)")
-ALLOWED = {200, 201, 409, 503}  # a fault may refuse a request, never crash on it
+ALLOWED = {200, 201, 202, 409, 503}  # a fault may refuse a request, never crash on it
 SETTLE_SECONDS = 90  # deadline for the outbox to be empty once the fault is over
 
-# Jobs finished exactly once, per fault: price-list imports and exports are checked where
-# their worker dies (tests/integration/test_celery_worker.py); add a check here, as
-# `fault name -> callable(stack) -> (jobs, finished once)`, to count them in the report.
-JOB_CHECKS: dict = {}
+PRICE_LIST = as_yaml(generated(30))
+LEASE_SECONDS = 3  # a job whose worker is lost is started again this soon
 
 
 @dataclass
@@ -52,22 +52,19 @@ class FaultReport:
     orders_placed_unanswered: int = 0  # committed, but the answer was lost with the fault
     emails_recorded: int = 0
     emails_delivered_once: int = 0
-    jobs: tuple[int, int] | None = None
+    jobs: int = 0
+    jobs_finished_once: int = 0
 
     def print(self) -> None:
         answers = ", ".join(f"{status}×{count}" for status, count in sorted(self.answers.items()))
-        jobs = (
-            "not exercised"
-            if self.jobs is None
-            else f"{self.jobs[0]}, finished once: {self.jobs[1]}"
-        )
         lines = [
             ("answers", answers),
             ("orders placed (answered 200)", self.orders_placed),
             ("orders placed, answer lost", self.orders_placed_unanswered),
             ("emails recorded", self.emails_recorded),
             ("emails delivered exactly once", self.emails_delivered_once),
-            ("jobs", jobs),
+            ("price-list imports started", self.jobs),
+            ("imports finished exactly once", self.jobs_finished_once),
         ]
         print(f"\n[fault] {self.fault}")
         for label, value in lines:
@@ -103,6 +100,53 @@ def call(url: str, method: str, path: str, body: dict | None = None, token: str 
         return answer
 
 
+class PriceListServer(ThreadingHTTPServer):
+    """A supplier's price list over HTTP. After `stall_next()` the next download sends half
+    the list and stalls there (a download in progress when its worker is lost)."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _PriceListHandler)
+        self.stall = threading.Event()
+        self.stalled = threading.Event()
+        self.release = threading.Event()
+        self.url = f"http://127.0.0.1:{self.server_port}/pricelist.yaml"
+
+    def start(self) -> "PriceListServer":
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+        return self
+
+    def stall_next(self) -> None:
+        self.stalled.clear()
+        self.stall.set()
+
+    def stop(self) -> None:
+        self.release.set()
+        self.shutdown()
+        self.server_close()
+
+
+class _PriceListHandler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        server = self.server
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(PRICE_LIST)))
+        self.end_headers()
+        try:
+            if server.stall.is_set():
+                server.stall.clear()
+                self.wfile.write(PRICE_LIST[: len(PRICE_LIST) // 2])
+                self.wfile.flush()
+                server.stalled.set()
+                server.release.wait(300)
+            else:
+                self.wfile.write(PRICE_LIST)
+        except OSError:
+            pass  # the worker that asked is gone
+
+    def log_message(self, *args):
+        pass
+
+
 class Stack:
     """Every server of the service, on loopback, sharing one environment."""
 
@@ -113,6 +157,7 @@ class Stack:
         self.cluster = PostgresCluster(bindir)
         self.redis = RedisServer(redis_binary)
         self.smtp = CapturingSMTPServer()
+        self.pricelists = PriceListServer()
         self.processes = []
         self.env = {
             **os.environ,
@@ -126,6 +171,10 @@ class Stack:
             "DEFAULT_FROM_EMAIL": "noreply@procurement.example",
             "MAINTENANCE_INTERVAL_SECONDS": "2",
             "EMAIL_LOST_AFTER_SECONDS": "3",
+            "JOB_LEASE_SECONDS": str(LEASE_SECONDS),
+            "JOB_LOST_AFTER_SECONDS": "3",
+            "IMPORT_ALLOWED_HOSTS": f"127.0.0.1:{self.pricelists.server_port}",
+            "IMPORT_FETCH_DEADLINE_SECONDS": "300",  # a stalled download outlives its worker
             "ALLOWED_HOSTS": "127.0.0.1",
             "LOG_FORMAT": "plain",
         }
@@ -134,6 +183,7 @@ class Stack:
         self.cluster.start()
         self.redis.start()
         self.smtp.start()
+        self.pricelists.start()
         seeded = subprocess.run(
             [sys.executable, "-m", "tests.support.fault_seed", str(BUYERS)],
             cwd=REPO_ROOT,
@@ -144,19 +194,24 @@ class Stack:
             timeout=180,
         )
         self.data = json.loads(seeded.stdout.strip().splitlines()[-1])
-        worker_env = {name: self.env[name] for name in self.env if name != "CELERY_BROKER_URL"}
-        self.web = GunicornServer(env=self.env).start()
+        self.worker_env = {name: self.env[name] for name in self.env if name != "CELERY_BROKER_URL"}
+        self.web = GunicornServer(env=self.env, workers=3).start()
         self.processes.append(self.web)
-        self.worker = CeleryWorker(broker_url=self.redis.url, extra_env=worker_env).start()
-        self.processes.append(self.worker)
-        self.beat = CeleryBeat(broker_url=self.redis.url, extra_env=worker_env).start()
+        self.start_worker()
+        self.beat = CeleryBeat(broker_url=self.redis.url, extra_env=self.worker_env).start()
         self.processes.append(self.beat)
         return self
+
+    def start_worker(self) -> CeleryWorker:
+        self.worker = CeleryWorker(broker_url=self.redis.url, extra_env=self.worker_env).start()
+        self.processes.append(self.worker)
+        return self.worker
 
     def stop(self) -> None:
         for process in reversed(self.processes):
             process.stop()
         self.smtp.stop()
+        self.pricelists.stop()
         self.redis.stop()
         self.cluster.stop()
 
@@ -199,6 +254,24 @@ class Stack:
         answers[status] += 1
         return basket if status == 200 else None
 
+    def upload_price_list(self, answers: Counter) -> int:
+        """The supplier asks for an import of its price list URL until one is accepted (a
+        fault may answer 503); the job's id."""
+        deadline = time.monotonic() + 60
+        while True:
+            status, body = call(
+                self.web.url,
+                "POST",
+                "/api/v1/partner/update",
+                {"url": self.pricelists.url},
+                self.data["supplier"]["token"],
+            )
+            answers[status] += 1
+            if status == 202:
+                return body["job"]
+            assert status == 503 and time.monotonic() < deadline, (status, body)
+            time.sleep(0.5)
+
     def buyers_at_work(self, stop: threading.Event, report: FaultReport, placed: list[int]):
         """Every buyer places orders, one after another, until `stop` is set."""
 
@@ -233,6 +306,29 @@ class Stack:
         without_lines = [order for order, lines in rows.items() if lines == 0]
         assert not without_lines, f"orders without lines: {without_lines}"
         assert len(set(placed)) == len(placed)
+
+    def jobs(self) -> set[int]:
+        return {row[0] for row in self.sql("SELECT id FROM pricelists_importjob")}
+
+    def settle_jobs(self, jobs: set[int]) -> int:
+        """Wait until the jobs are finished; check each is done and was finished by exactly
+        one run (across every worker, the lost ones included). How many there are."""
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while True:
+            states = dict(self.sql("SELECT id, state FROM pricelists_importjob"))
+            unfinished = {job: states[job] for job in jobs if states[job] in ("queued", "running")}
+            if not unfinished:
+                break
+            assert time.monotonic() < deadline, f"jobs left: {unfinished}\n{self.logs()}"
+            time.sleep(0.5)
+        assert {job: states[job] for job in jobs} == dict.fromkeys(jobs, "done"), self.logs()
+        logs = "\n".join(
+            process.log() for process in self.processes if isinstance(process, CeleryWorker)
+        )
+        finished = Counter(int(job) for job in re.findall(r"import job (\d+) finished", logs))
+        twice = {job: finished[job] for job in jobs if finished[job] != 1}
+        assert not twice, f"jobs not finished exactly once: {twice}"
+        return len(jobs)
 
     def emails(self) -> set[int]:
         return {row[0] for row in self.sql("SELECT id FROM notifications_outboundemail")}
@@ -278,9 +374,12 @@ def wait_for(condition, timeout: float, message) -> None:
 
 
 def finish(
-    stack: Stack, report: FaultReport, placed: list[int], before: tuple[set[int], set[int]]
+    stack: Stack,
+    report: FaultReport,
+    placed: list[int],
+    before: tuple[set[int], set[int], set[int]],
 ) -> None:
-    orders_before, emails_before = before
+    orders_before, emails_before, jobs_before = before
     assert set(report.answers) <= ALLOWED, report.answers
     assert MALFORMED_503 == []
     stack.check_orders(placed)
@@ -290,15 +389,16 @@ def finish(
     recorded = stack.emails() - emails_before
     report.emails_recorded = len(recorded)
     report.emails_delivered_once = sum(delivered[email] == 1 for email in recorded)
-    if report.fault in JOB_CHECKS:
-        report.jobs = JOB_CHECKS[report.fault](stack)
-        assert report.jobs[0] == report.jobs[1]
+    jobs = stack.jobs() - jobs_before
+    report.jobs = len(jobs)
+    report.jobs_finished_once = stack.settle_jobs(jobs)
+    assert report.jobs > 0, "no price list was imported during the fault"
     report.print()
 
 
-def so_far(stack: Stack) -> tuple[set[int], set[int]]:
-    """The orders and the emails before a fault."""
-    return stack.orders(), stack.emails()
+def so_far(stack: Stack) -> tuple[set[int], set[int], set[int]]:
+    """The orders, the emails and the import jobs before a fault."""
+    return stack.orders(), stack.emails(), stack.jobs()
 
 
 def test_postgresql_restarts_while_buyers_place_orders(stack):
@@ -312,6 +412,7 @@ def test_postgresql_restarts_while_buyers_place_orders(stack):
     try:
         wait_for(lambda: len(placed) >= 10, 60, lambda: f"no orders placed\n{stack.logs()}")
         stack.cluster.restart("fast")
+        stack.upload_price_list(report.answers)
         after_restart = len(placed)
         wait_for(
             lambda: len(placed) >= after_restart + 10,
@@ -354,6 +455,7 @@ def test_redis_stops_logins_and_orders_go_on_and_beat_sends_the_emails_once(stac
         assert login[0] == 200 and login[1]["Token"], login
         assert wrong[0] == 401, wrong
         assert reset == (200, {"Status": True}), reset
+        stack.upload_price_list(report.answers)  # recorded; its task is queued by the sweep
         for buyer in stack.data["buyers"]:
             order = stack.place_order(buyer, report.answers)
             assert order is not None, report.answers
@@ -384,6 +486,7 @@ def test_smtp_server_stops_and_comes_back(stack):
 
     stack.smtp.stop()
     try:
+        stack.upload_price_list(report.answers)
         for buyer in stack.data["buyers"]:
             order = stack.place_order(buyer, report.answers)
             assert order is not None, report.answers
@@ -402,3 +505,28 @@ def test_smtp_server_stops_and_comes_back(stack):
         stack.smtp.start()
 
     finish(stack, report, placed, before)
+
+
+def test_a_worker_node_is_lost_in_the_middle_of_an_import(stack):
+    report = FaultReport("Celery worker node lost mid-import (main process and pool SIGKILLed)")
+    stack.settle_outbox()
+    before = so_far(stack)
+    placed: list[int] = []
+
+    stack.pricelists.stall_next()
+    job = stack.upload_price_list(report.answers)
+    wait_for(
+        stack.pricelists.stalled.is_set, 60, lambda: f"the import never started\n{stack.logs()}"
+    )
+    running = stack.sql("SELECT state, attempts FROM pricelists_importjob WHERE id = %s", job)
+    assert running == [("running", 1)]
+    stack.worker.kill()
+    # Orders go on without a worker; their emails wait in the broker.
+    for buyer in stack.data["buyers"]:
+        order = stack.place_order(buyer, report.answers)
+        assert order is not None, report.answers
+        placed.append(order)
+    stack.start_worker()  # another node; beat starts the job again once its lease ran out
+
+    finish(stack, report, placed, before)
+    assert stack.sql("SELECT attempts FROM pricelists_importjob WHERE id = %s", job) == [(2,)]

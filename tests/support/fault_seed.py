@@ -8,10 +8,10 @@ import sys
 
 def seed(buyers: int) -> dict:
     from django.core.management import call_command
-    from rest_framework.authtoken.models import Token
 
+    from procurement.accounts.tokens import issue_api_token
     from tests.catalog.factories import ProductInfoFactory, ShopFactory
-    from tests.factories import ContactFactory, UserFactory
+    from tests.factories import ContactFactory, SupplierFactory, UserFactory
 
     call_command("migrate", verbosity=0)
     offers = [
@@ -22,9 +22,14 @@ def seed(buyers: int) -> dict:
     accounts = []
     for _ in range(buyers):
         contact = ContactFactory(user=UserFactory())
-        token = Token.objects.create(user=contact.user)
-        accounts.append({"email": contact.user.email, "token": token.key, "contact": contact.pk})
-    return {"offers": offers, "buyers": accounts}
+        token = issue_api_token(user=contact.user)
+        accounts.append({"email": contact.user.email, "token": token, "contact": contact.pk})
+    supplier = SupplierFactory()  # uploads price lists during the faults
+    return {
+        "offers": offers,
+        "buyers": accounts,
+        "supplier": {"email": supplier.email, "token": issue_api_token(user=supplier)},
+    }
 
 
 if __name__ == "__main__":

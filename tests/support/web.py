@@ -16,10 +16,12 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class GunicornServer:
-    def __init__(self, *, env: dict[str, str], workers: int = 2, threads: int = 4):
+    """gunicorn as the service runs it: with deploy/gunicorn.conf.py (sync workers)."""
+
+    def __init__(self, *, env: dict[str, str], workers: int = 2):
         self.port = free_port()
         self.env = env
-        self.workers, self.threads = workers, threads
+        self.workers = workers
         self.log_path = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
 
@@ -35,12 +37,12 @@ class GunicornServer:
                     "-m",
                     "gunicorn",
                     "config.wsgi",
+                    "--config",
+                    str(REPO_ROOT / "deploy" / "gunicorn.conf.py"),
                     "--bind",
                     f"127.0.0.1:{self.port}",
                     "--workers",
                     str(self.workers),
-                    "--threads",
-                    str(self.threads),
                     "--timeout",
                     "60",
                 ],
