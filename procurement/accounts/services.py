@@ -41,9 +41,8 @@ REGISTRATION_FIELDS = ("first_name", "last_name", "company", "position", "type",
 
 
 def _invalid_token() -> ApplicationError:
-    return ApplicationError(
-        ErrorCode.INVALID, {"token": [_("The token is invalid, used or expired.")]}
-    )
+    message = _("The token is invalid, used or expired.")
+    return ApplicationError(ErrorCode.INVALID, message, field_errors={"token": [message]})
 
 
 def _normalized(email: str) -> str:
@@ -54,7 +53,9 @@ def _check_password(password: str, user: User) -> None:
     try:
         validate_password(password, user=user)
     except ValidationError as error:
-        raise ApplicationError(ErrorCode.INVALID, {"password": list(error.messages)}) from None
+        raise ApplicationError(
+            ErrorCode.INVALID, field_errors={"password": list(error.messages)}
+        ) from None
 
 
 def _is_unclaimed(user: User) -> bool:

@@ -67,7 +67,8 @@ def exception_handler(exc, context):
         )
         return _logged_once(response, exc)
     if isinstance(exc, ApplicationError):
-        return error_response(exc.message, exc.status_code, _headers_of(exc), **exc.extra)
+        errors = exc.field_errors or exc.message
+        return error_response(errors, exc.status_code, _headers_of(exc), **exc.extra)
     if isinstance(exc, RequestDataTooBig):
         return error_response(
             _("The request body is too large."), status.HTTP_413_REQUEST_ENTITY_TOO_LARGE

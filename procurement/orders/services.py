@@ -103,7 +103,7 @@ def _refuse_sums_beyond_an_order(lines: list[_PricedLine]) -> None:
             % {"sum": f"{after:.2f}", **bound}
         ]
     if errors:
-        raise ApplicationError(ErrorCode.INVALID, errors)
+        raise ApplicationError(ErrorCode.INVALID, field_errors=errors)
 
 
 def _priced_lines(basket: Order) -> list[OrderItem]:
@@ -172,7 +172,7 @@ def basket_add(*, user: User, lines: list[BasketLine]) -> int:
                 _("At most %(max)d units per line.") % {"max": MAX_LINE_QUANTITY}
             ]
     if errors:
-        raise ApplicationError(ErrorCode.INVALID, {"items": errors})
+        raise ApplicationError(ErrorCode.INVALID, field_errors={"items": errors})
     before = {item.product_info_id: item.quantity for item in in_basket}
     prices = {item.product_info_id: item.product_info.price for item in in_basket}
     prices.update((offer_id, offers[offer_id].price) for offer_id in wanted)
@@ -214,7 +214,7 @@ def basket_update(*, user: User, changes: list[BasketChange]) -> int:
     if unknown:
         raise ApplicationError(
             ErrorCode.INVALID,
-            {
+            field_errors={
                 "items": {
                     str(item_id): [_("No such line in your basket.")] for item_id in sorted(unknown)
                 }
@@ -270,7 +270,7 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
         contact = Contact.objects.get(pk=contact_id, user=buyer)
     except Contact.DoesNotExist:
         raise ApplicationError(
-            ErrorCode.INVALID, {"contact": [_("No such contact of yours.")]}
+            ErrorCode.INVALID, field_errors={"contact": [_("No such contact of yours.")]}
         ) from None
     # The lines with their offers; the offers (only they) locked in primary-key order.
     items = list(
@@ -288,14 +288,14 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
         raise ApplicationError(
             ErrorCode.CONFLICT,
             _("These shops do not accept orders now: %(shops)s.") % {"shops": ", ".join(closed)},
-            {"shops": closed},
+            extra={"shops": closed},
         )
     withdrawn = [item.pk for item in items if item.product_info.is_withdrawn]
     if withdrawn:
         raise ApplicationError(
             ErrorCode.CONFLICT,
             _("Some lines are no longer in their shop's price list."),
-            {"lines": withdrawn},
+            extra={"lines": withdrawn},
         )
     shortages = [
         {
@@ -309,7 +309,7 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     ]
     if shortages:
         raise ApplicationError(
-            ErrorCode.CONFLICT, _("Not enough stock for some lines."), {"lines": shortages}
+            ErrorCode.CONFLICT, _("Not enough stock for some lines."), extra={"lines": shortages}
         )
     total = sum((item.product_info.price * item.quantity for item in items), Decimal("0.00"))
     if total > MAX_ORDER_TOTAL:  # a basket filled before its prices rose
@@ -317,7 +317,7 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
             ErrorCode.CONFLICT,
             _("The order would sum to %(sum)s, more than an order can hold (%(max)s).")
             % {"sum": f"{total:.2f}", "max": f"{MAX_ORDER_TOTAL:.2f}"},
-            {"total_sum": f"{total:.2f}"},
+            extra={"total_sum": f"{total:.2f}"},
         )
 
     # Plain SQL, one round trip each: built by the ORM (a CASE, five subqueries) these two
@@ -388,7 +388,7 @@ def order_set_state(*, order_id: int, state: str, actor: User | None) -> Order:
     if order is None or not (is_staff or order.user_id == actor.pk):
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No such order."))
     if state not in OrderState.values or state == OrderState.BASKET:
-        raise ApplicationError(ErrorCode.INVALID, {"state": [_("Unknown state.")]})
+        raise ApplicationError(ErrorCode.INVALID, field_errors={"state": [_("Unknown state.")]})
     if not is_staff and not (order.state == OrderState.NEW and state == OrderState.CANCELED):
         raise ApplicationError(
             ErrorCode.FORBIDDEN, _("You may only cancel an order that is still new.")

@@ -28,7 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
-from procurement.core.errors import ApplicationError, ErrorCode
+from procurement.pricelists.errors import ImportFailed
 from procurement.pricelists.parse import max_bytes, too_large_error
 
 MAX_REDIRECTS = 5
@@ -39,10 +39,8 @@ DEFAULT_PORTS = frozenset({80, 443})
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class FetchError(ApplicationError):
-    def __init__(self, message: str):
-        super().__init__(ErrorCode.INVALID, message)
-        self.errors = [{"error": message}]
+class FetchError(ImportFailed):
+    """The price list at a URL cannot be fetched, or the URL is refused."""
 
 
 def timeout_seconds() -> float:

@@ -20,6 +20,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from procurement.core.errors import ApplicationError, ErrorCode
+from procurement.pricelists.errors import ImportFailed
 
 MAX_DEPTH = 32
 
@@ -30,11 +31,10 @@ _IMPLICIT = Resolver.yaml_implicit_resolvers
 _SAFE = SafeConstructor()
 
 
-class PriceListParseError(ApplicationError):
+class PriceListParseError(ImportFailed):
     def __init__(self, message: str, *, line: int | None = None):
-        error = {"error": message} if line is None else {"line": line, "error": message}
-        super().__init__(ErrorCode.INVALID, message)
-        self.errors = [error]
+        problem = {"error": message} if line is None else {"line": line, "error": message}
+        super().__init__(message, problems=[problem])
 
 
 def max_bytes() -> int:

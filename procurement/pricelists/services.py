@@ -29,6 +29,7 @@ from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.core.tasks import run_after_commit
 from procurement.pricelists import tasks
 from procurement.pricelists.apply import ImportResult, Progress, apply_pricelist
+from procurement.pricelists.errors import problems_of
 from procurement.pricelists.export import export_chunks
 from procurement.pricelists.fetch import check_url, fetch_url
 from procurement.pricelists.models import ExportJob, ImportJob, JobState
@@ -147,7 +148,7 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
             logger.warning("import job %d: attempt %d was taken over; rolled back", job_id, attempt)
             return None
         except ApplicationError as error:
-            _fail(ImportJob, job_id, attempt, errors=_errors_of(error))
+            _fail(ImportJob, job_id, attempt, errors=problems_of(error))
         except Exception:
             logger.exception("import job %d failed unexpectedly", job_id)
             _fail(
@@ -217,7 +218,7 @@ def export_job_run(*, job_id: int, task_id: str | None = None) -> ExportJob | No
             logger.warning("export job %d: attempt %d was taken over", job_id, attempt)
             return None
         except ApplicationError as error:
-            _fail(ExportJob, job_id, attempt, errors=_errors_of(error))
+            _fail(ExportJob, job_id, attempt, errors=problems_of(error))
         except Exception:
             logger.exception("export job %d failed unexpectedly", job_id)
             _fail(
@@ -396,10 +397,6 @@ def _fail(model: Model, job_id: int, attempt: int, *, errors: list) -> None:
 
 def _language_of(user) -> str:
     return user.language or settings.LANGUAGE_CODE
-
-
-def _errors_of(error: ApplicationError) -> list:
-    return getattr(error, "errors", None) or [{"error": str(error.message)}]
 
 
 def storable(problems: list) -> list:

@@ -20,7 +20,7 @@ from procurement.catalog.models import (
     ProductParameter,
     Shop,
 )
-from procurement.core.errors import ApplicationError, ErrorCode
+from procurement.pricelists.errors import ImportFailed, Problem
 
 MAX_ERRORS = 100
 MAX_ID = 2**63 - 1
@@ -62,10 +62,9 @@ class PriceList:
     goods: list[Good]
 
 
-class PriceListInvalid(ApplicationError):
-    def __init__(self, errors: list[dict[str, Any]]):
-        super().__init__(ErrorCode.INVALID, _("The price list is not valid."))
-        self.errors = errors
+class PriceListInvalid(ImportFailed):
+    def __init__(self, problems: list[Problem]):
+        super().__init__(_("The price list is not valid."), problems=problems)
 
 
 class _TooManyErrors(Exception):
@@ -78,7 +77,7 @@ class _Invalid(Exception):
 
 class _Errors:
     def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
+        self.items: list[Problem] = []
 
     def add(self, error: str, *, field: str, section: str | None = None, index=None, id=None):
         entry: dict[str, Any] = {}

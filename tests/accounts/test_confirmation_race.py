@@ -44,7 +44,7 @@ def test_two_confirmations_of_one_address_at_once_make_one_account():
             services.user_confirm_email(email=email, token=token)
             outcomes[email].append(("won", name))
         except ApplicationError as error:
-            outcomes[email].append(("refused", error.code, list(error.message)))
+            outcomes[email].append(("refused", error.code, list(error.field_errors)))
         except BaseException as error:
             crashed.append(error)
         finally:

@@ -221,7 +221,7 @@ def test_a_price_list_price_beyond_an_order_total_names_the_good():
     assert validate_pricelist(with_good(shop1_document(), 2, price=9_999_999_999.99))
     with pytest.raises(PriceListInvalid) as caught:
         validate_pricelist(with_good(shop1_document(), 2, price=10_000_000_000))
-    (error,) = caught.value.errors
+    (error,) = caught.value.problems
     good = shop1_document()["goods"][2]
     assert {key: error[key] for key in ("section", "index", "id", "field")} == {
         "section": "goods",

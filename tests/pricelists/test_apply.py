@@ -175,7 +175,7 @@ def test_a_bad_file_leaves_the_catalog_exactly_as_it_was(supplier, data):
     before = catalog_snapshot()
     with pytest.raises(ApplicationError) as caught:
         run(supplier, data)
-    assert caught.value.errors
+    assert caught.value.problems
     assert catalog_snapshot() == before
 
 

@@ -315,7 +315,7 @@ def test_one_deadline_covers_headers_and_body(settings, connections, chunks):
         server.close()
     assert time.monotonic() - started < DEADLINE + MARGIN
     assert str(caught.value.message) == "The download took too long."
-    assert caught.value.errors == [{"error": "The download took too long."}]
+    assert caught.value.problems == [{"error": "The download took too long."}]
 
 
 def test_the_deadline_covers_the_redirects_together(server, settings):

@@ -2,6 +2,7 @@
 (bounded, with the characters PostgreSQL refuses written out), and any failure of the
 finish itself fails the job with a readable reason."""
 
+import io
 import json
 from contextlib import contextmanager
 
@@ -185,3 +186,56 @@ def test_a_finish_the_database_refuses_fails_the_job_and_rolls_the_import_back(
     assert job.state == JobState.FAILED
     assert job.errors == [{"error": "The import failed unexpectedly."}]
     assert catalog_snapshot() == before
+
+
+def test_every_refusal_of_a_price_list_carries_its_problems():
+    from procurement.core.errors import ApplicationError, ErrorCode
+    from procurement.pricelists.errors import ImportFailed, problems_of
+    from procurement.pricelists.fetch import check_url
+    from procurement.pricelists.parse import parse_document
+    from procurement.pricelists.validate import validate_pricelist
+
+    refusals = []
+    for refuse in (
+        lambda: check_url("ftp://example.com/list.yaml"),
+        lambda: parse_document(b"shop: [broken"),
+        lambda: validate_pricelist({"shop": "S", "categories": [], "goods": []}),
+    ):
+        with pytest.raises(ImportFailed) as caught:
+            refuse()
+        refusals.append(caught.value)
+    fetch, parse, invalid = refusals
+    assert fetch.problems == [{"error": "Only http and https URLs are allowed."}]
+    assert parse.problems[0]["line"] == 2
+    assert invalid.problems == [
+        {"field": "categories", "error": "Expected a non-empty list of categories."}
+    ]
+    assert all(isinstance(error.message, str) for error in refusals)
+    assert [problems_of(error) for error in refusals] == [error.problems for error in refusals]
+    assert problems_of(ApplicationError(ErrorCode.NOT_FOUND, "No shop.")) == [{"error": "No shop."}]
+
+
+@pytest.mark.django_db
+def test_the_import_command_prints_every_problem(supplier, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    document = generated(2)
+    document["goods"][0]["price"] = -1
+    document["goods"][1]["quantity"] = "many"
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(as_yaml(document))
+    stderr = io.StringIO()
+    with pytest.raises(CommandError, match=r"The price list is not valid\."):
+        call_command(
+            "import_pricelist",
+            str(path),
+            "--owner",
+            supplier.email,
+            stdout=io.StringIO(),
+            stderr=stderr,
+        )
+    printed = stderr.getvalue()
+    assert "'index': 0" in printed and "Must not be negative." in printed
+    assert "'index': 1" in printed and "Expected a whole number" in printed
+    assert not ProductInfo.objects.exists()

@@ -55,8 +55,8 @@ def test_plain_scalars_resolve_as_yaml_1_1_and_dates_stay_text():
 def test_tags_that_build_objects_are_refused(text):
     with pytest.raises(PriceListParseError) as caught:
         parse_document(text)
-    assert "tag" in caught.value.errors[0]["error"]
-    assert caught.value.errors[0]["line"] == 1
+    assert "tag" in caught.value.problems[0]["error"]
+    assert caught.value.problems[0]["line"] == 1
 
 
 def test_alias_bomb_is_refused_before_it_expands():
@@ -64,7 +64,7 @@ def test_alias_bomb_is_refused_before_it_expands():
     with pytest.raises(PriceListParseError) as caught:
         parse_document(BILLION_LAUGHS)
     assert time.monotonic() - started < 1
-    assert caught.value.errors == [
+    assert caught.value.problems == [
         {"line": 2, "error": "YAML anchors and aliases are not allowed."}
     ]
 
@@ -84,7 +84,7 @@ def test_alias_bomb_is_refused_before_it_expands():
 def test_malformed_or_unsafe_yaml_is_refused_with_a_reason(text, problem):
     with pytest.raises(PriceListParseError) as caught:
         parse_document(text, filename="list.yaml")
-    assert problem in caught.value.errors[0]["error"]
+    assert problem in caught.value.problems[0]["error"]
     assert caught.value.code == ErrorCode.INVALID
 
 
@@ -94,7 +94,7 @@ def test_malformed_or_unsafe_yaml_is_refused_with_a_reason(text, problem):
 def test_bad_json_named_json_is_refused(text):
     with pytest.raises(PriceListParseError) as caught:
         parse_document(text, filename="list.json")
-    assert "Not valid JSON" in caught.value.errors[0]["error"]
+    assert "Not valid JSON" in caught.value.problems[0]["error"]
 
 
 def test_read_limited_stops_at_the_limit_without_reading_the_rest():

@@ -16,7 +16,7 @@ FIRST_ID = 4216292
 def errors_of(document) -> list[dict]:
     with pytest.raises(PriceListInvalid) as caught:
         validate_pricelist(document)
-    return caught.value.errors
+    return caught.value.problems
 
 
 def test_shop1_is_valid_and_normalised():

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from procurement.accounts.models import User
 from procurement.core.errors import ApplicationError
+from procurement.pricelists.errors import problems_of
 from procurement.pricelists.fetch import fetch_url
 from procurement.pricelists.parse import read_limited
 from procurement.pricelists.services import import_pricelist
@@ -39,10 +40,9 @@ class Command(BaseCommand):
                 owner=user, data=data, source=source, filename=source, progress=self._progress
             )
         except ApplicationError as error:
-            problems = getattr(error, "errors", None) or [{"error": str(error.message)}]
-            for problem in problems:
+            for problem in problems_of(error):
                 self.stderr.write(f"  {problem}")
-            raise CommandError(str(error.message)) from None
+            raise CommandError(error.message) from None
         for warning in result.warnings:
             self.stdout.write(self.style.WARNING(f"warning: {warning['warning']}"))
         self.stdout.write(
