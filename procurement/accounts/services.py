@@ -13,6 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from procurement.accounts.emails import (
+    password_reset_email,
+    registration_attempt_email,
+    registration_confirmation_email,
+)
 from procurement.accounts.models import (
     ApiToken,
     Contact,
@@ -29,12 +34,7 @@ from procurement.accounts.tokens import (
     new_one_time_secret,
 )
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.notifications.emails import (
-    password_reset_email,
-    queue,
-    registration_attempt_email,
-    registration_confirmation_email,
-)
+from procurement.notifications.emails import queue
 
 # What a registration makes of the account, field by field.
 REGISTRATION_FIELDS = ("first_name", "last_name", "company", "position", "type", "language")

@@ -1,6 +1,7 @@
-"""One function per email, each building the email with what it is written from; `queue`
-records them in the transaction of the change they report, and the send_email task
-writes each in its recipient's language and sends it after commit."""
+"""The outbox: each app builds the emails of its own changes (`outbound_email`: event,
+recipient, language, parameters); `queue` records them in the transaction of the change
+they report, and the send_email task writes each in its recipient's language and sends it
+after commit."""
 
 from datetime import datetime, timedelta
 
@@ -14,6 +15,15 @@ from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import retry_countdown, send_email
 
 SEND_BATCH = 10  # emails per send_email task when sending again (each may wait EMAIL_TIMEOUT)
+
+
+def outbound_email(*, event: str, to: str, language: str, params: dict) -> OutboundEmail:
+    """One email of `event` to `to`, to be written in `language` (the site's when empty)
+    from `params` (ids and values as they are at the change: JSON) by the context builder
+    its app registered (rendering.register_email). Recorded by `queue`."""
+    return OutboundEmail(
+        event=event, to=to, language=language or settings.LANGUAGE_CODE, params=params
+    )
 
 
 def queue(*emails: OutboundEmail) -> list[OutboundEmail]:
@@ -71,79 +81,4 @@ def unsent_emails_send(*, recorded_before: datetime | None = None) -> int:
             | Q(pk__in=overdue)
             | Q(state=OutboundEmail.State.SENDING)
         )
-    )
-
-
-def _email(*, event: str, to: str, language: str, params: dict) -> OutboundEmail:
-    return OutboundEmail(
-        event=event, to=to, language=language or settings.LANGUAGE_CODE, params=params
-    )
-
-
-def registration_confirmation_email(*, registration, token: str) -> OutboundEmail:
-    """Written from the registration, if it is still pending then: one confirmed, replaced
-    or expired meanwhile has nothing left to confirm."""
-    return _email(
-        event="registration_confirmation",
-        to=registration.email,
-        language=registration.language,
-        params={"registration_id": registration.pk, "token": token},
-    )
-
-
-def registration_attempt_email(*, user) -> OutboundEmail:
-    """To the owner of an account whose address someone tried to register again."""
-    return _email(
-        event="registration_attempt",
-        to=user.email,
-        language=user.language,
-        params={"user_id": user.pk},
-    )
-
-
-def password_reset_email(*, email: str) -> OutboundEmail:
-    """Recorded for every reset request, whatever the address; the writer issues the token
-    and writes it in the account's language if an active account has the address, and
-    otherwise leaves it unwritten (never sent)."""
-    return _email(
-        event="password_reset",
-        to=email,
-        language=settings.LANGUAGE_CODE,
-        params={"email": email},
-    )
-
-
-def order_confirmation_email(*, order) -> OutboundEmail:
-    return _email(
-        event="order_confirmation",
-        to=order.user.email,
-        language=order.user.language,
-        params={"order_id": order.pk},
-    )
-
-
-def order_invoice_for_admin_email(*, order) -> OutboundEmail:
-    return _email(
-        event="order_invoice_admin",
-        to=settings.ORDER_ADMIN_EMAIL,
-        language=settings.LANGUAGE_CODE,
-        params={"order_id": order.pk},
-    )
-
-
-def order_invoice_for_supplier_email(*, order, shop) -> OutboundEmail:
-    return _email(
-        event="order_invoice_supplier",
-        to=shop.user.email,
-        language=shop.user.language,
-        params={"order_id": order.pk, "shop_id": shop.pk},
-    )
-
-
-def order_state_changed_email(*, order, previous_state: str) -> OutboundEmail:
-    return _email(
-        event="order_state_changed",
-        to=order.user.email,
-        language=order.user.language,
-        params={"order_id": order.pk, "state": order.state, "previous_state": previous_state},
     )

@@ -1,123 +1,85 @@
-"""Writing an email: its templates, in its language, from the context its event builds."""
+"""Writing an email: its templates, in its language, from the context its event builds.
 
-from decimal import Decimal
+The outbox knows no domain model: the app that records an event's emails registers, in its
+AppConfig.ready, how the parameters of those emails become their templates' context
+(`register_email`). The send_email task writes each email with it, after commit.
+"""
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from procurement.accounts.models import Registration, User
-from procurement.accounts.tokens import issue_password_reset_token
-from procurement.catalog.models import Shop
 from procurement.notifications.models import OutboundEmail
-from procurement.orders.models import Order, OrderItem, OrderState
-
-# Emails that carry a one-time token: their text is not kept once they are sent.
-SECRET_EVENTS = frozenset({"registration_confirmation", "password_reset"})
 
 # A context may name the language to write in when only the writer knows it.
 LANGUAGE = "language"
 
-
-class OrderReads:
-    """The orders and order lines the emails of one run are written from, each read once
-    (an order's buyer confirmation, admin invoice and supplier invoices share them)."""
-
-    def __init__(self):
-        self._orders: dict[int, Order] = {}
-        self._lines: dict[int, list[OrderItem]] = {}
-
-    def order(self, order_id: int) -> Order:
-        if order_id not in self._orders:
-            self._orders[order_id] = Order.objects.select_related("user").get(pk=order_id)
-        return self._orders[order_id]
-
-    def lines(self, order_id: int) -> list[OrderItem]:
-        if order_id not in self._lines:
-            self._lines[order_id] = list(OrderItem.objects.filter(order_id=order_id).order_by("id"))
-        return self._lines[order_id]
+T = TypeVar("T")
 
 
-def _registration_context(params: dict, _reads: OrderReads) -> dict:
-    # Emails recorded before registrations were kept apart name a user instead: their
-    # tokens were deleted by the migration that made those users unusable.
-    registration = Registration.objects.get(pk=params.get("registration_id"))
-    return {
-        "user": registration,  # the templates greet by `user.first_name`
-        "token": params["token"],
-        "ttl_hours": settings.CONFIRM_TOKEN_TTL_HOURS,
-    }
+class SharedReads:
+    """What the emails of one send_email run are written from, each read once: the emails of
+    one change share their rows (an order's buyer confirmation, admin invoice and supplier
+    invoices read one order and its lines)."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+
+    def get(self, key: Hashable, read: Callable[[], T]) -> T:
+        """The value kept under `key`, read with `read()` the first time it is asked for.
+        A read that raises keeps nothing: the next email asking for it reads again."""
+        if key not in self._values:
+            self._values[key] = read()
+        return self._values[key]
 
 
-def _registration_attempt_context(params: dict, _reads: OrderReads) -> dict:
-    return {"user": User.objects.get(pk=params["user_id"])}
+# An email's parameters (as recorded) → its templates' context; raises ObjectDoesNotExist
+# when what the email is written from was deleted.
+ContextBuilder = Callable[[dict, SharedReads], dict]
 
 
-def _password_reset_context(params: dict, _reads: OrderReads) -> dict:
-    """Issues the token now, for the active account of the address (the request that
-    recorded the email never looked); raises User.DoesNotExist when there is none."""
-    if "email" not in params:  # recorded by an earlier version, with its token issued
-        user = User.objects.get(pk=params["user_id"], is_active=True)
-        token = params["token"]
-    else:
-        user, token = issue_password_reset_token(email=params["email"])
-    return {
-        "user": user,
-        "token": token,
-        "ttl_hours": settings.PASSWORD_RESET_TOKEN_TTL_HOURS,
-        LANGUAGE: user.language,
-    }
+@dataclass(frozen=True)
+class _Writer:
+    context: ContextBuilder
+    secret: bool
 
 
-def _order_context(params: dict, reads: OrderReads) -> dict:
-    order, items = reads.order(params["order_id"]), reads.lines(params["order_id"])
-    context = {"order": order, "buyer": order.user, "address": order.delivery_address}
-    if "shop_id" in params:
-        items = [item for item in items if item.shop_id_snapshot == params["shop_id"]]
-        context["shop"] = Shop.objects.get(pk=params["shop_id"])
-    lines = [
-        {
-            "shop": item.shop_name,
-            "name": item.product_name,
-            "model": item.model,
-            "price": item.price,
-            "quantity": item.quantity,
-            "sum": item.price * item.quantity,
-        }
-        for item in items
-    ]
-    return {
-        **context,
-        "lines": lines,
-        "total": sum((line["sum"] for line in lines), Decimal("0.00")),
-    }
+_WRITERS: dict[str, _Writer] = {}
 
 
-def _state_change_context(params: dict, reads: OrderReads) -> dict:
-    return {
-        "order": reads.order(params["order_id"]),
-        "state": OrderState(params["state"]).label,
-        "previous_state": OrderState(params["previous_state"]).label,
-    }
+def register_email(event: str, context: ContextBuilder, *, secret: bool = False) -> None:
+    """Write the emails of `event` from the context `context` builds, with the templates
+    emails/<event>_{subject.txt,body.txt,body.html}. A `secret` email carries a one-time
+    token: its text and parameters are not kept once it is sent."""
+    known = _WRITERS.get(event)
+    if known is not None and known != _Writer(context, secret):
+        raise ImproperlyConfigured(f"Two writers are registered for the email event {event!r}.")
+    _WRITERS[event] = _Writer(context, secret)
 
 
-CONTEXT_BUILDERS = {
-    "registration_confirmation": _registration_context,
-    "registration_attempt": _registration_attempt_context,
-    "password_reset": _password_reset_context,
-    "order_confirmation": _order_context,
-    "order_invoice_admin": _order_context,
-    "order_invoice_supplier": _order_context,
-    "order_state_changed": _state_change_context,
-}
+def registered_events() -> frozenset[str]:
+    return frozenset(_WRITERS)
 
 
-def write_email(email: OutboundEmail, reads: OrderReads) -> None:
+def secret_events() -> frozenset[str]:
+    """The events whose emails carry a one-time token."""
+    return frozenset(event for event, writer in _WRITERS.items() if writer.secret)
+
+
+def write_email(email: OutboundEmail, reads: SharedReads) -> None:
     """Fill subject and bodies from the event's templates in the email's language.
 
     Raises ObjectDoesNotExist when what the email is written from was deleted.
     """
-    context = CONTEXT_BUILDERS[email.event](email.params, reads)
+    writer = _WRITERS.get(email.event)
+    if writer is None:
+        raise LookupError(f"No writer is registered for the email event {email.event!r}.")
+    context = writer.context(email.params, reads)
     email.language = context.pop(LANGUAGE, None) or email.language or settings.LANGUAGE_CODE
     with translation.override(email.language):
         subject = render_to_string(f"emails/{email.event}_subject.txt", context)

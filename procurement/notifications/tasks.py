@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from procurement.core.db import is_conflict, is_unavailable
 from procurement.notifications.models import SEND_TIME_LIMIT_SECONDS, OutboundEmail
-from procurement.notifications.rendering import SECRET_EVENTS, OrderReads, write_email
+from procurement.notifications.rendering import SharedReads, secret_events, write_email
 
 REDACTED = "(held a one-time token; not kept after sending)"
 RETRY_FIRST_SECONDS = 2
@@ -90,9 +90,9 @@ def send_unsent_emails() -> int:
 
 def _written(emails: list[OutboundEmail]) -> list[OutboundEmail]:
     """The emails, each written once and its text kept before it is sent (the emails of one
-    order share its reading). One whose user, order or shop is gone is dropped: no later
+    change share their reads). One whose user, order or shop is gone is dropped: no later
     try could write it."""
-    reads = OrderReads()
+    reads = SharedReads()
     written, newly_written = [], []
     for email in emails:
         if not email.subject:
@@ -129,7 +129,7 @@ class _Run:
             held = OutboundEmail.objects.filter(
                 pk__in=self.unrecorded, state=State.SENDING, claim__in=self.claims
             )
-            held.filter(event__in=SECRET_EVENTS).update(
+            held.filter(event__in=secret_events()).update(
                 params={}, body_text=REDACTED, body_html=REDACTED
             )
             held.update(state=State.SENT, last_error="", sent_at=timezone.now())
@@ -189,7 +189,7 @@ def _deliver(email: OutboundEmail, connection) -> None:
 def _record_sent(email: OutboundEmail) -> None:
     """One statement; the text of an email that carried a one-time token is not kept."""
     fields = {"state": State.SENT, "last_error": "", "sent_at": timezone.now()}
-    if email.event in SECRET_EVENTS:
+    if email.event in secret_events():
         fields.update(params={}, body_text=REDACTED, body_html=REDACTED)
     _held(email).update(**fields)
 

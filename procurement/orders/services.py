@@ -13,12 +13,12 @@ from procurement.accounts.models import Contact, User
 from procurement.catalog.models import MAX_MONEY, ProductInfo, accepts_orders_value
 from procurement.core.db import retry_on_conflict
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.notifications.emails import (
+from procurement.notifications.emails import queue
+from procurement.orders.emails import (
     order_confirmation_email,
     order_invoice_for_admin_email,
     order_invoice_for_supplier_email,
     order_state_changed_email,
-    queue,
 )
 from procurement.orders.models import (
     ALLOWED_TRANSITIONS,

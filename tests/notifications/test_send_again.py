@@ -8,8 +8,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from procurement.notifications.emails import order_invoice_for_admin_email
 from procurement.notifications.models import OutboundEmail
+from procurement.orders.emails import order_invoice_for_admin_email
 from tests.admin.test_order_admin import placed_orders
 
 pytestmark = pytest.mark.django_db

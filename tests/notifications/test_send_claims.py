@@ -14,11 +14,8 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.utils import timezone
 
-from procurement.notifications.emails import (
-    password_reset_email,
-    registration_attempt_email,
-    unsent_emails_send,
-)
+from procurement.accounts.emails import password_reset_email, registration_attempt_email
+from procurement.notifications.emails import unsent_emails_send
 from procurement.notifications.models import SEND_TIME_LIMIT_SECONDS, OutboundEmail
 from procurement.notifications.tasks import send_email
 from tests.factories import UserFactory

@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from procurement.notifications.emails import queue, registration_attempt_email
+from procurement.accounts.emails import registration_attempt_email
+from procurement.notifications.emails import queue
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import send_email
 from procurement.orders.services import order_set_state

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from procurement.notifications.emails import registration_attempt_email
+from procurement.accounts.emails import registration_attempt_email
 from procurement.notifications.models import SEND_TIME_LIMIT_SECONDS, OutboundEmail
 from procurement.notifications.tasks import send_unsent_emails
 from tests.factories import UserFactory

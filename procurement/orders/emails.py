@@ -1,0 +1,101 @@
+"""The emails of orders: each built with what it is written from, and the context each is
+written with when the send_email task writes it (registered in OrdersConfig.ready). The
+emails of one order share the reading of the order and its lines."""
+
+from decimal import Decimal
+
+from django.conf import settings
+
+from procurement.catalog.models import Shop
+from procurement.notifications.emails import outbound_email
+from procurement.notifications.models import OutboundEmail
+from procurement.notifications.rendering import SharedReads, register_email
+from procurement.orders.models import Order, OrderItem, OrderState
+
+
+def order_confirmation_email(*, order: Order) -> OutboundEmail:
+    return outbound_email(
+        event="order_confirmation",
+        to=order.user.email,
+        language=order.user.language,
+        params={"order_id": order.pk},
+    )
+
+
+def order_invoice_for_admin_email(*, order: Order) -> OutboundEmail:
+    return outbound_email(
+        event="order_invoice_admin",
+        to=settings.ORDER_ADMIN_EMAIL,
+        language=settings.LANGUAGE_CODE,
+        params={"order_id": order.pk},
+    )
+
+
+def order_invoice_for_supplier_email(*, order: Order, shop: Shop) -> OutboundEmail:
+    return outbound_email(
+        event="order_invoice_supplier",
+        to=shop.user.email,
+        language=shop.user.language,
+        params={"order_id": order.pk, "shop_id": shop.pk},
+    )
+
+
+def order_state_changed_email(*, order: Order, previous_state: str) -> OutboundEmail:
+    return outbound_email(
+        event="order_state_changed",
+        to=order.user.email,
+        language=order.user.language,
+        params={"order_id": order.pk, "state": order.state, "previous_state": previous_state},
+    )
+
+
+def _order(reads: SharedReads, order_id: int) -> Order:
+    return reads.get(
+        (Order, order_id), lambda: Order.objects.select_related("user").get(pk=order_id)
+    )
+
+
+def _lines(reads: SharedReads, order_id: int) -> list[OrderItem]:
+    return reads.get(
+        (OrderItem, order_id),
+        lambda: list(OrderItem.objects.filter(order_id=order_id).order_by("id")),
+    )
+
+
+def _order_context(params: dict, reads: SharedReads) -> dict:
+    order, items = _order(reads, params["order_id"]), _lines(reads, params["order_id"])
+    context = {"order": order, "buyer": order.user, "address": order.delivery_address}
+    if "shop_id" in params:
+        items = [item for item in items if item.shop_id_snapshot == params["shop_id"]]
+        context["shop"] = Shop.objects.get(pk=params["shop_id"])
+    lines = [
+        {
+            "shop": item.shop_name,
+            "name": item.product_name,
+            "model": item.model,
+            "price": item.price,
+            "quantity": item.quantity,
+            "sum": item.price * item.quantity,
+        }
+        for item in items
+    ]
+    return {
+        **context,
+        "lines": lines,
+        "total": sum((line["sum"] for line in lines), Decimal("0.00")),
+    }
+
+
+def _state_change_context(params: dict, reads: SharedReads) -> dict:
+    return {
+        "order": _order(reads, params["order_id"]),
+        "state": OrderState(params["state"]).label,
+        "previous_state": OrderState(params["previous_state"]).label,
+    }
+
+
+def register_emails() -> None:
+    """Tell the outbox how to write the emails of orders."""
+    for event in ("order_confirmation", "order_invoice_admin", "order_invoice_supplier"):
+        register_email(event, _order_context)
+    register_email("order_state_changed", _state_change_context)
