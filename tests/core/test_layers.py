@@ -74,3 +74,7 @@ def test_the_outbox_writes_only_the_events_an_app_registered():
     with pytest.raises(LookupError, match="no_such_event"):
         write_email(email, SharedReads())
     assert email.subject == ""
+
+
+def test_core_imports_no_domain_app_nor_the_outbox():
+    assert imports_of("core", (*DOMAIN_APPS, "notifications")) == {}

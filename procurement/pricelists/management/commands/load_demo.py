@@ -6,7 +6,7 @@ from django.db import transaction
 from procurement.accounts.models import User, UserType
 from procurement.pricelists.services import import_pricelist
 
-DEMO_DIR = Path(__file__).resolve().parents[3] / "pricelists" / "demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
 DEMO_ACCOUNTS = [
     # email, password, type, staff
