@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -12,8 +11,7 @@ from procurement.catalog.models import (
     Shop,
     accepts_orders_value,
 )
-from procurement.pricelists.export import CONTENT_TYPES, export_chunks, export_filename
-from procurement.pricelists.models import ExportFormat
+from procurement.catalog.services import shop_set_state
 
 
 @admin.register(Shop)
@@ -25,7 +23,7 @@ class ShopAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
-    actions = ["open_intake", "close_intake", "export_yaml", "export_csv"]
+    actions = ["open_intake", "close_intake"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(shop_accepts_orders=accepts_orders_value())
@@ -46,27 +44,20 @@ class ShopAdmin(admin.ModelAdmin):
     def close_intake(self, request, queryset):
         self._set_intake(request, queryset, False)
 
-    @admin.action(description=_("Export the price list of the selected shop (YAML)"))
-    def export_yaml(self, request, queryset):
-        return self._export(request, queryset, ExportFormat.YAML)
-
-    @admin.action(description=_("Export the price list of the selected shop (CSV)"))
-    def export_csv(self, request, queryset):
-        return self._export(request, queryset, ExportFormat.CSV)
-
-    def _export(self, request, queryset, fmt: str):
-        if queryset.count() != 1:
-            self.message_user(request, _("Select exactly one shop to export."), messages.ERROR)
-            return None
-        shop = queryset.get()
-        response = StreamingHttpResponse(
-            export_chunks(shop=shop, fmt=fmt), content_type=CONTENT_TYPES[fmt]
-        )
-        response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, fmt)}"'
-        return response
+    def save_model(self, request, obj, form, change):
+        # The switch changes only through shop_set_state, as the supplier's own does.
+        if not change or "state" not in form.changed_data:
+            return super().save_model(request, obj, form, change)
+        state, obj.state = obj.state, form.initial["state"]
+        super().save_model(request, obj, form, change)
+        shop_set_state(shop=obj, state=state)
+        return None
 
     def _set_intake(self, request, queryset, state: bool) -> None:
-        changed = queryset.update(state=state)
+        shops = list(queryset.order_by("pk"))
+        for shop in shops:
+            shop_set_state(shop=shop, state=state)
+        changed = len(shops)
         self.message_user(
             request,
             ngettext("%(count)d shop changed.", "%(count)d shops changed.", changed)

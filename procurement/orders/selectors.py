@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from procurement.catalog.models import ProductParameter
+from procurement.catalog.models import ProductParameter, Shop
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.orders.models import Order, OrderItem, OrderState
 
@@ -43,21 +43,38 @@ def order_list(*, user, state: str | None = None) -> QuerySet[Order]:
     return orders.filter(state=state) if state else orders
 
 
+def orders_open_to(user) -> QuerySet[Order]:
+    """The placed orders `user` may see and act on: its own; every one for staff and for
+    the system (`None`). Anyone else is told there is no such order (`order_not_found`)."""
+    orders = Order.objects.exclude(state=OrderState.BASKET)
+    if user is not None and not user.is_staff:
+        orders = orders.filter(user=user)
+    return orders
+
+
+def order_not_found() -> ApplicationError:
+    return ApplicationError(ErrorCode.NOT_FOUND, _("No such order."))
+
+
 def order_detail(*, user, order_id: int) -> Order:
     """A placed order with its lines and history, for its buyer or staff; 404 for anyone else."""
-    orders = Order.objects.exclude(state=OrderState.BASKET).prefetch_related(
-        Prefetch("ordered_items", queryset=_items_with_offers()), "history"
+    order = (
+        orders_open_to(user)
+        .prefetch_related(Prefetch("ordered_items", queryset=_items_with_offers()), "history")
+        .filter(pk=order_id)
+        .first()
     )
-    if not user.is_staff:
-        orders = orders.filter(user=user)
-    order = orders.filter(pk=order_id).first()
     if order is None:
-        raise ApplicationError(ErrorCode.NOT_FOUND, _("No such order."))
+        raise order_not_found()
     return order
 
 
-def supplier_order_list(*, shop_id: int, state: str | None = None) -> QuerySet[Order]:
-    """Placed orders holding the shop's lines; `shop_items` holds only those lines."""
+def supplier_order_list(*, supplier, state: str | None = None) -> QuerySet[Order]:
+    """Placed orders holding lines of the supplier's shop (none before it has one);
+    `shop_items` holds only those lines."""
+    shop_id = Shop.objects.filter(user=supplier).values_list("pk", flat=True).first()
+    if shop_id is None:
+        return Order.objects.none()
     shop_lines = OrderItem.objects.filter(shop_id_snapshot=shop_id)
     orders = (
         Order.objects.exclude(state=OrderState.BASKET)

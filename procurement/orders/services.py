@@ -27,6 +27,7 @@ from procurement.orders.models import (
     OrderState,
     OrderStateChange,
 )
+from procurement.orders.selectors import order_not_found, orders_open_to
 
 MAX_LINE_QUANTITY = 1_000_000
 # The largest total an order can keep (its `total_sum` column): a basket whose lines would sum
@@ -378,15 +379,10 @@ def order_set_state(*, order_id: int, state: str, actor: User | None) -> Order:
     The owner may only cancel a `new` order; staff (or the system, `actor=None`) may
     make any allowed move. Canceling returns the stock.
     """
-    order = (
-        Order.objects.select_for_update(no_key=True)
-        .exclude(state=OrderState.BASKET)
-        .filter(pk=order_id)
-        .first()
-    )
+    order = orders_open_to(actor).select_for_update(no_key=True).filter(pk=order_id).first()
+    if order is None:
+        raise order_not_found()
     is_staff = actor is None or actor.is_staff
-    if order is None or not (is_staff or order.user_id == actor.pk):
-        raise ApplicationError(ErrorCode.NOT_FOUND, _("No such order."))
     if state not in OrderState.values or state == OrderState.BASKET:
         raise ApplicationError(ErrorCode.INVALID, field_errors={"state": [_("Unknown state.")]})
     if not is_staff and not (order.state == OrderState.NEW and state == OrderState.CANCELED):

@@ -1,13 +1,17 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from procurement.accounts.models import User, UserType
+from procurement.catalog import admin as catalog_admin
+from procurement.catalog.models import Shop
 from procurement.core.errors import ApplicationError
-from procurement.pricelists.models import ExportJob, ImportJob
+from procurement.pricelists.export import CONTENT_TYPES, export_chunks, export_filename
+from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob
 from procurement.pricelists.services import import_job_create
 
 
@@ -122,3 +126,32 @@ class ExportJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+# The catalog's shop admin, with the download of a shop's price list: price lists build on
+# the catalog, so they extend its admin rather than the catalog importing them.
+admin.site.unregister(Shop)
+
+
+@admin.register(Shop)
+class ShopAdmin(catalog_admin.ShopAdmin):
+    actions = [*catalog_admin.ShopAdmin.actions, "export_yaml", "export_csv"]
+
+    @admin.action(description=_("Export the price list of the selected shop (YAML)"))
+    def export_yaml(self, request, queryset):
+        return self._export(request, queryset, ExportFormat.YAML)
+
+    @admin.action(description=_("Export the price list of the selected shop (CSV)"))
+    def export_csv(self, request, queryset):
+        return self._export(request, queryset, ExportFormat.CSV)
+
+    def _export(self, request, queryset, fmt: str):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one shop to export."), messages.ERROR)
+            return None
+        shop = queryset.get()
+        response = StreamingHttpResponse(
+            export_chunks(shop=shop, fmt=fmt), content_type=CONTENT_TYPES[fmt]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, fmt)}"'
+        return response

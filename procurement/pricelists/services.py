@@ -176,16 +176,6 @@ def shop_of(*, owner) -> Shop:
     return shop
 
 
-@transaction.atomic
-def shop_set_state(*, owner, state: bool) -> Shop:
-    """Open (`state=True`) or close the owner's shop to orders."""
-    shop = shop_of(owner=owner)
-    if shop.state != state:
-        shop.state = state
-        shop.save(update_fields=["state", "updated_at"])
-    return shop
-
-
 def export_stream(*, owner, fmt: str) -> tuple[Shop, Iterator[bytes]]:
     shop = shop_of(owner=owner)
     return shop, export_chunks(shop=shop, fmt=fmt)

@@ -1,10 +1,14 @@
 """Unticking a supplier's "active" in the admin closes its shop; the shop list shows why."""
 
+from datetime import datetime, timedelta
+
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from procurement.catalog.models import Shop
 from tests.catalog.factories import ShopFactory
+from tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +70,54 @@ def test_unticking_active_in_the_admin_closes_the_shop_and_keeps_its_switch(staf
     assert accepting(staff_client)["Связной"] == (True, True)
     assert [row["id"] for row in APIClient().get("/api/v1/shops").json()["results"]] == [shop.pk]
     assert Shop.objects.get(pk=shop.pk).state is True
+
+
+def long_unchanged(*shops) -> datetime:
+    """Mark the shops as last changed a day ago; returns that moment."""
+    day_ago = timezone.now() - timedelta(days=1)
+    Shop.objects.filter(pk__in=[shop.pk for shop in shops]).update(updated_at=day_ago)
+    return day_ago
+
+
+def test_the_admins_intake_actions_change_shops_as_the_supplier_does(staff_client):
+    first, second, untouched = ShopFactory(), ShopFactory(), ShopFactory()
+    day_ago = long_unchanged(first, second, untouched)
+
+    response = staff_client.post(
+        SHOP_CHANGELIST,
+        {"action": "close_intake", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "2 shops changed." in response.content.decode()
+    changed = {shop.pk: shop for shop in Shop.objects.all()}
+    # shop_set_state records when each shop changed; a bulk update of the column would not
+    assert [
+        (changed[shop.pk].state, changed[shop.pk].updated_at > day_ago) for shop in (first, second)
+    ] == [(False, True), (False, True)]
+    assert (changed[untouched.pk].state, changed[untouched.pk].updated_at) == (True, day_ago)
+
+
+def test_switching_intake_in_the_admins_list_goes_through_the_same_service(staff_client):
+    shop = ShopFactory(name="Связной")
+    day_ago = long_unchanged(shop)
+
+    response = staff_client.post(
+        SHOP_CHANGELIST,
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": str(shop.pk),
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    shop.refresh_from_db()
+    assert (shop.name, shop.state) == ("Связной", False)
+    assert shop.updated_at > day_ago
+    supplier = client_for(shop.user)
+    assert supplier.get("/api/v1/partner/state").json()["state"] is False

@@ -78,3 +78,28 @@ def test_the_outbox_writes_only_the_events_an_app_registered():
 
 def test_core_imports_no_domain_app_nor_the_outbox():
     assert imports_of("core", (*DOMAIN_APPS, "notifications")) == {}
+
+
+# What each domain app may import: the apps below it (price lists and orders are peers).
+MAY_IMPORT = {
+    "accounts": ("notifications",),
+    "catalog": ("accounts",),
+    "pricelists": ("accounts", "catalog"),
+    "orders": ("accounts", "catalog", "notifications"),
+}
+
+
+@pytest.mark.parametrize("app", sorted(MAY_IMPORT))
+def test_a_domain_app_imports_only_the_apps_below_it(app):
+    above = tuple(name for name in DOMAIN_APPS if name != app and name not in MAY_IMPORT[app])
+    assert imports_of(app, above) == {}
+
+
+def test_api_views_read_and_write_through_selectors_and_services():
+    managers = [
+        f"{path.relative_to(PROCUREMENT.parent)}:{node.lineno}"
+        for path in sorted(PROCUREMENT.glob("*/api/views.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr in ("objects", "_default_manager")
+    ]
+    assert managers == []

@@ -76,6 +76,16 @@ def test_a_missing_order_is_named_in_the_clients_language(buyer_client, order):
         assert response.json() == {"Status": False, "Errors": "Такого заказа нет."}
 
 
+def test_reading_and_changing_a_strangers_order_meet_one_rule(buyer_client, order):
+    stranger = client_for(UserFactory())
+    path = f"{ORDER}/{order.id}"
+    read = stranger.get(path, HTTP_ACCEPT_LANGUAGE="ru")
+    change = stranger.patch(path, {"state": "canceled"}, format="json", HTTP_ACCEPT_LANGUAGE="ru")
+    assert (read.status_code, change.status_code) == (404, 404)
+    assert read.json() == change.json() == {"Status": False, "Errors": "Такого заказа нет."}
+    assert Order.objects.get(pk=order.id).state == "new"
+
+
 def test_a_basket_is_not_an_order(buyer_client, buyer, offer):
     basket = fill_basket(buyer, (offer, 1))
     assert buyer_client.get(f"{ORDER}/{basket.id}").status_code == 404

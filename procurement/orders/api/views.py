@@ -13,7 +13,7 @@ from procurement.core.serializers import (
 )
 from procurement.orders import selectors, services
 from procurement.orders.api import serializers as s
-from procurement.orders.models import PLACED_STATE_CHOICES, Order
+from procurement.orders.models import PLACED_STATE_CHOICES
 
 STATE_FILTER = OpenApiParameter(
     "state",
@@ -83,8 +83,8 @@ class BasketView(APIView):
 
 
 class OrderListView(GenericAPIView):
-    queryset = Order.objects.none()  # for the schema; every request filters by its user
     serializer_class = s.OrderSummarySerializer
+    filter_backends = []  # the state filter is the selector's
 
     @extend_schema(
         tags=["orders"],
@@ -140,8 +140,8 @@ class OrderDetailView(APIView):
 
 class SupplierOrderListView(GenericAPIView):
     permission_classes = [IsSupplier]
-    queryset = Order.objects.none()  # for the schema; every request filters by the supplier's shop
     serializer_class = s.SupplierOrderSerializer
+    filter_backends = []  # the state filter is the selector's
 
     @extend_schema(
         tags=["partner"],
@@ -154,11 +154,6 @@ class SupplierOrderListView(GenericAPIView):
     )
     def get(self, request):
         state = validated(s.OrderStateFilterSerializer, request.query_params).get("state")
-        shop_id = getattr(getattr(request.user, "shop", None), "pk", None)
-        orders = (
-            selectors.supplier_order_list(shop_id=shop_id, state=state)
-            if shop_id
-            else Order.objects.none()
-        )
+        orders = selectors.supplier_order_list(supplier=request.user, state=state)
         page = self.paginate_queryset(orders)
         return self.get_paginated_response(s.SupplierOrderSerializer(page, many=True).data)

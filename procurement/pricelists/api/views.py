@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from procurement.catalog.services import shop_set_state
 from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import error_responses, validated
 from procurement.pricelists import services
@@ -103,7 +104,7 @@ class PartnerStateView(APIView):
     )
     def post(self, request):
         data = validated(s.ShopStateInputSerializer, request.data)
-        shop = services.shop_set_state(owner=request.user, state=data["state"])
+        shop = shop_set_state(shop=services.shop_of(owner=request.user), state=data["state"])
         return Response(s.ShopStateSerializer(shop).data)
 
 
