@@ -12,8 +12,10 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import isfinite
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -112,50 +114,30 @@ def import_job_create(
 def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | None:
     """Run an import job that is queued or whose last run died; None when another run has
     it, it is finished, or this run's claim was taken over before it could finish."""
-    attempt = _claim(ImportJob, job_id, task_id)
-    if attempt is None:
-        return None
-    job = ImportJob.objects.select_related("owner").get(pk=job_id)
 
-    def finish(result: ImportResult) -> None:
-        held = _finish(
-            ImportJob,
-            job_id,
-            attempt,
-            state=JobState.DONE,
-            errors=[],
-            warnings=result.warnings,
-            created=result.created,
-            updated=result.updated,
-            withdrawn=result.withdrawn,
+    def work(job: ImportJob, finish: Finish) -> None:
+        data = bytes(job.content) if job.content is not None else fetch_url(job.url)
+        price_list = _checked(
+            owner=job.owner,
+            data=data,
+            source=job.source,
+            filename=job.filename,
+            report=lambda stage: None,
         )
-        if not held:
-            raise ClaimLost
+        # The finish is in the apply's transaction: a run that lost its claim rolls back.
+        _apply(
+            owner=job.owner,
+            price_list=price_list,
+            then=lambda result: finish(
+                warnings=result.warnings,
+                created=result.created,
+                updated=result.updated,
+                withdrawn=result.withdrawn,
+            ),
+        )
 
-    # The job's errors and warnings are read by its supplier: written in their language.
-    with _lease(ImportJob, job_id, attempt), translation.override(_language_of(job.owner)):
-        try:
-            data = bytes(job.content) if job.content is not None else fetch_url(job.url)
-            price_list = _checked(
-                owner=job.owner,
-                data=data,
-                source=job.source,
-                filename=job.filename,
-                report=lambda stage: None,
-            )
-            _apply(owner=job.owner, price_list=price_list, then=finish)
-        except ClaimLost:
-            logger.warning("import job %d: attempt %d was taken over; rolled back", job_id, attempt)
-            return None
-        except ApplicationError as error:
-            _fail(ImportJob, job_id, attempt, errors=problems_of(error))
-        except Exception:
-            logger.exception("import job %d failed unexpectedly", job_id)
-            _fail(
-                ImportJob, job_id, attempt, errors=[{"error": _("The import failed unexpectedly.")}]
-            )
-            raise
-    logger.info("import job %d finished (attempt %d)", job_id, attempt)
+    if not _run_job(IMPORT, job_id, task_id, work):
+        return None
     return ImportJob.objects.get(pk=job_id)
 
 
@@ -192,29 +174,13 @@ def export_job_create(*, user, fmt: str) -> ExportJob:
 def export_job_run(*, job_id: int, task_id: str | None = None) -> ExportJob | None:
     """Run an export job that is queued or whose last run died; None when another run has
     it, it is finished, or this run's claim was taken over before it could finish."""
-    attempt = _claim(ExportJob, job_id, task_id)
-    if attempt is None:
+
+    def work(job: ExportJob, finish: Finish) -> None:
+        shop = shop_of(owner=job.user)
+        finish(content=b"".join(export_chunks(shop=shop, fmt=job.format)))
+
+    if not _run_job(EXPORT, job_id, task_id, work):
         return None
-    job = ExportJob.objects.select_related("user").defer("content").get(pk=job_id)
-    with _lease(ExportJob, job_id, attempt), translation.override(_language_of(job.user)):
-        try:
-            shop = shop_of(owner=job.user)
-            content = b"".join(export_chunks(shop=shop, fmt=job.format))
-            if not _finish(
-                ExportJob, job_id, attempt, state=JobState.DONE, errors=[], content=content
-            ):
-                raise ClaimLost
-        except ClaimLost:
-            logger.warning("export job %d: attempt %d was taken over", job_id, attempt)
-            return None
-        except ApplicationError as error:
-            _fail(ExportJob, job_id, attempt, errors=problems_of(error))
-        except Exception:
-            logger.exception("export job %d failed unexpectedly", job_id)
-            _fail(
-                ExportJob, job_id, attempt, errors=[{"error": _("The export failed unexpectedly.")}]
-            )
-            raise
     return ExportJob.objects.defer("content").get(pk=job_id)
 
 
@@ -273,8 +239,70 @@ def _lost_ids(model: Model, queued_before: datetime) -> QuerySet:
     return model.objects.filter(lost).order_by("pk").values_list("pk", flat=True)
 
 
+@dataclass(frozen=True)
+class _JobKind:
+    model: Model
+    name: str  # in the log lines: "import job 12 finished (attempt 1)"
+    supplier: str  # the field naming the supplier the job is for: its errors are in their language
+    unread: tuple[str, ...]  # fields a run does not need
+    failed_unexpectedly: Callable[[], str]
+
+
+IMPORT = _JobKind(ImportJob, "import", "owner", (), lambda: _("The import failed unexpectedly."))
+EXPORT = _JobKind(
+    ExportJob, "export", "user", ("content",), lambda: _("The export failed unexpectedly.")
+)
+
+# Records the job done with these fields; raises ClaimLost when the run no longer holds it.
+Finish = Callable[..., None]
+
+
+def _run_job(
+    kind: _JobKind, job_id: int, task_id: str | None, work: Callable[[Any, Finish], None]
+) -> bool:
+    """Run `work(job, finish)` as the claimed attempt of a job, and record its outcome:
+    whether this run finished the job (done or failed).
+
+    The run claims the job (or leaves it: False), renews its lease while the work runs, in
+    the language of the job's supplier, who reads its errors and warnings. The work calls
+    `finish(**fields)` to record the job done, in the transaction that must commit with
+    that record; a run whose claim was taken over meanwhile records nothing (ClaimLost:
+    False). A refusal (ApplicationError) fails the job with its problems; any other error
+    fails it as unexpected and is raised again.
+    """
+    attempt = _claim(kind, job_id, task_id)
+    if attempt is None:
+        return False
+    job = kind.model.objects.select_related(kind.supplier).defer(*kind.unread).get(pk=job_id)
+
+    def finish(**fields) -> None:
+        if not _finish(kind.model, job_id, attempt, state=JobState.DONE, errors=[], **fields):
+            raise ClaimLost
+
+    supplier = getattr(job, kind.supplier)
+    with _lease(kind.model, job_id, attempt), translation.override(_language_of(supplier)):
+        try:
+            work(job, finish)
+        except ClaimLost:
+            logger.warning(
+                "%s job %d: attempt %d was taken over; nothing recorded",
+                kind.name,
+                job_id,
+                attempt,
+            )
+            return False
+        except ApplicationError as error:
+            _fail(kind.model, job_id, attempt, errors=problems_of(error))
+        except Exception:
+            logger.exception("%s job %d failed unexpectedly", kind.name, job_id)
+            _fail(kind.model, job_id, attempt, errors=[{"error": kind.failed_unexpectedly()}])
+            raise
+    logger.info("%s job %d finished (attempt %d)", kind.name, job_id, attempt)
+    return True
+
+
 @transaction.atomic
-def _claim(model: Model, job_id: int, task_id: str | None) -> int | None:
+def _claim(kind: _JobKind, job_id: int, task_id: str | None) -> int | None:
     """Move a job to running as this run's attempt → its number, or None when it is not
     this run's to take: finished, or running under a live lease.
 
@@ -282,6 +310,7 @@ def _claim(model: Model, job_id: int, task_id: str | None) -> int | None:
     run died), or by a new delivery of the task that started it: that run's worker died,
     and its transaction died with it. A job claimed MAX_ATTEMPTS times already is failed.
     """
+    model = kind.model
     claimable = Q(state=JobState.QUEUED) | _lease_expired()
     if task_id:
         claimable |= Q(state=JobState.RUNNING, task_id=task_id)
@@ -295,11 +324,13 @@ def _claim(model: Model, job_id: int, task_id: str | None) -> int | None:
         return None
     jobs = model.objects.filter(pk=job_id)
     if attempts >= MAX_ATTEMPTS:
-        message = ngettext(
-            "The job was started %(count)d time and never finished.",
-            "The job was started %(count)d times and never finished.",
-            attempts,
-        ) % {"count": attempts}
+        supplier_language = jobs.values_list(f"{kind.supplier}__language", flat=True).get()
+        with translation.override(supplier_language or settings.LANGUAGE_CODE):
+            message = ngettext(
+                "The job was started %(count)d time and never finished.",
+                "The job was started %(count)d times and never finished.",
+                attempts,
+            ) % {"count": attempts}
         jobs.update(
             state=JobState.FAILED,
             errors=[{"error": message}],

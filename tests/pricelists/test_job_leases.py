@@ -13,14 +13,16 @@ from django.db import connection
 from django.utils import timezone
 
 from procurement.catalog.models import ProductInfo
-from procurement.pricelists import tasks
+from procurement.pricelists import services, tasks
 from procurement.pricelists.models import ExportJob, ImportJob, JobState
 from procurement.pricelists.services import (
     MAX_ATTEMPTS,
+    export_job_run,
     import_job_run,
     import_pricelist,
     jobs_recover,
 )
+from tests.factories import SupplierFactory
 from tests.pricelists.conftest import as_yaml, generated, shop1_bytes
 
 
@@ -88,6 +90,50 @@ def test_a_job_whose_runs_keep_dying_is_given_up(supplier, commit_callbacks):
     ]
     assert doomed.content is None
     assert not ProductInfo.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_job_given_up_says_so_in_its_suppliers_language(commit_callbacks):
+    supplier = SupplierFactory(language="ru")
+    doomed_import = running_import(
+        supplier, lease_renewed_ago=timedelta(minutes=5), attempts=MAX_ATTEMPTS
+    )
+    doomed_export = ExportJob.objects.create(
+        user=supplier, format="json", state=JobState.RUNNING, attempts=MAX_ATTEMPTS
+    )
+    with commit_callbacks():
+        tasks.recover_jobs()  # by the periodic task, in no request's language
+    given_up = f"Задание запускалось {MAX_ATTEMPTS} раз и так и не завершилось."
+    for job in (doomed_import, doomed_export):
+        job.refresh_from_db()
+        assert (job.state, job.attempts, job.errors) == (
+            JobState.FAILED,
+            MAX_ATTEMPTS,
+            [{"error": given_up}],
+        )
+    assert not ProductInfo.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_export_whose_claim_was_taken_over_records_nothing(supplier, monkeypatch):
+    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
+    job = ExportJob.objects.create(user=supplier, format="json")
+    written = services.export_chunks
+
+    def taken_over_while_writing(*, shop, fmt):
+        # its lease ran out while it wrote the file, and a newer run claimed the job
+        ExportJob.objects.filter(pk=job.pk).update(attempts=2, task_id="newer")
+        yield from written(shop=shop, fmt=fmt)
+
+    monkeypatch.setattr(services, "export_chunks", taken_over_while_writing)
+    assert export_job_run(job_id=job.pk, task_id="first") is None
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.task_id, job.content) == (
+        JobState.RUNNING,
+        2,
+        "newer",
+        None,
+    )
 
 
 @pytest.mark.django_db
