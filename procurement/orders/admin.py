@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from procurement.catalog.models import Shop
@@ -56,12 +58,17 @@ class OrderStateChangeInline(admin.TabularInline):
         return False
 
 
+def _move_description(label: str) -> str:
+    return gettext("Move selected orders to “%(state)s”") % {"state": label}
+
+
 def _move_action(state: str, label: str):
     def action(modeladmin, request, queryset):
         modeladmin._move(request, list(queryset.values_list("pk", flat=True)), state)
 
     action.__name__ = f"move_to_{state}"
-    action.short_description = _("Move selected orders to “%(state)s”") % {"state": label}
+    # Written when the page is shown, in its language: the actions are made at import.
+    action.short_description = lazy(_move_description, str)(label)
     return action
 
 

@@ -181,6 +181,24 @@ def test_confirm_refuses_wrong_token_or_email(api_client, commit_callbacks, payl
     assert confirm(api_client, token).status_code == 200  # the registration still stands
 
 
+def test_a_refused_token_is_named_in_the_clients_language(api_client, commit_callbacks):
+    register(api_client, commit_callbacks)
+    for language, message in [
+        ("ru", "Токен неверен, уже использован или истёк."),
+        ("en", "The token is invalid, used or expired."),
+    ]:
+        response = api_client.post(
+            CONFIRM,
+            {"email": "anna@example.com", "token": "wrong-token"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert response.status_code == 400
+        assert response.json() == {"Status": False, "Errors": {"token": [message]}}
+    assert not User.objects.exists()
+    assert Registration.objects.count() == 1
+
+
 def test_confirm_refuses_expired_token(api_client, commit_callbacks):
     register(api_client, commit_callbacks)
     token = token_from(mail.outbox[0])

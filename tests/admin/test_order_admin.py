@@ -223,3 +223,15 @@ def test_shop_export_action_downloads_the_price_list(staff_client, action, marke
     body = b"".join(response.streaming_content)
     assert body.startswith(marker)
     assert "Кабель HDMI".encode() in body
+
+
+def test_the_state_actions_are_named_in_the_admins_language(staff_client):
+    names = {}
+    for language in ("ru", "en"):
+        response = staff_client.get(CHANGELIST, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200
+        names[language] = dict(response.context["action_form"].fields["action"].choices)
+    assert (
+        names["ru"]["move_to_confirmed"] == "Перевести выбранные заказы в состояние “подтверждён”"
+    )
+    assert names["en"]["move_to_confirmed"] == "Move selected orders to “confirmed”"

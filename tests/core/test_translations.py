@@ -1,6 +1,9 @@
 """The Russian catalog is complete, keeps every placeholder, and is what Django serves."""
 
+import ast
+import io
 import re
+import tokenize
 from io import StringIO
 from pathlib import Path
 
@@ -10,6 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import translation
+from django.utils.translation.template import templatize
 
 CATALOG = Path(settings.BASE_DIR) / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]")
@@ -120,3 +124,135 @@ def test_plural_forms_follow_russian_rules(catalog, count, form):
         for entry in plurals:
             served = translation.ngettext(entry.msgid, entry.msgid_plural, count)
             assert served == entry.msgstr_plural[form], (entry.msgid, count)
+
+
+# The translation functions and the position of their msgid (after the context for pgettext).
+GETTEXT_FUNCTIONS = {
+    "_": 0,
+    "gettext": 0,
+    "gettext_lazy": 0,
+    "gettext_noop": 0,
+    "ngettext": 0,
+    "ngettext_lazy": 0,
+    "pgettext": 1,
+    "pgettext_lazy": 1,
+    "npgettext": 1,
+    "npgettext_lazy": 1,
+}
+SOURCES = [Path(settings.BASE_DIR) / "procurement", Path(settings.BASE_DIR) / "config"]
+
+
+def messages_of_call(name: str, arguments: list) -> tuple[str | None, str] | None:
+    position = GETTEXT_FUNCTIONS[name]
+    if len(arguments) <= position or not isinstance(arguments[position], str):
+        return None
+    return (arguments[0] if position else None, arguments[position])
+
+
+def messages_in_python(source: str) -> set[tuple[str | None, str]]:
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        if name in GETTEXT_FUNCTIONS:
+            arguments = [arg.value if isinstance(arg, ast.Constant) else None for arg in node.args]
+            message = messages_of_call(name, arguments)
+            if message is not None:
+                found.add(message)
+    return found
+
+
+def messages_in_template(source: str) -> set[tuple[str | None, str]]:
+    """What Django's makemessages would extract: its templatize() turns the template into
+    gettext calls, read here token by token."""
+    tokens = [
+        token
+        for token in tokenize.generate_tokens(io.StringIO(templatize(source)).readline)
+        if token.type in (tokenize.NAME, tokenize.OP, tokenize.STRING)
+    ]
+    found = set()
+    for index, token in enumerate(tokens[:-1]):
+        if token.string in GETTEXT_FUNCTIONS and tokens[index + 1].string == "(":
+            arguments = []
+            for argument in tokens[index + 2 :]:
+                if argument.string == ")":
+                    break
+                if argument.type == tokenize.STRING:
+                    arguments.append(ast.literal_eval(argument.string))
+            message = messages_of_call(token.string, arguments)
+            if message is not None:
+                found.add(message)
+    return found
+
+
+def test_every_message_of_the_code_and_templates_is_in_the_catalog(catalog):
+    used = set()
+    for source in SOURCES:
+        for path in source.rglob("*.py"):
+            if "migrations" not in path.parts:
+                used |= {(*message, path) for message in messages_in_python(path.read_text())}
+        for path in source.rglob("templates/**/*.*"):
+            used |= {(*message, path) for message in messages_in_template(path.read_text())}
+    known = {(entry.msgctxt, entry.msgid) for entry in live_entries(catalog)}
+    missing = sorted(
+        (str(path.relative_to(settings.BASE_DIR)), message)
+        for context, message, path in used
+        if (context, message) not in known
+    )
+    assert len({(context, message) for context, message, _path in used}) > 250
+    assert missing == []
+
+
+EAGER = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+LAZY = {"gettext_lazy", "ngettext_lazy", "pgettext_lazy", "npgettext_lazy"}
+
+
+def translated_at_import(path: Path) -> list[str]:
+    """The lines that translate a message when the module is imported: an eager gettext
+    call, or a lazy message formatted with `%` (which makes it a plain string at once),
+    outside any function (decorators and default values run at import too)."""
+    tree = ast.parse(path.read_text())
+    names = {
+        alias.asname or alias.name: alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation"
+        for alias in node.names
+    }
+    eager = {name for name, original in names.items() if original in EAGER - {"_"}}
+    lazy = {name for name, original in names.items() if original in LAZY}
+    found = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            arguments = node.args
+            for default in [*arguments.defaults, *filter(None, arguments.kw_defaults)]:
+                visit(default)
+            for decorator in getattr(node, "decorator_list", []):
+                visit(decorator)
+            return
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in eager:
+            found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)[:60]}")
+        if (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and isinstance(node.left, ast.Call)
+            and getattr(node.left.func, "id", None) in lazy
+        ):
+            found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)[:60]}")
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def test_no_message_is_translated_when_its_module_is_imported():
+    frozen = [
+        line
+        for source in SOURCES
+        for path in sorted(source.rglob("*.py"))
+        if "migrations" not in path.parts
+        for line in translated_at_import(path)
+    ]
+    assert frozen == []

@@ -239,3 +239,33 @@ def test_the_import_command_prints_every_problem(supplier, tmp_path):
     assert "'index': 0" in printed and "Must not be negative." in printed
     assert "'index': 1" in printed and "Expected a whole number" in printed
     assert not ProductInfo.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_jobs_errors_are_written_in_its_suppliers_language(commit_callbacks):
+    from procurement.pricelists.models import ExportJob
+    from tests.conftest import client_for
+    from tests.factories import SupplierFactory
+
+    client = client_for(SupplierFactory(language="ru"))
+    with commit_callbacks():
+        response = client.post(
+            UPDATE,
+            {"file": SimpleUploadedFile("list.yaml", b"shop: S\ncategories: []\ngoods: []\n")},
+            format="multipart",
+            HTTP_ACCEPT_LANGUAGE="en",  # the request's language is not the supplier's
+        )
+        export = client.post(
+            "/api/v1/partner/export", {"format": "json"}, HTTP_ACCEPT_LANGUAGE="en"
+        )
+    assert response.status_code == 202 and export.status_code == 404  # no shop yet
+    job = ImportJob.objects.get(pk=response.json()["job"])
+    assert (job.state, job.errors) == (
+        JobState.FAILED,
+        [{"field": "categories", "error": "Ожидается непустой список категорий."}],
+    )
+    assert not ExportJob.objects.exists()
+    assert export.json() == {
+        "Status": False,
+        "Errors": "You have no shop yet: import a price list first.",
+    }
