@@ -46,12 +46,12 @@ class ShopAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # The switch changes only through shop_set_state, as the supplier's own does.
-        if not change or "state" not in form.changed_data:
-            return super().save_model(request, obj, form, change)
-        state, obj.state = obj.state, form.initial["state"]
+        switched, state = change and "state" in form.changed_data, obj.state
+        if switched:
+            obj.state = form.initial["state"]
         super().save_model(request, obj, form, change)
-        shop_set_state(shop=obj, state=state)
-        return None
+        if switched:
+            shop_set_state(shop=obj, state=state)
 
     def _set_intake(self, request, queryset, state: bool) -> None:
         shops = list(queryset.order_by("pk"))

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from procurement.accounts.models import User
 from procurement.catalog.models import ProductParameter, Shop
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.orders.models import Order, OrderItem, OrderState
@@ -43,7 +44,7 @@ def order_list(*, user, state: str | None = None) -> QuerySet[Order]:
     return orders.filter(state=state) if state else orders
 
 
-def orders_open_to(user) -> QuerySet[Order]:
+def orders_open_to(user: User | None) -> QuerySet[Order]:
     """The placed orders `user` may see and act on: its own; every one for staff and for
     the system (`None`). Anyone else is told there is no such order (`order_not_found`)."""
     orders = Order.objects.exclude(state=OrderState.BASKET)
@@ -69,7 +70,7 @@ def order_detail(*, user, order_id: int) -> Order:
     return order
 
 
-def supplier_order_list(*, supplier, state: str | None = None) -> QuerySet[Order]:
+def supplier_order_list(*, supplier: User, state: str | None = None) -> QuerySet[Order]:
     """Placed orders holding lines of the supplier's shop (none before it has one);
     `shop_items` holds only those lines."""
     shop_id = Shop.objects.filter(user=supplier).values_list("pk", flat=True).first()
