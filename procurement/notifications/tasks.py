@@ -90,8 +90,8 @@ def send_unsent_emails() -> int:
 
 def _written(emails: list[OutboundEmail]) -> list[OutboundEmail]:
     """The emails, each written once and its text kept before it is sent (the emails of one
-    change share their reads). One whose user, order or shop is gone is dropped: no later
-    try could write it."""
+    change share their reads). One whose writer finds what it is written from deleted (a
+    user, an order) is dropped: no later try could write it."""
     reads = SharedReads()
     written, newly_written = [], []
     for email in emails:
