@@ -5,12 +5,12 @@ from django.utils.translation import ngettext
 
 from procurement.catalog.models import (
     Category,
+    Offer,
+    OfferParameter,
     Parameter,
     Product,
-    ProductInfo,
-    ProductParameter,
     Shop,
-    accepts_orders_value,
+    open_for_orders_value,
 )
 from procurement.pricelists.export import CONTENT_TYPES, export_chunks, export_filename
 from procurement.pricelists.models import ExportFormat
@@ -18,25 +18,33 @@ from procurement.pricelists.models import ExportFormat
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "user", "state", "owner_active", "accepts_orders", "updated_at"]
+    list_display = [
+        "id",
+        "name",
+        "user",
+        "accepts_orders",
+        "owner_active",
+        "open_for_orders",
+        "updated_at",
+    ]
     list_display_links = ["id", "name"]
-    list_editable = ["state"]
-    list_filter = ["state", "user__is_active"]
+    list_editable = ["accepts_orders"]
+    list_filter = ["accepts_orders", "user__is_active"]
     list_select_related = ["user"]
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
     actions = ["open_intake", "close_intake", "export_yaml", "export_csv"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(shop_accepts_orders=accepts_orders_value())
+        return super().get_queryset(request).annotate(shop_open_for_orders=open_for_orders_value())
 
     @admin.display(description=_("owner active"), boolean=True, ordering="user__is_active")
     def owner_active(self, shop: Shop) -> bool | None:
         return shop.user.is_active if shop.user_id is not None else None
 
-    @admin.display(description=_("accepts orders"), boolean=True)
-    def accepts_orders(self, shop: Shop) -> bool:
-        return bool(shop.shop_accepts_orders)
+    @admin.display(description=_("open for orders"), boolean=True)
+    def open_for_orders(self, shop: Shop) -> bool:
+        return bool(shop.shop_open_for_orders)
 
     @admin.action(description=_("Accept orders in the selected shops"))
     def open_intake(self, request, queryset):
@@ -65,8 +73,8 @@ class ShopAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, fmt)}"'
         return response
 
-    def _set_intake(self, request, queryset, state: bool) -> None:
-        changed = queryset.update(state=state)
+    def _set_intake(self, request, queryset, accepts_orders: bool) -> None:
+        changed = queryset.update(accepts_orders=accepts_orders)
         self.message_user(
             request,
             ngettext("%(count)d shop changed.", "%(count)d shops changed.", changed)
@@ -96,14 +104,14 @@ class ParameterAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ProductParameterInline(admin.TabularInline):
-    model = ProductParameter
+class OfferParameterInline(admin.TabularInline):
+    model = OfferParameter
     extra = 0
     raw_id_fields = ["parameter"]
 
 
-@admin.register(ProductInfo)
-class ProductInfoAdmin(admin.ModelAdmin):
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "product",
@@ -120,4 +128,4 @@ class ProductInfoAdmin(admin.ModelAdmin):
     search_fields = ["product__name", "model", "=external_id"]
     raw_id_fields = ["product", "shop"]
     readonly_fields = ["updated_at"]
-    inlines = [ProductParameterInline]
+    inlines = [OfferParameterInline]

@@ -8,33 +8,33 @@ from django.utils.translation import gettext as _
 
 from procurement.catalog.models import (
     Category,
-    ProductInfo,
-    ProductParameter,
+    Offer,
+    OfferParameter,
     Shop,
-    accepts_orders,
+    open_for_orders,
 )
 from procurement.core.errors import ApplicationError, ErrorCode
 
 
 def shop_list() -> QuerySet[Shop]:
     """Shops that accept orders."""
-    return Shop.objects.accepting_orders().order_by("name", "id")
+    return Shop.objects.open_for_orders().order_by("name", "id")
 
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("name", "id")
 
 
-def offer_list() -> QuerySet[ProductInfo]:
-    """Offers a buyer can order: in their shop's current price list, from a shop accepting orders.
+def offer_list() -> QuerySet[Offer]:
+    """Offers a buyer can order: in their shop's current price list, from a shop open for orders.
 
     Product and shop come in the same query, parameters in one more, whatever the page size.
     """
-    parameters = ProductParameter.objects.select_related("parameter").order_by("id")
+    parameters = OfferParameter.objects.select_related("parameter").order_by("id")
     return (
-        ProductInfo.objects.filter(accepts_orders("shop__"), is_withdrawn=False)
+        Offer.objects.filter(open_for_orders("shop__"), is_withdrawn=False)
         .select_related("product", "shop")
-        .prefetch_related(Prefetch("product_parameters", queryset=parameters))
+        .prefetch_related(Prefetch("parameters", queryset=parameters))
         .order_by("id")
     )
 
@@ -58,7 +58,7 @@ _CENT = Decimal("0.01")
 def offer_rows() -> QuerySet:
     """`offer_list()` as plain rows, for pages of the catalog: no model objects to build."""
     return (
-        ProductInfo.objects.filter(accepts_orders("shop__"), is_withdrawn=False)
+        Offer.objects.filter(open_for_orders("shop__"), is_withdrawn=False)
         .order_by("id")
         .values(*_OFFER_COLUMNS)
     )
@@ -68,9 +68,9 @@ def offers_from_rows(rows: list[dict]) -> list[dict]:
     """Rows of `offer_rows()` as offers (the shape of OfferSerializer), parameters in one query."""
     parameters = defaultdict(list)
     names_and_values = (
-        ProductParameter.objects.filter(product_info_id__in=[row["id"] for row in rows])
+        OfferParameter.objects.filter(offer_id__in=[row["id"] for row in rows])
         .order_by("id")
-        .values_list("product_info_id", "parameter__name", "value")
+        .values_list("offer_id", "parameter__name", "value")
     )
     for offer_id, name, value in names_and_values:
         parameters[offer_id].append({"parameter": name, "value": value})
@@ -96,12 +96,12 @@ def offers_from_rows(rows: list[dict]) -> list[dict]:
 
 def offer_count() -> int:
     """The number of offers `offer_list()` holds, from the per-shop counts the triggers keep."""
-    counts = Shop.objects.accepting_orders().aggregate(total=Sum("visible_offers"))
+    counts = Shop.objects.open_for_orders().aggregate(total=Sum("visible_offers"))
     return counts["total"] or 0
 
 
-def offer_get(*, offer_id: int) -> ProductInfo:
+def offer_get(*, offer_id: int) -> Offer:
     try:
         return offer_list().get(pk=offer_id)
-    except ProductInfo.DoesNotExist:
+    except Offer.DoesNotExist:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No such offer.")) from None

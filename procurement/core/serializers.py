@@ -27,6 +27,22 @@ def body_or_query(request):
     return request.data or request.query_params
 
 
+# A ModelSerializer that shows model fields under the names the API contract gives them.
+# `Meta.api_names` maps a name in `Meta.fields` to the model field behind it (`{"dt":
+# "placed_at"}`): the field is built exactly as ModelSerializer builds that model field (type,
+# label, help text, read-only), and `Meta.read_only_fields` and `extra_kwargs` name it by its
+# API name. (No docstring: the schema would show it as every subclass's description.)
+class ContractModelSerializer(serializers.ModelSerializer):
+    def build_field(self, field_name, info, model_class, nested_depth):
+        model_field_name = getattr(self.Meta, "api_names", {}).get(field_name)
+        if model_field_name is None:
+            return super().build_field(field_name, info, model_class, nested_depth)
+        field_class, field_kwargs = super().build_field(
+            model_field_name, info, model_class, nested_depth
+        )
+        return field_class, {**field_kwargs, "source": model_field_name}
+
+
 class StatusSerializer(serializers.Serializer):
     Status = serializers.BooleanField()
 

@@ -5,17 +5,17 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
-from procurement.catalog.models import ProductParameter
+from procurement.catalog.models import OfferParameter
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.orders.models import Order, OrderItem, OrderState
+from procurement.orders.models import Order, OrderItem
 
 
 def _items_with_offers() -> QuerySet[OrderItem]:
-    parameters = ProductParameter.objects.select_related("parameter").order_by("id")
+    parameters = OfferParameter.objects.select_related("parameter").order_by("id")
     return (
-        OrderItem.objects.select_related("product_info__product", "product_info__shop")
-        .prefetch_related(Prefetch("product_info__product_parameters", queryset=parameters))
-        .defer("product_info__search_text")
+        OrderItem.objects.select_related("offer__product", "offer__shop")
+        .prefetch_related(Prefetch("offer__parameters", queryset=parameters))
+        .defer("offer__search_text")
         .order_by("id")
     )
 
@@ -26,7 +26,7 @@ def basket_detail(*, basket: Order) -> Order:
         Prefetch("ordered_items", queryset=_items_with_offers())
     ).get(pk=basket.pk)
     for item in basket.ordered_items.all():
-        item.line_sum = item.product_info.price * item.quantity
+        item.line_sum = item.offer.price * item.quantity
     basket.basket_total = sum(
         (item.line_sum for item in basket.ordered_items.all()), Decimal("0.00")
     )
@@ -35,17 +35,16 @@ def basket_detail(*, basket: Order) -> Order:
 
 def order_list(*, user, state: str | None = None) -> QuerySet[Order]:
     orders = (
-        Order.objects.filter(user=user)
-        .exclude(state=OrderState.BASKET)
+        Order.placed.filter(user=user)
         .annotate(items_count=Count("ordered_items"))
-        .order_by("-dt", "-id")
+        .order_by("-placed_at", "-id")
     )
     return orders.filter(state=state) if state else orders
 
 
 def order_detail(*, user, order_id: int) -> Order:
     """A placed order with its lines and history, for its buyer or staff; 404 for anyone else."""
-    orders = Order.objects.exclude(state=OrderState.BASKET).prefetch_related(
+    orders = Order.placed.prefetch_related(
         Prefetch("ordered_items", queryset=_items_with_offers()), "history"
     )
     if not user.is_staff:
@@ -60,8 +59,7 @@ def supplier_order_list(*, shop_id: int, state: str | None = None) -> QuerySet[O
     """Placed orders holding the shop's lines; `shop_items` holds only those lines."""
     shop_lines = OrderItem.objects.filter(shop_id_snapshot=shop_id)
     orders = (
-        Order.objects.exclude(state=OrderState.BASKET)
-        .filter(pk__in=shop_lines.values("order_id"))
+        Order.placed.filter(pk__in=shop_lines.values("order_id"))
         .prefetch_related(
             Prefetch(
                 "ordered_items",
@@ -69,6 +67,6 @@ def supplier_order_list(*, shop_id: int, state: str | None = None) -> QuerySet[O
                 to_attr="shop_items",
             )
         )
-        .order_by("-dt", "-id")
+        .order_by("-placed_at", "-id")
     )
     return orders.filter(state=state) if state else orders

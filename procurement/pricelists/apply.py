@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 
 from procurement.catalog.models import (
     Category,
+    Offer,
+    OfferParameter,
     Parameter,
     Product,
-    ProductInfo,
-    ProductParameter,
     Shop,
 )
 from procurement.catalog.search import offer_search_text
@@ -62,11 +62,11 @@ def _json(rows: list) -> str:
 
 @transaction.atomic
 def apply_pricelist(
-    *, owner, price_list: PriceList, progress: Progress | None = None
+    *, supplier, price_list: PriceList, progress: Progress | None = None
 ) -> ImportResult:
-    """Make the owner's shop offer exactly the goods of `price_list`; see the module docstring."""
+    """Make the supplier's shop offer exactly the goods of `price_list`; see the module docstring."""
     report = progress or (lambda stage: None)
-    shop = _lock_or_create_shop(owner=owner, name=price_list.shop)
+    shop = _lock_or_create_shop(supplier=supplier, name=price_list.shop)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         report("categories")
@@ -122,14 +122,14 @@ def apply_pricelist(
     )
 
 
-def _lock_or_create_shop(*, owner, name: str) -> Shop:
-    shop = Shop.objects.select_for_update().filter(user=owner).first()
+def _lock_or_create_shop(*, supplier, name: str) -> Shop:
+    shop = Shop.objects.select_for_update().filter(user=supplier).first()
     if shop is None:
         try:
             with transaction.atomic():
-                return Shop.objects.create(user=owner, name=name)
+                return Shop.objects.create(user=supplier, name=name)
         except IntegrityError:  # a concurrent first import created it
-            shop = Shop.objects.select_for_update().get(user=owner)
+            shop = Shop.objects.select_for_update().get(user=supplier)
     if shop.name != name:
         shop.name = name
         shop.save(update_fields=["name", "updated_at"])
@@ -208,7 +208,7 @@ def _upsert_categories(cursor, shop_id: int, categories: dict[int, str]) -> list
         [renamed_ids],
     )
     current = dict(cursor.fetchall())
-    product, offer = _table(Product), _table(ProductInfo)
+    product, offer = _table(Product), _table(Offer)
     cursor.execute(
         f"SELECT l.category_id FROM {links} AS l WHERE l.shop_id <> %s "
         f"AND l.category_id IN (SELECT r.id FROM {ids} AS r) "
@@ -287,7 +287,7 @@ def _upsert_parameters(cursor, goods: list[Good]) -> dict[str, int]:
 
 def _existing_offers(shop_id: int) -> dict[int, tuple[int, list, bool]]:
     """external id → (offer id, values as _offer_values builds them, withdrawn)."""
-    offers = ProductInfo.objects.filter(shop_id=shop_id).values_list(
+    offers = Offer.objects.filter(shop_id=shop_id).values_list(
         "external_id",
         "id",
         "product_id",
@@ -313,8 +313,8 @@ def _existing_offers(shop_id: int) -> dict[int, tuple[int, list, bool]]:
 def _existing_parameters(cursor, shop_id: int) -> dict[int, dict[int, str]]:
     """offer id → {parameter id: value} for every offer of the shop."""
     cursor.execute(
-        f"SELECT pp.product_info_id, pp.parameter_id, pp.value FROM {_table(ProductParameter)} AS pp "
-        f"JOIN {_table(ProductInfo)} AS o ON o.id = pp.product_info_id WHERE o.shop_id = %s",
+        f"SELECT pp.offer_id, pp.parameter_id, pp.value FROM {_table(OfferParameter)} AS pp "
+        f"JOIN {_table(Offer)} AS o ON o.id = pp.offer_id WHERE o.shop_id = %s",
         [shop_id],
     )
     parameters: dict[int, dict[int, str]] = {}
@@ -331,7 +331,7 @@ def _insert_offers(cursor, shop_id: int, rows: list[list], now) -> dict[int, int
     names = ", ".join(name for name, _type in columns)
     selected = ", ".join(f"r.{name}" for name, _type in columns)
     cursor.execute(
-        f"INSERT INTO {_table(ProductInfo)} (shop_id, is_withdrawn, updated_at, {names}) "
+        f"INSERT INTO {_table(Offer)} (shop_id, is_withdrawn, updated_at, {names}) "
         f"SELECT %s, false, %s, {selected} FROM {_rows(columns)} AS r WHERE true "
         "RETURNING external_id, id",
         [shop_id, now, _json(rows)],
@@ -351,7 +351,7 @@ def _lock_offers(cursor, offer_ids: list[int]) -> None:
     if not offer_ids or not connection.features.has_select_for_update:
         return
     cursor.execute(
-        f"SELECT o.id FROM {_table(ProductInfo)} AS o "
+        f"SELECT o.id FROM {_table(Offer)} AS o "
         f"WHERE o.id IN (SELECT r.id FROM {_rows([('id', 'bigint')])} AS r) "
         "ORDER BY o.id FOR NO KEY UPDATE",
         [_json([[offer_id] for offer_id in offer_ids])],
@@ -362,7 +362,7 @@ def _update_offers(cursor, rows: list[list], now) -> None:
     if not rows:
         return
     columns = [("id", "bigint"), *_OFFER_COLUMNS]
-    offer = _table(ProductInfo)
+    offer = _table(Offer)
     assignments = ", ".join(f"{name} = r.{name}" for name, _type in _OFFER_COLUMNS)
     cursor.execute(
         f"UPDATE {offer} SET {assignments}, is_withdrawn = false, updated_at = %s "
@@ -375,7 +375,7 @@ def _withdraw_offers(cursor, offer_ids: list[int], now) -> None:
     if not offer_ids:
         return
     cursor.execute(
-        f"UPDATE {_table(ProductInfo)} SET is_withdrawn = true, updated_at = %s "
+        f"UPDATE {_table(Offer)} SET is_withdrawn = true, updated_at = %s "
         f"WHERE id IN (SELECT r.id FROM {_rows([('id', 'bigint')])} AS r)",
         [now, _json([[offer_id] for offer_id in offer_ids])],
     )
@@ -383,17 +383,17 @@ def _withdraw_offers(cursor, offer_ids: list[int], now) -> None:
 
 def _replace_parameters(cursor, replaced_offers: list[int], rows: list[list]) -> None:
     """Drop the parameters of `replaced_offers`, then insert `rows` (offer, parameter, value)."""
-    table = _table(ProductParameter)
+    table = _table(OfferParameter)
     if replaced_offers:
         cursor.execute(
-            f"DELETE FROM {table} WHERE product_info_id IN "
+            f"DELETE FROM {table} WHERE offer_id IN "
             f"(SELECT r.id FROM {_rows([('id', 'bigint')])} AS r)",
             [_json([[offer_id] for offer_id in replaced_offers])],
         )
     if rows:
-        columns = [("product_info_id", "bigint"), ("parameter_id", "bigint"), ("value", "text")]
+        columns = [("offer_id", "bigint"), ("parameter_id", "bigint"), ("value", "text")]
         cursor.execute(
-            f"INSERT INTO {table} (product_info_id, parameter_id, value) "
-            f"SELECT r.product_info_id, r.parameter_id, r.value FROM {_rows(columns)} AS r",
+            f"INSERT INTO {table} (offer_id, parameter_id, value) "
+            f"SELECT r.offer_id, r.parameter_id, r.value FROM {_rows(columns)} AS r",
             [_json(rows)],
         )

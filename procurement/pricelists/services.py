@@ -52,16 +52,18 @@ class ClaimLost(Exception):
 
 
 def import_pricelist(
-    *, owner, data: bytes, source: str, filename: str = "", progress: Progress | None = None
+    *, supplier, data: bytes, source: str, filename: str = "", progress: Progress | None = None
 ) -> ImportResult:
-    """Parse, check and apply a price list for `owner`'s shop; nothing is written if it is bad."""
+    """Parse, check and apply a price list for `supplier`'s shop; nothing is written if it is bad."""
     report = progress or (lambda stage: None)
-    price_list = _checked(owner=owner, data=data, source=source, filename=filename, report=report)
-    return _apply(owner=owner, price_list=price_list, progress=report)
+    price_list = _checked(
+        supplier=supplier, data=data, source=source, filename=filename, report=report
+    )
+    return _apply(supplier=supplier, price_list=price_list, progress=report)
 
 
-def _checked(*, owner, data: bytes, source: str, filename: str, report: Progress) -> PriceList:
-    logger.info("importing a price list for %s from %s (%d bytes)", owner, source, len(data))
+def _checked(*, supplier, data: bytes, source: str, filename: str, report: Progress) -> PriceList:
+    logger.info("importing a price list for %s from %s (%d bytes)", supplier, source, len(data))
     report("parsing")
     document = parse_document(data, filename=filename or source)
     report("validating")
@@ -72,7 +74,7 @@ def _checked(*, owner, data: bytes, source: str, filename: str, report: Progress
 @transaction.atomic
 def _apply(
     *,
-    owner,
+    supplier,
     price_list: PriceList,
     progress: Progress | None = None,
     then: Callable[[ImportResult], None] | None = None,
@@ -80,7 +82,7 @@ def _apply(
     """Apply `price_list` and run `then` (a job's finish) in one transaction, tried again
     after a deadlock or serialization failure (the import locks its offers in the order
     buyers' checkouts do, so these should be rare)."""
-    result = apply_pricelist(owner=owner, price_list=price_list, progress=progress)
+    result = apply_pricelist(supplier=supplier, price_list=price_list, progress=progress)
     if then is not None:
         then(result)
     return result
@@ -88,18 +90,18 @@ def _apply(
 
 @transaction.atomic
 def import_job_create(
-    *, owner, url: str | None = None, chunks: Iterable[bytes] | None = None, filename: str = ""
+    *, supplier, url: str | None = None, chunks: Iterable[bytes] | None = None, filename: str = ""
 ) -> ImportJob:
     """Queue an import of an uploaded file (its `chunks`) or of a URL; exactly one of them."""
     if (url is None) == (chunks is None):
         raise ApplicationError(ErrorCode.INVALID, _("Send either a url or a file, not both."))
     if url is not None:
         check_url(url)
-        job = ImportJob.objects.create(owner=owner, url=url, source=url)
+        job = ImportJob.objects.create(supplier=supplier, url=url, source=url)
     else:
         content = read_limited(chunks)
         job = ImportJob.objects.create(
-            owner=owner,
+            supplier=supplier,
             content=content,
             filename=filename[:255],
             source=_("uploaded file %(name)s") % {"name": filename or "-"},
@@ -114,7 +116,7 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
     attempt = _claim(ImportJob, job_id, task_id)
     if attempt is None:
         return None
-    job = ImportJob.objects.select_related("owner").get(pk=job_id)
+    job = ImportJob.objects.select_related("supplier").get(pk=job_id)
 
     def finish(result: ImportResult) -> None:
         held = _finish(
@@ -132,17 +134,17 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
             raise ClaimLost
 
     # The job's errors and warnings are read by its supplier: written in their language.
-    with _lease(ImportJob, job_id, attempt), translation.override(_language_of(job.owner)):
+    with _lease(ImportJob, job_id, attempt), translation.override(_language_of(job.supplier)):
         try:
             data = bytes(job.content) if job.content is not None else fetch_url(job.url)
             price_list = _checked(
-                owner=job.owner,
+                supplier=job.supplier,
                 data=data,
                 source=job.source,
                 filename=job.filename,
                 report=lambda stage: None,
             )
-            _apply(owner=job.owner, price_list=price_list, then=finish)
+            _apply(supplier=job.supplier, price_list=price_list, then=finish)
         except ClaimLost:
             logger.warning("import job %d: attempt %d was taken over; rolled back", job_id, attempt)
             return None
@@ -159,15 +161,15 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
 
 
 def import_job_get(*, user, job_id: int) -> ImportJob:
-    jobs = ImportJob.objects.all() if user.is_staff else ImportJob.objects.filter(owner=user)
+    jobs = ImportJob.objects.all() if user.is_staff else ImportJob.objects.filter(supplier=user)
     job = jobs.filter(pk=job_id).first()
     if job is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Import job not found."))
     return job
 
 
-def shop_of(*, owner) -> Shop:
-    shop = Shop.objects.filter(user=owner).first()
+def shop_of(*, supplier) -> Shop:
+    shop = Shop.objects.filter(user=supplier).first()
     if shop is None:
         raise ApplicationError(
             ErrorCode.NOT_FOUND, _("You have no shop yet: import a price list first.")
@@ -176,24 +178,24 @@ def shop_of(*, owner) -> Shop:
 
 
 @transaction.atomic
-def shop_set_state(*, owner, state: bool) -> Shop:
-    """Open (`state=True`) or close the owner's shop to orders."""
-    shop = shop_of(owner=owner)
-    if shop.state != state:
-        shop.state = state
-        shop.save(update_fields=["state", "updated_at"])
+def shop_set_accepts_orders(*, supplier, accepts_orders: bool) -> Shop:
+    """Turn the supplier's own switch of its shop on or off (see `Shop`)."""
+    shop = shop_of(supplier=supplier)
+    if shop.accepts_orders != accepts_orders:
+        shop.accepts_orders = accepts_orders
+        shop.save(update_fields=["accepts_orders", "updated_at"])
     return shop
 
 
-def export_stream(*, owner, fmt: str) -> tuple[Shop, Iterator[bytes]]:
-    shop = shop_of(owner=owner)
+def export_stream(*, supplier, fmt: str) -> tuple[Shop, Iterator[bytes]]:
+    shop = shop_of(supplier=supplier)
     return shop, export_chunks(shop=shop, fmt=fmt)
 
 
 @transaction.atomic
-def export_job_create(*, user, fmt: str) -> ExportJob:
-    shop_of(owner=user)
-    job = ExportJob.objects.create(user=user, format=fmt)
+def export_job_create(*, supplier, fmt: str) -> ExportJob:
+    shop_of(supplier=supplier)
+    job = ExportJob.objects.create(supplier=supplier, format=fmt)
     run_after_commit(tasks.do_export, job.pk)
     return job
 
@@ -204,10 +206,10 @@ def export_job_run(*, job_id: int, task_id: str | None = None) -> ExportJob | No
     attempt = _claim(ExportJob, job_id, task_id)
     if attempt is None:
         return None
-    job = ExportJob.objects.select_related("user").defer("content").get(pk=job_id)
-    with _lease(ExportJob, job_id, attempt), translation.override(_language_of(job.user)):
+    job = ExportJob.objects.select_related("supplier").defer("content").get(pk=job_id)
+    with _lease(ExportJob, job_id, attempt), translation.override(_language_of(job.supplier)):
         try:
-            shop = shop_of(owner=job.user)
+            shop = shop_of(supplier=job.supplier)
             content = b"".join(export_chunks(shop=shop, fmt=job.format))
             if not _finish(
                 ExportJob, job_id, attempt, state=JobState.DONE, errors=[], content=content
@@ -228,7 +230,7 @@ def export_job_run(*, job_id: int, task_id: str | None = None) -> ExportJob | No
 
 
 def export_job_get(*, user, job_id: int) -> ExportJob:
-    jobs = ExportJob.objects.all() if user.is_staff else ExportJob.objects.filter(user=user)
+    jobs = ExportJob.objects.all() if user.is_staff else ExportJob.objects.filter(supplier=user)
     job = jobs.defer("content").filter(pk=job_id).first()
     if job is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Export job not found."))

@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from procurement.catalog.models import (
     MAX_MONEY,
     Category,
+    Offer,
+    OfferParameter,
     Parameter,
     Product,
-    ProductInfo,
-    ProductParameter,
     Shop,
 )
 from procurement.core.errors import ApplicationError, ErrorCode
@@ -38,9 +38,9 @@ def _max_length(model, field: str) -> int:
 SHOP_NAME_MAX = _max_length(Shop, "name")
 CATEGORY_NAME_MAX = _max_length(Category, "name")
 PRODUCT_NAME_MAX = _max_length(Product, "name")
-MODEL_MAX = _max_length(ProductInfo, "model")
+MODEL_MAX = _max_length(Offer, "model")
 PARAMETER_NAME_MAX = _max_length(Parameter, "name")
-PARAMETER_VALUE_MAX = _max_length(ProductParameter, "value")
+PARAMETER_VALUE_MAX = _max_length(OfferParameter, "value")
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ def accepting(staff_client) -> dict[str, tuple[bool, bool]]:
     assert response.status_code == 200
     model_admin = response.context["cl"].model_admin
     return {
-        shop.name: (shop.state, model_admin.accepts_orders(shop))
+        shop.name: (shop.accepts_orders, model_admin.open_for_orders(shop))
         for shop in response.context["cl"].result_list
     }
 
@@ -65,4 +65,4 @@ def test_unticking_active_in_the_admin_closes_the_shop_and_keeps_its_switch(staf
     assert response.status_code == 302
     assert accepting(staff_client)["Связной"] == (True, True)
     assert [row["id"] for row in APIClient().get("/api/v1/shops").json()["results"]] == [shop.pk]
-    assert Shop.objects.get(pk=shop.pk).state is True
+    assert Shop.objects.get(pk=shop.pk).accepts_orders is True

@@ -2,19 +2,19 @@ import factory
 
 from procurement.catalog.models import (
     Category,
+    Offer,
+    OfferParameter,
     Parameter,
     Product,
-    ProductInfo,
-    ProductParameter,
     Shop,
 )
 from procurement.catalog.search import offer_search_text
 from tests.factories import SupplierFactory
 
 
-def refresh_search_text(offer: ProductInfo) -> None:
+def refresh_search_text(offer: Offer) -> None:
     """Fill search_text as the price-list import does: name, model and parameter values."""
-    values = offer.product_parameters.values_list("value", flat=True)
+    values = offer.parameters.values_list("value", flat=True)
     offer.search_text = offer_search_text(
         name=offer.product.name, model=offer.model, parameter_values=values
     )
@@ -27,7 +27,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Shop {n}")
     user = factory.SubFactory(SupplierFactory)
-    state = True
+    accepts_orders = True
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -60,11 +60,11 @@ class ParameterFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Parameter {n}")
 
 
-class ProductInfoFactory(factory.django.DjangoModelFactory):
+class OfferFactory(factory.django.DjangoModelFactory):
     """An offer; `parameters={"Цвет": "синий"}` adds its parameters, search_text follows."""
 
     class Meta:
-        model = ProductInfo
+        model = Offer
         skip_postgeneration_save = True
 
     product = factory.SubFactory(ProductFactory)
@@ -85,22 +85,22 @@ class ProductInfoFactory(factory.django.DjangoModelFactory):
         if not create or not extracted:
             return
         for name, value in extracted.items():
-            ProductParameter.objects.create(
-                product_info=obj, parameter=ParameterFactory(name=name), value=str(value)
+            OfferParameter.objects.create(
+                offer=obj, parameter=ParameterFactory(name=name), value=str(value)
             )
         refresh_search_text(obj)
 
 
-class ProductParameterFactory(factory.django.DjangoModelFactory):
+class OfferParameterFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = ProductParameter
+        model = OfferParameter
         skip_postgeneration_save = True
 
-    product_info = factory.SubFactory(ProductInfoFactory)
+    offer = factory.SubFactory(OfferFactory)
     parameter = factory.SubFactory(ParameterFactory)
     value = factory.Sequence(lambda n: f"value {n}")
 
     @factory.post_generation
     def _search_text(obj, create, extracted, **kwargs):
         if create:
-            refresh_search_text(obj.product_info)
+            refresh_search_text(obj.offer)

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.catalog.factories import ProductInfoFactory, ShopFactory
+from tests.catalog.factories import OfferFactory, ShopFactory
 from tests.conftest import client_for
 from tests.orders.conftest import fill_basket, place
 
@@ -21,8 +21,7 @@ def queries_for(client, path) -> int:
 
 def offers(shop, count):
     return [
-        ProductInfoFactory(shop=shop, quantity=100, parameters={"Цвет": "синий"})
-        for _ in range(count)
+        OfferFactory(shop=shop, quantity=100, parameters={"Цвет": "синий"}) for _ in range(count)
     ]
 
 

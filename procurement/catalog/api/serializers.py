@@ -1,12 +1,14 @@
 from rest_framework import serializers
 
-from procurement.catalog.models import Category, Product, ProductInfo, ProductParameter, Shop
+from procurement.catalog.models import Category, Offer, OfferParameter, Product, Shop
+from procurement.core.serializers import ContractModelSerializer
 
 
-class ShopSerializer(serializers.ModelSerializer):
+class ShopSerializer(ContractModelSerializer):
     class Meta:
         model = Shop
         fields = ["id", "name", "state"]
+        api_names = {"state": "accepts_orders"}
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -31,7 +33,7 @@ class OfferParameterSerializer(serializers.ModelSerializer):
     parameter = serializers.CharField(source="parameter.name")
 
     class Meta:
-        model = ProductParameter
+        model = OfferParameter
         fields = ["parameter", "value"]
 
 
@@ -40,10 +42,10 @@ class OfferSerializer(serializers.ModelSerializer):
 
     product = OfferProductSerializer()
     shop = OfferShopSerializer()
-    product_parameters = OfferParameterSerializer(many=True)
+    product_parameters = OfferParameterSerializer(many=True, source="parameters")
 
     class Meta:
-        model = ProductInfo
+        model = Offer
         fields = [
             "id",
             "external_id",
