@@ -52,7 +52,7 @@ def build_catalog(offer_count: int, rng: random.Random) -> None:
         Product,
         Shop,
     )
-    from procurement.catalog.search import offer_search_text
+    from procurement.catalog.offers import search_text
 
     # Each shop has its supplier, as an imported one does: a shop without one takes no orders.
     suppliers = User.objects.bulk_create(
@@ -101,8 +101,10 @@ def build_catalog(offer_count: int, rng: random.Random) -> None:
                 price=price,
                 price_rrc=price * Decimal("1.1"),
                 is_withdrawn=rng.random() < WITHDRAWN_SHARE,
-                search_text=offer_search_text(
-                    name=product.name, model=model, parameter_values=[v for _p, v in offer_values]
+                search_text=search_text(
+                    product_name=product.name,
+                    model=model,
+                    parameter_values=[v for _p, v in offer_values],
                 ),
             )
         )

@@ -12,6 +12,7 @@ from procurement.catalog.models import (
     Shop,
     open_for_orders_value,
 )
+from procurement.catalog.offers import refresh_search_text
 from procurement.pricelists.export import CONTENT_TYPES, export_chunks, export_filename
 from procurement.pricelists.models import ExportFormat
 
@@ -98,6 +99,11 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     raw_id_fields = ["category"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "name" in form.changed_data:  # the name is in the search text of its offers
+            refresh_search_text(offer_ids=obj.offers.values_list("pk", flat=True))
+
 
 @admin.register(Parameter)
 class ParameterAdmin(admin.ModelAdmin):
@@ -129,3 +135,8 @@ class OfferAdmin(admin.ModelAdmin):
     raw_id_fields = ["product", "shop"]
     readonly_fields = ["updated_at"]
     inlines = [OfferParameterInline]
+
+    def save_related(self, request, form, formsets, change):
+        # After the parameters: the search text holds the model and the parameter values.
+        super().save_related(request, form, formsets, change)
+        refresh_search_text(offer_ids=[form.instance.pk])

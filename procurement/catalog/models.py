@@ -124,17 +124,18 @@ class Product(models.Model):
 class Offer(models.Model):
     """A shop's offer of a product: the line of its price list with the id the shop gave it.
 
-    The API calls it `product_info`. Its rows are written only by `procurement.catalog.offers`.
+    The API calls it `product_info`. Its rows are written only by `procurement.catalog.offers`,
+    whose column lists come from these fields, in this order (the order the API shows them).
     """
 
+    external_id = models.PositiveBigIntegerField(_("id in the price list"))
+    model = models.CharField(_("model"), max_length=100, blank=True)
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="offers"
     )
     shop = models.ForeignKey(
         Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="offers"
     )
-    external_id = models.PositiveBigIntegerField(_("id in the price list"))
-    model = models.CharField(_("model"), max_length=100, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"))
     price = models.DecimalField(_("price"), **MONEY)
     price_rrc = models.DecimalField(_("recommended retail price"), **MONEY)

@@ -16,6 +16,7 @@ import yaml
 from django.db.models import Prefetch, Q
 
 from procurement.catalog.models import Category, Offer, OfferParameter, Shop
+from procurement.catalog.offers import SHOWN_FIELDS
 from procurement.pricelists.models import ExportFormat
 
 BATCH = 1000
@@ -54,6 +55,7 @@ def _current_offers(shop: Shop):
     return (
         Offer.objects.filter(shop=shop, is_withdrawn=False)
         .select_related("product")
+        .only(*(field.name for field in SHOWN_FIELDS), "product__name", "product__category")
         .prefetch_related(Prefetch("parameters", queryset=parameters))
         .order_by("id")
     )

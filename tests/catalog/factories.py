@@ -8,17 +8,8 @@ from procurement.catalog.models import (
     Product,
     Shop,
 )
-from procurement.catalog.search import offer_search_text
+from procurement.catalog.offers import refresh_search_text
 from tests.factories import SupplierFactory
-
-
-def refresh_search_text(offer: Offer) -> None:
-    """Fill search_text as the price-list import does: name, model and parameter values."""
-    values = offer.parameters.values_list("value", flat=True)
-    offer.search_text = offer_search_text(
-        name=offer.product.name, model=offer.model, parameter_values=values
-    )
-    offer.save(update_fields=["search_text"])
 
 
 class ShopFactory(factory.django.DjangoModelFactory):
@@ -60,6 +51,12 @@ class ParameterFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Parameter {n}")
 
 
+def follow_search_text(offer: Offer) -> None:
+    """The offer's search text as the catalog keeps it, in the database and on the object."""
+    refresh_search_text(offer_ids=[offer.pk])
+    offer.refresh_from_db(fields=["search_text"])
+
+
 class OfferFactory(factory.django.DjangoModelFactory):
     """An offer; `parameters={"Цвет": "синий"}` adds its parameters, search_text follows."""
 
@@ -74,21 +71,16 @@ class OfferFactory(factory.django.DjangoModelFactory):
     quantity = 10
     price = "100.00"
     price_rrc = "120.00"
-    search_text = factory.LazyAttribute(
-        lambda offer: offer_search_text(
-            name=offer.product.name, model=offer.model, parameter_values=()
-        )
-    )
 
     @factory.post_generation
     def parameters(obj, create, extracted, **kwargs):
-        if not create or not extracted:
+        if not create:
             return
-        for name, value in extracted.items():
+        for name, value in (extracted or {}).items():
             OfferParameter.objects.create(
                 offer=obj, parameter=ParameterFactory(name=name), value=str(value)
             )
-        refresh_search_text(obj)
+        follow_search_text(obj)
 
 
 class OfferParameterFactory(factory.django.DjangoModelFactory):
@@ -103,4 +95,4 @@ class OfferParameterFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def _search_text(obj, create, extracted, **kwargs):
         if create:
-            refresh_search_text(obj.offer)
+            follow_search_text(obj.offer)

@@ -1,7 +1,5 @@
 """On PostgreSQL the search must be able to use the trigram index (a plain LIKE on the column)."""
 
-import importlib
-
 import pytest
 from django.db import connection
 
@@ -18,10 +16,6 @@ pytestmark = [
         connection.vendor != "postgresql", reason="the trigram index exists on PostgreSQL only"
     ),
 ]
-
-migration = importlib.import_module(
-    "procurement.catalog.migrations.0002_offer_indexes_and_trigram_search"
-)
 
 
 def trigram_index_exists() -> bool:
@@ -61,13 +55,3 @@ def test_search_uses_the_trigram_index():
     plan = queryset.explain()
     assert TRIGRAM_INDEX in plan, plan
     assert [o.id for o in queryset] == [offer.id]
-
-
-def test_trigram_index_migration_is_reversible():
-    assert trigram_index_exists()
-    with connection.schema_editor() as editor:
-        migration.drop_trigram_index(None, editor)
-    assert not trigram_index_exists()
-    with connection.schema_editor() as editor:
-        migration.create_trigram_index(None, editor)
-    assert trigram_index_exists()

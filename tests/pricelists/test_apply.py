@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from procurement.catalog.models import Category, Offer, OfferParameter, Product, Shop
-from procurement.catalog.search import offer_search_text
+from procurement.catalog.offers import refresh_search_text
 from procurement.core.errors import ApplicationError
 from procurement.pricelists.services import import_pricelist
 from tests.factories import SupplierFactory
@@ -52,9 +52,11 @@ def test_first_import_creates_the_shop_and_its_catalog(supplier):
         "Встроенная память (Гб)": "512",
         "Цвет": "золотистый",
     }
-    assert offer.search_text == offer_search_text(
-        name=offer.product.name, model=offer.model, parameter_values=parameters_of(offer).values()
+    assert offer.search_text == (
+        "смартфон apple iphone xs max 512gb (золотистый) apple/iphone/xs-max "
+        "6.5 2688x1242 512 золотистый"
     )
+    assert refresh_search_text(offer_ids=[offer.id]) == 0  # the admin's text is the same
     assert OfferParameter.objects.count() == sum(
         len(good["parameters"]) for good in shop1_document()["goods"]
     )

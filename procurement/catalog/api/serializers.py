@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
 from procurement.catalog.models import Category, Offer, OfferParameter, Product, Shop
-from procurement.core.serializers import ContractModelSerializer
+from procurement.catalog.offers import SHOWN_FIELDS
+from procurement.core.serializers import ContractModelSerializer, RowShape
 
 
 class ShopSerializer(ContractModelSerializer):
@@ -38,7 +39,8 @@ class OfferParameterSerializer(serializers.ModelSerializer):
 
 
 class OfferSerializer(serializers.ModelSerializer):
-    """An offer (the spec's "product_info"); load it with `selectors.offer_list()`."""
+    """An offer (the spec's "product_info"); load it with `selectors.offer_list()`, or its rows
+    with `selectors.offer_rows(columns=OFFER_ROWS.columns)` (see OFFER_ROWS)."""
 
     product = OfferProductSerializer()
     shop = OfferShopSerializer()
@@ -46,14 +48,8 @@ class OfferSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Offer
-        fields = [
-            "id",
-            "external_id",
-            "model",
-            "product",
-            "shop",
-            "quantity",
-            "price",
-            "price_rrc",
-            "product_parameters",
-        ]
+        fields = [*(field.name for field in SHOWN_FIELDS), "product_parameters"]
+
+
+# Catalog pages are built from rows, without model objects, in exactly this serializer's shape.
+OFFER_ROWS = RowShape(OfferSerializer)

@@ -16,7 +16,6 @@ STAGES = {
     "categories": 60,
     "products": 65,
     "offers": 75,
-    "parameters": 90,
     "done": 100,
 }
 
