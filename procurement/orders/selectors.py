@@ -22,7 +22,7 @@ def _items_with_offers() -> QuerySet[OrderItem]:
 
 def basket_detail(*, basket: Order) -> Order:
     """The basket with its lines priced at today's offers."""
-    basket = Order.objects.prefetch_related(
+    basket = Order.baskets.prefetch_related(
         Prefetch("ordered_items", queryset=_items_with_offers())
     ).get(pk=basket.pk)
     for item in basket.ordered_items.all():

@@ -196,7 +196,7 @@ def basket_add(*, user: User, lines: list[BasketLine]) -> int:
         for offer_id, quantity in wanted.items()
         if offer_id not in existing
     )
-    Order.objects.filter(pk=basket.pk).update(updated_at=timezone.now())
+    Order.baskets.filter(pk=basket.pk).update(updated_at=timezone.now())
     return len(wanted)
 
 

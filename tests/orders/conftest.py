@@ -1,7 +1,7 @@
 import pytest
 
 from procurement.orders import services
-from procurement.orders.models import Order, OrderState
+from procurement.orders.models import Order
 from tests.catalog.factories import OfferFactory, ShopFactory
 
 
@@ -40,7 +40,7 @@ def fill_basket(user, *lines) -> Order:
             services.BasketLine(offer_id=offer.pk, quantity=quantity) for offer, quantity in lines
         ],
     )
-    return Order.objects.get(user=user, state=OrderState.BASKET)
+    return Order.baskets.get(user=user)
 
 
 def place(user, contact, *lines) -> Order:

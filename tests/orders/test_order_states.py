@@ -85,6 +85,14 @@ def test_a_basket_is_not_an_order(buyer_client, buyer, offer):
     )
 
 
+def test_baskets_and_placed_orders_each_have_their_own_entry(buyer, contact, offer, other_offer):
+    placed = place(buyer, contact, (offer, 1))
+    basket = fill_basket(buyer, (other_offer, 1))
+    assert list(Order.baskets.values_list("pk", flat=True)) == [basket.pk]
+    assert list(Order.placed.values_list("pk", flat=True)) == [placed.pk]
+    assert Order.objects.count() == 2
+
+
 def test_owner_cancels_a_new_order_and_gets_the_stock_back(
     buyer_client, commit_callbacks, order, offer, buyer
 ):

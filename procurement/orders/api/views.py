@@ -83,7 +83,7 @@ class BasketView(APIView):
 
 
 class OrderListView(GenericAPIView):
-    queryset = Order.objects.none()  # for the schema; every request filters by its user
+    queryset = Order.placed.none()  # for the schema; every request filters by its user
     serializer_class = s.OrderSummarySerializer
 
     @extend_schema(
@@ -140,7 +140,7 @@ class OrderDetailView(APIView):
 
 class SupplierOrderListView(GenericAPIView):
     permission_classes = [IsSupplier]
-    queryset = Order.objects.none()  # for the schema; every request filters by the supplier's shop
+    queryset = Order.placed.none()  # for the schema; every request filters by the supplier's shop
     serializer_class = s.SupplierOrderSerializer
 
     @extend_schema(
@@ -158,7 +158,7 @@ class SupplierOrderListView(GenericAPIView):
         orders = (
             selectors.supplier_order_list(shop_id=shop_id, state=state)
             if shop_id
-            else Order.objects.none()
+            else Order.placed.none()
         )
         page = self.paginate_queryset(orders)
         return self.get_paginated_response(s.SupplierOrderSerializer(page, many=True).data)
