@@ -46,22 +46,22 @@ def build_catalog(offer_count: int, rng: random.Random) -> None:
     from procurement.accounts.models import User, UserType
     from procurement.catalog.models import (
         Category,
+        Offer,
+        OfferParameter,
         Parameter,
         Product,
-        ProductInfo,
-        ProductParameter,
         Shop,
     )
-    from procurement.catalog.search import offer_search_text
+    from procurement.catalog.offers import search_text
 
     # Each shop has its supplier, as an imported one does: a shop without one takes no orders.
-    owners = User.objects.bulk_create(
+    suppliers = User.objects.bulk_create(
         User(email=f"supplier{n}@example.com", type=UserType.SHOP, is_active=True)
         for n in range(len(SHOPS) + 1)
     )
     shops = Shop.objects.bulk_create(
-        Shop(name=name, state=state, user=owner)
-        for (name, state), owner in zip([*SHOPS, CLOSED_SHOP], owners, strict=True)
+        Shop(name=name, accepts_orders=accepts_orders, user=supplier)
+        for (name, accepts_orders), supplier in zip([*SHOPS, CLOSED_SHOP], suppliers, strict=True)
     )
     categories = Category.objects.bulk_create(
         Category(id=100 + n, name=f"{kind}ы") for n, kind in enumerate(KINDS)
@@ -83,7 +83,7 @@ def build_catalog(offer_count: int, rng: random.Random) -> None:
         batch_size=BATCH,
     )
 
-    offers: list[ProductInfo] = []
+    offers: list[Offer] = []
     values: list[list[tuple[Parameter, str]]] = []
     for n in range(offer_count):
         product, shop = products[n // len(shops)], shops[n % len(shops)]
@@ -92,7 +92,7 @@ def build_catalog(offer_count: int, rng: random.Random) -> None:
         model = f"{product.name.split()[1].lower()}/m-{n // len(shops)}"
         price = Decimal(rng.randint(500, 300_000))
         offers.append(
-            ProductInfo(
+            Offer(
                 product=product,
                 shop=shop,
                 external_id=n + 1,
@@ -101,16 +101,18 @@ def build_catalog(offer_count: int, rng: random.Random) -> None:
                 price=price,
                 price_rrc=price * Decimal("1.1"),
                 is_withdrawn=rng.random() < WITHDRAWN_SHARE,
-                search_text=offer_search_text(
-                    name=product.name, model=model, parameter_values=[v for _p, v in offer_values]
+                search_text=search_text(
+                    product_name=product.name,
+                    model=model,
+                    parameter_values=[v for _p, v in offer_values],
                 ),
             )
         )
         values.append(offer_values)
-    ProductInfo.objects.bulk_create(offers, batch_size=BATCH)
-    ProductParameter.objects.bulk_create(
+    Offer.objects.bulk_create(offers, batch_size=BATCH)
+    OfferParameter.objects.bulk_create(
         (
-            ProductParameter(product_info=offer, parameter=parameter, value=value)
+            OfferParameter(offer=offer, parameter=parameter, value=value)
             for offer, offer_values in zip(offers, values, strict=True)
             for parameter, value in offer_values
         ),

@@ -35,20 +35,20 @@ def build_fixture(buyers: int, orders: int, rng: random.Random) -> list[list[tup
     """Per concurrent buyer, `orders` accounts with a filled basket: (token, basket id, contact id)."""
     from procurement.accounts.models import Contact, User, UserType
     from procurement.accounts.tokens import issue_api_token
-    from procurement.catalog.models import Category, Product, ProductInfo, Shop
+    from procurement.catalog.models import Category, Offer, Product, Shop
     from procurement.orders.models import Order, OrderItem
 
     category = Category.objects.create(id=1, name="Смартфоны")
     offers = []
     for shop_number in range(2):
-        owner = User.objects.create_user(
+        supplier = User.objects.create_user(
             email=f"supplier{shop_number}@example.com", type=UserType.SHOP, is_active=True
         )
-        shop = Shop.objects.create(name=f"Shop {shop_number}", user=owner)
+        shop = Shop.objects.create(name=f"Shop {shop_number}", user=supplier)
         for n in range(HOT_OFFERS):
             product, _ = Product.objects.get_or_create(name=f"Phone {n}", category=category)
             offers.append(
-                ProductInfo.objects.create(
+                Offer.objects.create(
                     product=product,
                     shop=shop,
                     external_id=n + 1,
@@ -68,7 +68,7 @@ def build_fixture(buyers: int, orders: int, rng: random.Random) -> list[list[tup
     tokens = [issue_api_token(user=user) for user in users]
     baskets = Order.objects.bulk_create(Order(user=user) for user in users)
     OrderItem.objects.bulk_create(
-        OrderItem(order=basket, product_info=offer, quantity=1)
+        OrderItem(order=basket, offer=offer, quantity=1)
         for basket in baskets
         for offer in rng.sample(offers, 2)
     )
@@ -129,15 +129,15 @@ def main() -> int:
 
         confirmations = [latency for latencies, _errors in results for latency in latencies]
         errors = sum(errors for _latencies, errors in results)
-        from procurement.catalog.models import ProductInfo
-        from procurement.orders.models import OrderItem
+        from procurement.catalog.models import Offer
+        from procurement.orders.models import Order, OrderItem
 
         ordered = sum(
-            OrderItem.objects.exclude(order__state="basket").values_list("quantity", flat=True)
+            OrderItem.objects.filter(order__in=Order.placed.all()).values_list(
+                "quantity", flat=True
+            )
         )
-        taken = sum(
-            STOCK - stock for stock in ProductInfo.objects.values_list("quantity", flat=True)
-        )
+        taken = sum(STOCK - stock for stock in Offer.objects.values_list("quantity", flat=True))
         print(
             f"{args.buyers} concurrent buyers, gunicorn workers {args.web_workers}, "
             f"celery worker {'on' if args.worker_during else 'off'} during the run"

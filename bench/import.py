@@ -65,7 +65,7 @@ def run(goods: int, database_url: str, workdir: Path) -> None:
             check=True,
         ).stdout
     )
-    owner = User.objects.create_user(
+    supplier = User.objects.create_user(
         f"bench-{time.time_ns()}@example.com", "bench-Passw0rd", type=UserType.SHOP
     )
     print(f"database: {connection.vendor}; {goods} goods; file {len(data) / 1e6:.1f} MB")
@@ -81,7 +81,9 @@ def run(goods: int, database_url: str, workdir: Path) -> None:
         statements = 0
         started = time.perf_counter()
         with connection.execute_wrapper(count):
-            result = import_pricelist(owner=owner, data=data, source=path.name, filename=path.name)
+            result = import_pricelist(
+                supplier=supplier, data=data, source=path.name, filename=path.name
+            )
         seconds = time.perf_counter() - started
         print(
             f"{label}: {seconds:.2f} s, {goods / seconds:,.0f} goods/s, {statements} SQL statements, "

@@ -37,14 +37,14 @@ def build_fixture(goods: int, buyers: int) -> list[tuple[str, int]]:
     from procurement.pricelists.services import import_pricelist
 
     for number in range(2):
-        owner = User.objects.create_user(
+        supplier = User.objects.create_user(
             email=f"supplier{number}@example.com", type=UserType.SHOP, is_active=True
         )
         document = generate(goods, seed=number + 1, shop=f"Shop {number}")
         for good in document["goods"]:
             good["quantity"] = 1_000_000  # stock for the whole run
         data = yaml.safe_dump(document, allow_unicode=True).encode()
-        import_pricelist(owner=owner, data=data, source="generated")
+        import_pricelist(supplier=supplier, data=data, source="generated")
     accounts = []
     for number in range(buyers):
         buyer = User.objects.create_user(email=f"buyer{number}@example.com", is_active=True)
@@ -123,10 +123,10 @@ def main() -> int:
     args = parser.parse_args()
 
     def prepare() -> tuple[list[tuple[str, int]], list[int]]:
-        from procurement.catalog.models import ProductInfo
+        from procurement.catalog.models import Offer
 
         accounts = build_fixture(args.goods, args.buyers)
-        return accounts, list(ProductInfo.objects.values_list("id", flat=True))
+        return accounts, list(Offer.objects.values_list("id", flat=True))
 
     with loopback_stack(prepare, web_workers=args.web_workers) as (stack, (accounts, offer_ids)):
         recorder = Recorder(args.think, random.Random(0))

@@ -75,7 +75,7 @@ def user_register(
     last_name: str,
     company: str = "",
     position: str = "",
-    type: str = UserType.BUYER,
+    user_type: str = UserType.BUYER,
     language: str = settings.LANGUAGE_CODE,
 ) -> None:
     """Record a registration and email it a confirmation token; no account exists before
@@ -93,7 +93,7 @@ def user_register(
         "last_name": last_name,
         "company": company,
         "position": position,
-        "type": type,
+        "type": user_type,
         "language": language or settings.LANGUAGE_CODE,
     }
     _check_password(password, User(email=email, **fields))

@@ -4,37 +4,46 @@ from django.utils.translation import ngettext
 
 from procurement.catalog.models import (
     Category,
+    Offer,
+    OfferParameter,
     Parameter,
     Product,
-    ProductInfo,
-    ProductParameter,
     Shop,
-    accepts_orders_value,
+    open_for_orders_value,
 )
-from procurement.catalog.services import shop_set_state
+from procurement.catalog.offers import refresh_search_text
+from procurement.catalog.services import shop_set_accepts_orders
 
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "user", "state", "owner_active", "accepts_orders", "updated_at"]
+    list_display = [
+        "id",
+        "name",
+        "user",
+        "accepts_orders",
+        "owner_active",
+        "open_for_orders",
+        "updated_at",
+    ]
     list_display_links = ["id", "name"]
-    list_editable = ["state"]
-    list_filter = ["state", "user__is_active"]
+    list_editable = ["accepts_orders"]
+    list_filter = ["accepts_orders", "user__is_active"]
     list_select_related = ["user"]
     search_fields = ["name", "user__email"]
     raw_id_fields = ["user"]
     actions = ["open_intake", "close_intake"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(shop_accepts_orders=accepts_orders_value())
+        return super().get_queryset(request).annotate(shop_open_for_orders=open_for_orders_value())
 
     @admin.display(description=_("owner active"), boolean=True, ordering="user__is_active")
     def owner_active(self, shop: Shop) -> bool | None:
         return shop.user.is_active if shop.user_id is not None else None
 
-    @admin.display(description=_("accepts orders"), boolean=True)
-    def accepts_orders(self, shop: Shop) -> bool:
-        return bool(shop.shop_accepts_orders)
+    @admin.display(description=_("open for orders"), boolean=True)
+    def open_for_orders(self, shop: Shop) -> bool:
+        return bool(shop.shop_open_for_orders)
 
     @admin.action(description=_("Accept orders in the selected shops"))
     def open_intake(self, request, queryset):
@@ -45,18 +54,19 @@ class ShopAdmin(admin.ModelAdmin):
         self._set_intake(request, queryset, False)
 
     def save_model(self, request, obj, form, change):
-        # The switch changes only through shop_set_state, as the supplier's own does.
-        switched, state = change and "state" in form.changed_data, obj.state
+        # The switch changes only through shop_set_accepts_orders, as the supplier's own does.
+        switched = change and "accepts_orders" in form.changed_data
+        accepts_orders = obj.accepts_orders
         if switched:
-            obj.state = form.initial["state"]
+            obj.accepts_orders = form.initial["accepts_orders"]
         super().save_model(request, obj, form, change)
         if switched:
-            shop_set_state(shop=obj, state=state)
+            shop_set_accepts_orders(shop=obj, accepts_orders=accepts_orders)
 
-    def _set_intake(self, request, queryset, state: bool) -> None:
+    def _set_intake(self, request, queryset, accepts_orders: bool) -> None:
         shops = list(queryset.order_by("pk"))
         for shop in shops:
-            shop_set_state(shop=shop, state=state)
+            shop_set_accepts_orders(shop=shop, accepts_orders=accepts_orders)
         changed = len(shops)
         self.message_user(
             request,
@@ -81,20 +91,25 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     raw_id_fields = ["category"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "name" in form.changed_data:  # the name is in the search text of its offers
+            refresh_search_text(offer_ids=obj.offers.values_list("pk", flat=True))
+
 
 @admin.register(Parameter)
 class ParameterAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
-class ProductParameterInline(admin.TabularInline):
-    model = ProductParameter
+class OfferParameterInline(admin.TabularInline):
+    model = OfferParameter
     extra = 0
     raw_id_fields = ["parameter"]
 
 
-@admin.register(ProductInfo)
-class ProductInfoAdmin(admin.ModelAdmin):
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
     list_display = [
         "id",
         "product",
@@ -111,4 +126,9 @@ class ProductInfoAdmin(admin.ModelAdmin):
     search_fields = ["product__name", "model", "=external_id"]
     raw_id_fields = ["product", "shop"]
     readonly_fields = ["updated_at"]
-    inlines = [ProductParameterInline]
+    inlines = [OfferParameterInline]
+
+    def save_related(self, request, form, formsets, change):
+        # After the parameters: the search text holds the model and the parameter values.
+        super().save_related(request, form, formsets, change)
+        refresh_search_text(offer_ids=[form.instance.pk])

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema_field
 
-from procurement.catalog.models import MONEY, Category, ProductInfo, accepts_orders
+from procurement.catalog.models import MONEY, Category, Offer, open_for_orders
 from procurement.catalog.search import search_words
 from procurement.core.parsing import MAX_ID
 
@@ -83,7 +83,7 @@ class CategoryFilter(filters.FilterSet):
 
     def filter_shop(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         # One filter() call: both conditions apply to the same shop row of the join.
-        return queryset.filter(accepts_orders("shops__"), shops__id=value)
+        return queryset.filter(open_for_orders("shops__"), shops__id=value)
 
 
 class OfferFilterForm(forms.Form):
@@ -137,7 +137,7 @@ class OfferFilter(filters.FilterSet):
     )
 
     class Meta:
-        model = ProductInfo
+        model = Offer
         fields = []
         form = OfferFilterForm
 

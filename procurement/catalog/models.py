@@ -9,33 +9,38 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 MAX_MONEY = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - Decimal("0.01")
 
 
-def accepts_orders(prefix: str = "") -> models.Q:
-    """The one rule for "this shop accepts orders": the supplier's own switch (`state`) is on
-    and the account that owns the shop is active.
-
-    Deactivating the account (unticking "active" in the admin) closes the shop without
-    touching its switch, so the shop opens again, as its supplier left it, when the account
-    is activated again. A shop without an owner accepts no orders: no supplier would get the
-    invoice of its lines or answer for the goods; staff give it an owner in the admin first.
+def open_for_orders(prefix: str = "") -> models.Q:
+    """The one rule for "this shop takes orders now": see `Shop`.
 
     `prefix` is the path from the model queried to the shop: `"shop__"` from an offer,
-    `"product_info__shop__"` from an order line.
+    `"offer__shop__"` from an order line.
     """
-    return models.Q(**{f"{prefix}state": True, f"{prefix}user__is_active": True})
+    return models.Q(**{f"{prefix}accepts_orders": True, f"{prefix}user__is_active": True})
 
 
-def accepts_orders_value(prefix: str = "") -> models.ExpressionWrapper:
-    """`accepts_orders` as a column to annotate, for code that checks loaded rows."""
-    return models.ExpressionWrapper(accepts_orders(prefix), output_field=models.BooleanField())
+def open_for_orders_value(prefix: str = "") -> models.ExpressionWrapper:
+    """`open_for_orders` as a column to annotate, for code that checks loaded rows."""
+    return models.ExpressionWrapper(open_for_orders(prefix), output_field=models.BooleanField())
 
 
 class ShopQuerySet(models.QuerySet):
-    def accepting_orders(self) -> "ShopQuerySet":
-        return self.filter(accepts_orders())
+    def open_for_orders(self) -> "ShopQuerySet":
+        return self.filter(open_for_orders())
 
 
 class Shop(models.Model):
-    """A supplier's shop; it accepts orders by `accepts_orders` (its switch and its owner)."""
+    """A supplier's shop.
+
+    Two names, two meanings: `accepts_orders` is the supplier's own switch, which only the
+    supplier (or staff) turns; a shop is *open for orders* (`open_for_orders()`,
+    `Shop.objects.open_for_orders()`) while that switch is on and the account that owns the
+    shop is active. Only the rule decides what buyers see and may order.
+
+    Deactivating the account (unticking "active" in the admin) closes the shop without
+    touching its switch, so the shop opens again, as its supplier left it, when the account
+    is activated again. A shop without an owner is never open: no supplier would get the
+    invoice of its lines or answer for the goods; staff give it an owner in the admin first.
+    """
 
     name = models.CharField(_("name"), max_length=100)
     user = models.OneToOneField(
@@ -46,11 +51,11 @@ class Shop(models.Model):
         null=True,
         blank=True,
     )
-    state = models.BooleanField(
-        _("intake switched on"),
+    accepts_orders = models.BooleanField(
+        _("accepts orders"),
         default=True,
         help_text=_(
-            "The supplier's own switch. The shop accepts orders while it is on and the "
+            "The supplier's own switch. The shop is open for orders while it is on and the "
             "owner's account is active."
         ),
     )
@@ -69,7 +74,9 @@ class Shop(models.Model):
         verbose_name = _("shop")
         verbose_name_plural = _("shops")
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["state", "name"])]
+        indexes = [
+            models.Index(fields=["accepts_orders", "name"], name="shop_accepts_orders_name_idx")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -94,7 +101,7 @@ class Category(models.Model):
 
 
 class Product(models.Model):
-    """A product as buyers know it (name + category); each shop offers it as a ProductInfo."""
+    """A product as buyers know it (name + category); each shop sells it as an Offer."""
 
     name = models.CharField(_("name"), max_length=200)
     category = models.ForeignKey(
@@ -114,17 +121,21 @@ class Product(models.Model):
         return self.name
 
 
-class ProductInfo(models.Model):
-    """A shop's offer of a product: the line of its price list with the id the shop gave it."""
+class Offer(models.Model):
+    """A shop's offer of a product: the line of its price list with the id the shop gave it.
 
+    The API calls it `product_info`. Its rows are written only by `procurement.catalog.offers`,
+    whose column lists come from these fields, in this order (the order the API shows them).
+    """
+
+    external_id = models.PositiveBigIntegerField(_("id in the price list"))
+    model = models.CharField(_("model"), max_length=100, blank=True)
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="offers"
     )
     shop = models.ForeignKey(
         Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="offers"
     )
-    external_id = models.PositiveBigIntegerField(_("id in the price list"))
-    model = models.CharField(_("model"), max_length=100, blank=True)
     quantity = models.PositiveIntegerField(_("quantity"))
     price = models.DecimalField(_("price"), **MONEY)
     price_rrc = models.DecimalField(_("recommended retail price"), **MONEY)
@@ -153,7 +164,7 @@ class ProductInfo(models.Model):
         # The trigram index for search is PostgreSQL-only: see migration 0002. `quantity` is
         # left unindexed on purpose, so that taking stock stays a cheap (HOT) update.
         indexes = [
-            models.Index(fields=["product", "is_withdrawn"]),
+            models.Index(fields=["product", "is_withdrawn"], name="offer_product_withdrawn_idx"),
             models.Index(
                 fields=["shop", "id"],
                 condition=models.Q(is_withdrawn=False),
@@ -190,12 +201,14 @@ class Parameter(models.Model):
         return self.name
 
 
-class ProductParameter(models.Model):
-    product_info = models.ForeignKey(
-        ProductInfo,
+class OfferParameter(models.Model):
+    """The value an offer gives one parameter (the API's `product_parameters`)."""
+
+    offer = models.ForeignKey(
+        Offer,
         verbose_name=_("offer"),
         on_delete=models.CASCADE,
-        related_name="product_parameters",
+        related_name="parameters",
     )
     parameter = models.ForeignKey(
         Parameter, verbose_name=_("parameter"), on_delete=models.PROTECT, related_name="+"
@@ -207,9 +220,7 @@ class ProductParameter(models.Model):
         verbose_name_plural = _("offer parameters")
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["product_info", "parameter"], name="offer_parameter_unique"
-            )
+            models.UniqueConstraint(fields=["offer", "parameter"], name="offer_parameter_unique")
         ]
 
     def __str__(self) -> str:

@@ -1,107 +1,74 @@
 """Catalog reads: what a buyer may see, loaded in a fixed number of queries."""
 
 from collections import defaultdict
-from decimal import Decimal
+from collections.abc import Sequence
 
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from procurement.catalog.models import (
     Category,
-    ProductInfo,
-    ProductParameter,
+    Offer,
+    OfferParameter,
     Shop,
-    accepts_orders,
+    open_for_orders,
 )
 from procurement.core.errors import ApplicationError, ErrorCode
 
 
 def shop_list() -> QuerySet[Shop]:
     """Shops that accept orders."""
-    return Shop.objects.accepting_orders().order_by("name", "id")
+    return Shop.objects.open_for_orders().order_by("name", "id")
 
 
 def category_list() -> QuerySet[Category]:
     return Category.objects.order_by("name", "id")
 
 
-def offer_list() -> QuerySet[ProductInfo]:
-    """Offers a buyer can order: in their shop's current price list, from a shop accepting orders.
+def offer_list() -> QuerySet[Offer]:
+    """Offers a buyer can order: in their shop's current price list, from a shop open for orders.
 
     Product and shop come in the same query, parameters in one more, whatever the page size.
     """
-    parameters = ProductParameter.objects.select_related("parameter").order_by("id")
+    parameters = OfferParameter.objects.select_related("parameter").order_by("id")
     return (
-        ProductInfo.objects.filter(accepts_orders("shop__"), is_withdrawn=False)
+        Offer.objects.filter(open_for_orders("shop__"), is_withdrawn=False)
         .select_related("product", "shop")
-        .prefetch_related(Prefetch("product_parameters", queryset=parameters))
+        .prefetch_related(Prefetch("parameters", queryset=parameters))
         .order_by("id")
     )
 
 
-_OFFER_COLUMNS = (
-    "id",
-    "external_id",
-    "model",
-    "quantity",
-    "price",
-    "price_rrc",
-    "product_id",
-    "product__name",
-    "product__category_id",
-    "shop_id",
-    "shop__name",
-)
-_CENT = Decimal("0.01")
-
-
-def offer_rows() -> QuerySet:
-    """`offer_list()` as plain rows, for pages of the catalog: no model objects to build."""
+def offer_rows(*, columns: Sequence[str]) -> QuerySet:
+    """`offer_list()` as plain rows of `columns`, for pages of the catalog: no model objects."""
     return (
-        ProductInfo.objects.filter(accepts_orders("shop__"), is_withdrawn=False)
+        Offer.objects.filter(open_for_orders("shop__"), is_withdrawn=False)
         .order_by("id")
-        .values(*_OFFER_COLUMNS)
+        .values(*columns)
     )
 
 
-def offers_from_rows(rows: list[dict]) -> list[dict]:
-    """Rows of `offer_rows()` as offers (the shape of OfferSerializer), parameters in one query."""
-    parameters = defaultdict(list)
-    names_and_values = (
-        ProductParameter.objects.filter(product_info_id__in=[row["id"] for row in rows])
+def offer_parameter_rows(*, offer_ids: list[int], columns: Sequence[str]) -> dict[int, list[dict]]:
+    """offer id → rows of `columns` of its parameters (as `offer_list()` orders them), in one
+    query for all the offers."""
+    rows = defaultdict(list)
+    for row in (
+        OfferParameter.objects.filter(offer_id__in=offer_ids)
         .order_by("id")
-        .values_list("product_info_id", "parameter__name", "value")
-    )
-    for offer_id, name, value in names_and_values:
-        parameters[offer_id].append({"parameter": name, "value": value})
-    return [
-        {
-            "id": row["id"],
-            "external_id": row["external_id"],
-            "model": row["model"],
-            "product": {
-                "id": row["product_id"],
-                "name": row["product__name"],
-                "category": row["product__category_id"],
-            },
-            "shop": {"id": row["shop_id"], "name": row["shop__name"]},
-            "quantity": row["quantity"],
-            "price": str(row["price"].quantize(_CENT)),
-            "price_rrc": str(row["price_rrc"].quantize(_CENT)),
-            "product_parameters": parameters[row["id"]],
-        }
-        for row in rows
-    ]
+        .values("offer_id", *columns)
+    ):
+        rows[row["offer_id"]].append(row)
+    return rows
 
 
 def offer_count() -> int:
     """The number of offers `offer_list()` holds, from the per-shop counts the triggers keep."""
-    counts = Shop.objects.accepting_orders().aggregate(total=Sum("visible_offers"))
+    counts = Shop.objects.open_for_orders().aggregate(total=Sum("visible_offers"))
     return counts["total"] or 0
 
 
-def offer_get(*, offer_id: int) -> ProductInfo:
+def offer_get(*, offer_id: int) -> Offer:
     try:
         return offer_list().get(pk=offer_id)
-    except ProductInfo.DoesNotExist:
+    except Offer.DoesNotExist:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No such offer.")) from None

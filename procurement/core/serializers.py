@@ -1,9 +1,15 @@
-"""Envelopes shared by every API: `{"Status": true, ...}` and `{"Status": false, "Errors": ...}`."""
+"""What the APIs' serializers share: the envelopes (`{"Status": true, ...}` and
+`{"Status": false, "Errors": ...}`), lists sent as JSON or forms, model fields under the
+contract's names, and serializer output made from rows."""
+
+from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
+from rest_framework.relations import PKOnlyObject, RelatedField
 from rest_framework.utils import html
 
 from procurement.core.parsing import parse_ids, parse_items
@@ -25,6 +31,22 @@ def body_or_query(request):
     """A DELETE's input: its body, or its query string (`?items=12,15`) when the body is empty,
     since not every client can send a body with DELETE."""
     return request.data or request.query_params
+
+
+# A ModelSerializer that shows model fields under the names the API contract gives them.
+# `Meta.api_names` maps a name in `Meta.fields` to the model field behind it (`{"dt":
+# "placed_at"}`): the field is built exactly as ModelSerializer builds that model field (type,
+# label, help text, read-only), and `Meta.read_only_fields` and `extra_kwargs` name it by its
+# API name. (No docstring: the schema would show it as every subclass's description.)
+class ContractModelSerializer(serializers.ModelSerializer):
+    def build_field(self, field_name, info, model_class, nested_depth):
+        model_field_name = getattr(self.Meta, "api_names", {}).get(field_name)
+        if model_field_name is None:
+            return super().build_field(field_name, info, model_class, nested_depth)
+        field_class, field_kwargs = super().build_field(
+            model_field_name, info, model_class, nested_depth
+        )
+        return field_class, {**field_kwargs, "source": model_field_name}
 
 
 class StatusSerializer(serializers.Serializer):
@@ -127,3 +149,100 @@ class IdListField(FormListField):
 
     def to_representation(self, value):
         return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    name: str
+    field: serializers.Field
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Nested:
+    name: str
+    parts: list
+
+
+@dataclass(frozen=True, slots=True)
+class _List:
+    name: str
+    shape: "RowShape"
+
+
+class RowShape:
+    """A serializer's output made from `QuerySet.values()` rows instead of model objects.
+
+    The serializer stays the one definition of the shape: `columns` are its fields' sources
+    (a nested serializer's joined with `__`), and each value goes through its field's own
+    `to_representation`, so a row gives exactly what the serializer gives for the object.
+    A nested list (`many=True`) is read separately: `lists[name]` is the RowShape of its
+    child, and the caller passes the child rows to `represent`. A nested object must not be
+    null; computed fields (SerializerMethodField, `source="*"`) cannot come from a row.
+    """
+
+    def __init__(self, serializer_class: type[serializers.Serializer]):
+        self._serializer_class = serializer_class
+
+    @cached_property
+    def _parts(self) -> list:
+        return _parts_of(self._serializer_class(), prefix="")
+
+    @cached_property
+    def columns(self) -> list[str]:
+        return _columns_of(self._parts)
+
+    @cached_property
+    def lists(self) -> dict[str, "RowShape"]:
+        return {part.name: part.shape for part in self._parts if isinstance(part, _List)}
+
+    def represent(self, row: dict, **child_rows: list[dict]) -> dict:
+        """The serializer's output for `row`; `child_rows` holds the rows of each nested list."""
+        return _represent(self._parts, row, child_rows)
+
+
+def _parts_of(serializer: serializers.Serializer, prefix: str) -> list:
+    parts = []
+    for name, field in serializer.fields.items():
+        if field.write_only:
+            continue
+        if isinstance(field, serializers.ListSerializer):
+            if prefix:
+                raise TypeError(f"{name}: a nested list inside a nested object")
+            parts.append(_List(name, RowShape(type(field.child))))
+        elif isinstance(field, serializers.BaseSerializer) and field.source != "*":
+            nested_prefix = f"{prefix}{'__'.join(field.source_attrs)}__"
+            parts.append(_Nested(name, _parts_of(field, prefix=nested_prefix)))
+        elif isinstance(field, serializers.SerializerMethodField) or field.source == "*":
+            raise TypeError(f"{name}: a computed field cannot come from a row")
+        else:
+            parts.append(_Value(name, field, prefix + "__".join(field.source_attrs)))
+    return parts
+
+
+def _columns_of(parts: list) -> list[str]:
+    columns = []
+    for part in parts:
+        if isinstance(part, _Value):
+            columns.append(part.column)
+        elif isinstance(part, _Nested):
+            columns.extend(_columns_of(part.parts))
+    return columns
+
+
+def _represent(parts: list, row: dict, child_rows: dict[str, list[dict]]) -> dict:
+    represented = {}
+    for part in parts:
+        if isinstance(part, _Nested):
+            represented[part.name] = _represent(part.parts, row, {})
+        elif isinstance(part, _List):
+            represented[part.name] = [
+                part.shape.represent(child) for child in child_rows[part.name]
+            ]
+        elif (value := row[part.column]) is None:
+            represented[part.name] = None
+        elif isinstance(part.field, RelatedField) and part.field.use_pk_only_optimization():
+            represented[part.name] = part.field.to_representation(PKOnlyObject(pk=value))
+        else:
+            represented[part.name] = part.field.to_representation(value)
+    return represented

@@ -36,7 +36,7 @@ class OrderItemInline(admin.TabularInline):
     model = OrderItem
     extra = 0
     can_delete = False
-    fields = ["product_name", "model", "shop_name", "price", "quantity", "line_sum", "product_info"]
+    fields = ["product_name", "model", "shop_name", "price", "quantity", "line_sum", "offer"]
     readonly_fields = fields
 
     @admin.display(description=_("sum"))
@@ -99,15 +99,15 @@ class OrderAdminForm(forms.ModelForm):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     form = OrderAdminForm
-    list_display = ["id", "user", "state", "total_sum", "dt"]
+    list_display = ["id", "user", "state", "total_sum", "placed_at"]
     list_select_related = ["user"]
-    list_filter = ["state", "dt", ShopFilter]
-    date_hierarchy = "dt"
+    list_filter = ["state", "placed_at", ShopFilter]
+    date_hierarchy = "placed_at"
     search_fields = ["=id", "user__email"]
     readonly_fields = [
         "user",
         "state",
-        "dt",
+        "placed_at",
         "updated_at",
         "total_sum",
         "delivery_address",
@@ -117,7 +117,7 @@ class OrderAdmin(admin.ModelAdmin):
         "user",
         "state",
         "new_state",
-        "dt",
+        "placed_at",
         "updated_at",
         "total_sum",
         "delivery_address",
@@ -127,7 +127,9 @@ class OrderAdmin(admin.ModelAdmin):
     actions = [_move_action(state, label) for state, label in PLACED_STATE_CHOICES]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).exclude(state=OrderState.BASKET)
+        # Baskets are their buyers' own drafts, not orders to run.
+        ordering = self.get_ordering(request)
+        return Order.placed.order_by(*ordering) if ordering else Order.placed.all()
 
     def get_search_results(self, request, queryset, search_term):
         # A number is an order number, not a fragment of every email that holds it.

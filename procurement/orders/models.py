@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from procurement.catalog.models import MONEY, ProductInfo
+from procurement.catalog.models import MONEY, Offer
 
 
 class OrderState(models.TextChoices):
@@ -30,8 +30,26 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+class BasketManager(models.Manager):
+    """Baskets: orders not placed yet (state `basket`), at most one per buyer."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(state=OrderState.BASKET)
+
+
+class PlacedOrderManager(models.Manager):
+    """Placed orders: every state but `basket`."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().exclude(state=OrderState.BASKET)
+
+
 class Order(models.Model):
-    """A buyer's basket (state `basket`), which becomes an order when it is placed."""
+    """A buyer's basket (state `basket`), which becomes an order when it is placed.
+
+    The two are one table, so that placing keeps the lines where they are; callers ask for
+    the one they mean: `Order.baskets` or `Order.placed` (`Order.objects` holds both).
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -42,7 +60,11 @@ class Order(models.Model):
     state = models.CharField(
         _("state"), max_length=15, choices=OrderState.choices, default=OrderState.BASKET
     )
-    dt = models.DateTimeField(_("placed or created"), auto_now_add=True)
+    placed_at = models.DateTimeField(
+        _("placed"),
+        auto_now_add=True,
+        help_text=_("When the order was placed; for a basket, when it was created."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     contact = models.ForeignKey(
         "accounts.Contact",
@@ -60,10 +82,14 @@ class Order(models.Model):
     )
     total_sum = models.DecimalField(_("total"), default=0, **MONEY)
 
+    objects = models.Manager()
+    baskets = BasketManager()
+    placed = PlacedOrderManager()
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        ordering = ["-dt", "-id"]
+        ordering = ["-placed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],
@@ -72,8 +98,10 @@ class Order(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["user", "state", "-dt"]),
-            models.Index(fields=["state", "-dt"]),
+            models.Index(
+                fields=["user", "state", "-placed_at"], name="order_user_state_placed_idx"
+            ),
+            models.Index(fields=["state", "-placed_at"], name="order_state_placed_idx"),
         ]
 
     def __str__(self) -> str:
@@ -86,8 +114,8 @@ class OrderItem(models.Model):
     order = models.ForeignKey(
         Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="ordered_items"
     )
-    product_info = models.ForeignKey(
-        ProductInfo, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="order_items"
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offer"), on_delete=models.PROTECT, related_name="order_items"
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     price = models.DecimalField(_("price"), null=True, blank=True, **MONEY)
@@ -101,7 +129,7 @@ class OrderItem(models.Model):
         verbose_name_plural = _("order lines")
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "product_info"], name="one_line_per_offer"),
+            models.UniqueConstraint(fields=["order", "offer"], name="one_line_per_offer"),
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=1), name="line_quantity_positive"
             ),
@@ -109,7 +137,7 @@ class OrderItem(models.Model):
         indexes = [models.Index(fields=["shop_id_snapshot", "order"])]
 
     def __str__(self) -> str:
-        return f"{self.product_name or self.product_info_id} × {self.quantity}"
+        return f"{self.product_name or self.offer_id} × {self.quantity}"
 
 
 class OrderStateChange(models.Model):

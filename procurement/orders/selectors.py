@@ -6,28 +6,28 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from procurement.accounts.models import User
-from procurement.catalog.models import ProductParameter, Shop
+from procurement.catalog.models import OfferParameter, Shop
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.orders.models import Order, OrderItem, OrderState
+from procurement.orders.models import Order, OrderItem
 
 
 def _items_with_offers() -> QuerySet[OrderItem]:
-    parameters = ProductParameter.objects.select_related("parameter").order_by("id")
+    parameters = OfferParameter.objects.select_related("parameter").order_by("id")
     return (
-        OrderItem.objects.select_related("product_info__product", "product_info__shop")
-        .prefetch_related(Prefetch("product_info__product_parameters", queryset=parameters))
-        .defer("product_info__search_text")
+        OrderItem.objects.select_related("offer__product", "offer__shop")
+        .prefetch_related(Prefetch("offer__parameters", queryset=parameters))
+        .defer("offer__search_text")
         .order_by("id")
     )
 
 
 def basket_detail(*, basket: Order) -> Order:
     """The basket with its lines priced at today's offers."""
-    basket = Order.objects.prefetch_related(
+    basket = Order.baskets.prefetch_related(
         Prefetch("ordered_items", queryset=_items_with_offers())
     ).get(pk=basket.pk)
     for item in basket.ordered_items.all():
-        item.line_sum = item.product_info.price * item.quantity
+        item.line_sum = item.offer.price * item.quantity
     basket.basket_total = sum(
         (item.line_sum for item in basket.ordered_items.all()), Decimal("0.00")
     )
@@ -36,10 +36,9 @@ def basket_detail(*, basket: Order) -> Order:
 
 def order_list(*, user, state: str | None = None) -> QuerySet[Order]:
     orders = (
-        Order.objects.filter(user=user)
-        .exclude(state=OrderState.BASKET)
+        Order.placed.filter(user=user)
         .annotate(items_count=Count("ordered_items"))
-        .order_by("-dt", "-id")
+        .order_by("-placed_at", "-id")
     )
     return orders.filter(state=state) if state else orders
 
@@ -47,7 +46,7 @@ def order_list(*, user, state: str | None = None) -> QuerySet[Order]:
 def orders_open_to(user: User | None) -> QuerySet[Order]:
     """The placed orders `user` may see and act on: its own; every one for staff and for
     the system (`None`). Anyone else is told there is no such order (`order_not_found`)."""
-    orders = Order.objects.exclude(state=OrderState.BASKET)
+    orders = Order.placed.all()
     if user is not None and not user.is_staff:
         orders = orders.filter(user=user)
     return orders
@@ -75,11 +74,10 @@ def supplier_order_list(*, supplier: User, state: str | None = None) -> QuerySet
     `shop_items` holds only those lines."""
     shop_id = Shop.objects.filter(user=supplier).values_list("pk", flat=True).first()
     if shop_id is None:
-        return Order.objects.none()
+        return Order.placed.none()
     shop_lines = OrderItem.objects.filter(shop_id_snapshot=shop_id)
     orders = (
-        Order.objects.exclude(state=OrderState.BASKET)
-        .filter(pk__in=shop_lines.values("order_id"))
+        Order.placed.filter(pk__in=shop_lines.values("order_id"))
         .prefetch_related(
             Prefetch(
                 "ordered_items",
@@ -87,6 +85,6 @@ def supplier_order_list(*, supplier: User, state: str | None = None) -> QuerySet
                 to_attr="shop_items",
             )
         )
-        .order_by("-dt", "-id")
+        .order_by("-placed_at", "-id")
     )
     return orders.filter(state=state) if state else orders

@@ -16,7 +16,7 @@ from procurement.pricelists.services import import_job_create
 
 
 class ImportPricelistForm(forms.Form):
-    owner = forms.ModelChoiceField(
+    supplier = forms.ModelChoiceField(
         label=_("Supplier"),
         queryset=User.objects.filter(type=UserType.SHOP, is_active=True).order_by("email"),
         help_text=_("The price list goes to this supplier's shop (created on the first import)."),
@@ -34,10 +34,10 @@ class ImportPricelistForm(forms.Form):
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
     change_list_template = "admin/pricelists/importjob/change_list.html"
-    list_select_related = ["owner"]
+    list_select_related = ["supplier"]
     list_display = [
         "id",
-        "owner",
+        "supplier",
         "state",
         "source",
         "created",
@@ -46,10 +46,10 @@ class ImportJobAdmin(admin.ModelAdmin):
         "created_at",
     ]
     list_filter = ["state", "created_at"]
-    search_fields = ["owner__email", "source"]
+    search_fields = ["supplier__email", "source"]
     exclude = ["content"]
     readonly_fields = [
-        "owner",
+        "supplier",
         "state",
         "source",
         "url",
@@ -88,7 +88,7 @@ class ImportJobAdmin(admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             try:
                 job = import_job_create(
-                    owner=form.cleaned_data["owner"],
+                    supplier=form.cleaned_data["supplier"],
                     url=form.cleaned_data["url"] or None,
                     chunks=upload.chunks() if upload else None,
                     filename=upload.name if upload else "",
@@ -108,12 +108,12 @@ class ImportJobAdmin(admin.ModelAdmin):
 
 @admin.register(ExportJob)
 class ExportJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "format", "state", "created_at", "finished_at"]
-    list_select_related = ["user"]
+    list_display = ["id", "supplier", "format", "state", "created_at", "finished_at"]
+    list_select_related = ["supplier"]
     list_filter = ["state", "format"]
     exclude = ["content"]
     readonly_fields = [
-        "user",
+        "supplier",
         "format",
         "state",
         "errors",

@@ -15,7 +15,8 @@ from itertools import islice
 import yaml
 from django.db.models import Prefetch, Q
 
-from procurement.catalog.models import Category, ProductInfo, ProductParameter, Shop
+from procurement.catalog.models import Category, Offer, OfferParameter, Shop
+from procurement.catalog.offers import SHOWN_FIELDS
 from procurement.pricelists.models import ExportFormat
 
 BATCH = 1000
@@ -50,11 +51,12 @@ def export_chunks(*, shop: Shop, fmt: str) -> Iterator[bytes]:
 
 
 def _current_offers(shop: Shop):
-    parameters = ProductParameter.objects.select_related("parameter").order_by("id")
+    parameters = OfferParameter.objects.select_related("parameter").order_by("id")
     return (
-        ProductInfo.objects.filter(shop=shop, is_withdrawn=False)
+        Offer.objects.filter(shop=shop, is_withdrawn=False)
         .select_related("product")
-        .prefetch_related(Prefetch("product_parameters", queryset=parameters))
+        .only(*(field.name for field in SHOWN_FIELDS), "product__name", "product__category")
+        .prefetch_related(Prefetch("parameters", queryset=parameters))
         .order_by("id")
     )
 
@@ -82,9 +84,7 @@ def _goods(shop: Shop) -> Iterator[list[dict]]:
                 "price": _number(offer.price),
                 "price_rrc": _number(offer.price_rrc),
                 "quantity": offer.quantity,
-                "parameters": {
-                    item.parameter.name: item.value for item in offer.product_parameters.all()
-                },
+                "parameters": {item.parameter.name: item.value for item in offer.parameters.all()},
             }
             for offer in batch
         ]

@@ -49,9 +49,9 @@ class ImportJob(Job):
     process, so it cannot be a temporary file); a URL is fetched by the task itself.
     """
 
-    owner = models.ForeignKey(
+    supplier = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
+        verbose_name=_("supplier"),
         on_delete=models.CASCADE,
         related_name="import_jobs",
     )
@@ -80,9 +80,9 @@ class ImportJob(Job):
 class ExportJob(Job):
     """One price-list export, run by the `do_export` task; the file is kept in `content`."""
 
-    user = models.ForeignKey(
+    supplier = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
+        verbose_name=_("supplier"),
         on_delete=models.CASCADE,
         related_name="export_jobs",
     )

@@ -55,16 +55,18 @@ class ClaimLost(Exception):
 
 
 def import_pricelist(
-    *, owner, data: bytes, source: str, filename: str = "", progress: Progress | None = None
+    *, supplier, data: bytes, source: str, filename: str = "", progress: Progress | None = None
 ) -> ImportResult:
-    """Parse, check and apply a price list for `owner`'s shop; nothing is written if it is bad."""
+    """Parse, check and apply a price list for `supplier`'s shop; nothing is written if it is bad."""
     report = progress or (lambda stage: None)
-    price_list = _checked(owner=owner, data=data, source=source, filename=filename, report=report)
-    return _apply(owner=owner, price_list=price_list, progress=report)
+    price_list = _checked(
+        supplier=supplier, data=data, source=source, filename=filename, report=report
+    )
+    return _apply(supplier=supplier, price_list=price_list, progress=report)
 
 
-def _checked(*, owner, data: bytes, source: str, filename: str, report: Progress) -> PriceList:
-    logger.info("importing a price list for %s from %s (%d bytes)", owner, source, len(data))
+def _checked(*, supplier, data: bytes, source: str, filename: str, report: Progress) -> PriceList:
+    logger.info("importing a price list for %s from %s (%d bytes)", supplier, source, len(data))
     report("parsing")
     document = parse_document(data, filename=filename or source)
     report("validating")
@@ -75,7 +77,7 @@ def _checked(*, owner, data: bytes, source: str, filename: str, report: Progress
 @transaction.atomic
 def _apply(
     *,
-    owner,
+    supplier,
     price_list: PriceList,
     progress: Progress | None = None,
     then: Callable[[ImportResult], None] | None = None,
@@ -83,7 +85,7 @@ def _apply(
     """Apply `price_list` and run `then` (a job's finish) in one transaction, tried again
     after a deadlock or serialization failure (the import locks its offers in the order
     buyers' checkouts do, so these should be rare)."""
-    result = apply_pricelist(owner=owner, price_list=price_list, progress=progress)
+    result = apply_pricelist(supplier=supplier, price_list=price_list, progress=progress)
     if then is not None:
         then(result)
     return result
@@ -91,18 +93,18 @@ def _apply(
 
 @transaction.atomic
 def import_job_create(
-    *, owner, url: str | None = None, chunks: Iterable[bytes] | None = None, filename: str = ""
+    *, supplier, url: str | None = None, chunks: Iterable[bytes] | None = None, filename: str = ""
 ) -> ImportJob:
     """Queue an import of an uploaded file (its `chunks`) or of a URL; exactly one of them."""
     if (url is None) == (chunks is None):
         raise ApplicationError(ErrorCode.INVALID, _("Send either a url or a file, not both."))
     if url is not None:
         check_url(url)
-        job = ImportJob.objects.create(owner=owner, url=url, source=url)
+        job = ImportJob.objects.create(supplier=supplier, url=url, source=url)
     else:
         content = read_limited(chunks)
         job = ImportJob.objects.create(
-            owner=owner,
+            supplier=supplier,
             content=content,
             filename=filename[:255],
             source=_("uploaded file %(name)s") % {"name": filename or "-"},
@@ -118,7 +120,7 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
     def work(job: ImportJob, finish: Finish) -> None:
         data = bytes(job.content) if job.content is not None else fetch_url(job.url)
         price_list = _checked(
-            owner=job.owner,
+            supplier=job.supplier,
             data=data,
             source=job.source,
             filename=job.filename,
@@ -126,7 +128,7 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
         )
         # The finish is in the apply's transaction: a run that lost its claim rolls back.
         _apply(
-            owner=job.owner,
+            supplier=job.supplier,
             price_list=price_list,
             then=lambda result: finish(
                 warnings=result.warnings,
@@ -142,15 +144,15 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
 
 
 def import_job_get(*, user, job_id: int) -> ImportJob:
-    jobs = ImportJob.objects.all() if user.is_staff else ImportJob.objects.filter(owner=user)
+    jobs = ImportJob.objects.all() if user.is_staff else ImportJob.objects.filter(supplier=user)
     job = jobs.filter(pk=job_id).first()
     if job is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Import job not found."))
     return job
 
 
-def shop_of(*, owner) -> Shop:
-    shop = Shop.objects.filter(user=owner).first()
+def shop_of(*, supplier) -> Shop:
+    shop = Shop.objects.filter(user=supplier).first()
     if shop is None:
         raise ApplicationError(
             ErrorCode.NOT_FOUND, _("You have no shop yet: import a price list first.")
@@ -158,15 +160,15 @@ def shop_of(*, owner) -> Shop:
     return shop
 
 
-def export_stream(*, owner, fmt: str) -> tuple[Shop, Iterator[bytes]]:
-    shop = shop_of(owner=owner)
+def export_stream(*, supplier, fmt: str) -> tuple[Shop, Iterator[bytes]]:
+    shop = shop_of(supplier=supplier)
     return shop, export_chunks(shop=shop, fmt=fmt)
 
 
 @transaction.atomic
-def export_job_create(*, user, fmt: str) -> ExportJob:
-    shop_of(owner=user)
-    job = ExportJob.objects.create(user=user, format=fmt)
+def export_job_create(*, supplier, fmt: str) -> ExportJob:
+    shop_of(supplier=supplier)
+    job = ExportJob.objects.create(supplier=supplier, format=fmt)
     run_after_commit(tasks.do_export, job.pk)
     return job
 
@@ -176,7 +178,7 @@ def export_job_run(*, job_id: int, task_id: str | None = None) -> ExportJob | No
     it, it is finished, or this run's claim was taken over before it could finish."""
 
     def work(job: ExportJob, finish: Finish) -> None:
-        shop = shop_of(owner=job.user)
+        shop = shop_of(supplier=job.supplier)
         finish(content=b"".join(export_chunks(shop=shop, fmt=job.format)))
 
     if not _run_job(EXPORT, job_id, task_id, work):
@@ -185,7 +187,7 @@ def export_job_run(*, job_id: int, task_id: str | None = None) -> ExportJob | No
 
 
 def export_job_get(*, user, job_id: int) -> ExportJob:
-    jobs = ExportJob.objects.all() if user.is_staff else ExportJob.objects.filter(user=user)
+    jobs = ExportJob.objects.all() if user.is_staff else ExportJob.objects.filter(supplier=user)
     job = jobs.defer("content").filter(pk=job_id).first()
     if job is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Export job not found."))
@@ -243,15 +245,12 @@ def _lost_ids(model: Model, queued_before: datetime) -> QuerySet:
 class _JobKind:
     model: Model
     name: str  # in the log lines: "import job 12 finished (attempt 1)"
-    supplier: str  # the field naming the supplier the job is for: its errors are in their language
     unread: tuple[str, ...]  # fields a run does not need
     failed_unexpectedly: Callable[[], str]
 
 
-IMPORT = _JobKind(ImportJob, "import", "owner", (), lambda: _("The import failed unexpectedly."))
-EXPORT = _JobKind(
-    ExportJob, "export", "user", ("content",), lambda: _("The export failed unexpectedly.")
-)
+IMPORT = _JobKind(ImportJob, "import", (), lambda: _("The import failed unexpectedly."))
+EXPORT = _JobKind(ExportJob, "export", ("content",), lambda: _("The export failed unexpectedly."))
 
 # Records the job done with these fields; raises ClaimLost when the run no longer holds it.
 Finish = Callable[..., None]
@@ -273,14 +272,13 @@ def _run_job(
     attempt = _claim(kind, job_id, task_id)
     if attempt is None:
         return False
-    job = kind.model.objects.select_related(kind.supplier).defer(*kind.unread).get(pk=job_id)
+    job = kind.model.objects.select_related("supplier").defer(*kind.unread).get(pk=job_id)
 
     def finish(**fields) -> None:
         if not _finish(kind.model, job_id, attempt, state=JobState.DONE, errors=[], **fields):
             raise ClaimLost
 
-    supplier = getattr(job, kind.supplier)
-    with _lease(kind.model, job_id, attempt), translation.override(_language_of(supplier)):
+    with _lease(kind.model, job_id, attempt), translation.override(_language_of(job.supplier)):
         try:
             work(job, finish)
         except ClaimLost:

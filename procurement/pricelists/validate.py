@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from procurement.catalog.models import (
     MAX_MONEY,
     Category,
+    Offer,
+    OfferParameter,
     Parameter,
     Product,
-    ProductInfo,
-    ProductParameter,
     Shop,
 )
 from procurement.pricelists.errors import ImportFailed, Problem
@@ -38,9 +38,9 @@ def _max_length(model, field: str) -> int:
 SHOP_NAME_MAX = _max_length(Shop, "name")
 CATEGORY_NAME_MAX = _max_length(Category, "name")
 PRODUCT_NAME_MAX = _max_length(Product, "name")
-MODEL_MAX = _max_length(ProductInfo, "model")
+MODEL_MAX = _max_length(Offer, "model")
 PARAMETER_NAME_MAX = _max_length(Parameter, "name")
-PARAMETER_VALUE_MAX = _max_length(ProductParameter, "value")
+PARAMETER_VALUE_MAX = _max_length(OfferParameter, "value")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +79,10 @@ class _Errors:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, error: str, *, field: str, section: str | None = None, index=None, id=None):
+    def add(self, error: str, *, field: str, section: str | None = None, index=None, item_id=None):
         entry: dict[str, Any] = {}
         if section is not None:
-            entry.update(section=section, index=index, id=id)
+            entry.update(section=section, index=index, id=item_id)
         entry.update(field=field, error=error)
         self.items.append(entry)
         if len(self.items) >= MAX_ERRORS:
@@ -135,13 +135,15 @@ def _check_categories(raw: Any, errors: _Errors) -> dict[int, str] | None:
     for index, item in enumerate(raw):
         where = {"section": "categories", "index": index}
         if not isinstance(item, dict):
-            errors.add(_("Expected a mapping with id and name."), field="", id=None, **where)
+            errors.add(_("Expected a mapping with id and name."), field="", item_id=None, **where)
             valid = False
             continue
-        category_id = _field(item, "id", _identifier, errors, id=_shown_id(item), **where)
-        name = _field(item, "name", _text(CATEGORY_NAME_MAX), errors, id=_shown_id(item), **where)
+        category_id = _field(item, "id", _identifier, errors, item_id=_shown_id(item), **where)
+        name = _field(
+            item, "name", _text(CATEGORY_NAME_MAX), errors, item_id=_shown_id(item), **where
+        )
         if category_id is not None and category_id in categories:
-            errors.add(_("Duplicate category id."), field="id", id=category_id, **where)
+            errors.add(_("Duplicate category id."), field="id", item_id=category_id, **where)
         if category_id is None or name is None or category_id in categories:
             valid = False
             continue
@@ -159,10 +161,12 @@ def _check_goods(raw: Any, categories: dict[int, str] | None, errors: _Errors) -
     text_name, text_model = _text(PRODUCT_NAME_MAX), _text(MODEL_MAX, blank=True)
     for index, item in enumerate(raw):
         if not isinstance(item, dict):
-            errors.add(_("Expected a mapping."), field="", section="goods", index=index, id=None)
+            errors.add(
+                _("Expected a mapping."), field="", section="goods", index=index, item_id=None
+            )
             valid = False
             continue
-        where = {"section": "goods", "index": index, "id": _shown_id(item)}
+        where = {"section": "goods", "index": index, "item_id": _shown_id(item)}
         external_id = _field(item, "id", _identifier, errors, **where)
         category_id = _field(item, "category", _identifier, errors, **where)
         name = _field(item, "name", text_name, errors, **where)

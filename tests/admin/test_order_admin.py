@@ -3,9 +3,9 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.orders.models import Order
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.factories import ContactFactory, UserFactory
 from tests.orders.conftest import fill_basket, place
 
@@ -18,14 +18,14 @@ def placed_orders(count, lines=1):
     orders = []
     for _ in range(count):
         contact = ContactFactory()
-        offers = [ProductInfoFactory(quantity=50) for _ in range(lines)]
+        offers = [OfferFactory(quantity=50) for _ in range(lines)]
         orders.append(place(contact.user, contact, *[(offer, 1) for offer in offers]))
     return orders
 
 
 def test_changelist_lists_orders_not_baskets(staff_client):
     (order,) = placed_orders(1)
-    basket = fill_basket(UserFactory(), (ProductInfoFactory(), 1))
+    basket = fill_basket(UserFactory(), (OfferFactory(), 1))
     response = staff_client.get(CHANGELIST)
     assert response.status_code == 200
     rows = response.context["cl"].result_list
@@ -65,7 +65,7 @@ def test_filters_by_state_shop_and_search_by_email_and_id(staff_client):
 def test_change_page_shows_lines_with_confirmed_prices(staff_client):
     (order,) = placed_orders(1)
     line = order.ordered_items.get()
-    ProductInfo.objects.filter(pk=line.product_info_id).update(price="1.00")
+    Offer.objects.filter(pk=line.offer_id).update(price="1.00")
     response = staff_client.get(f"{CHANGELIST}{order.pk}/change/")
     assert response.status_code == 200
     assert "100.00" in response.content.decode()
@@ -129,7 +129,7 @@ def test_bulk_action_moves_each_order_through_the_service(
     assert Order.objects.get(pk=second.pk).state == "delivered"  # not an allowed move
     assert [message.to for message in mail.outbox] == [[first.user.email]]
     line = first.ordered_items.get()
-    assert ProductInfo.objects.get(pk=line.product_info_id).quantity == 50
+    assert Offer.objects.get(pk=line.offer_id).quantity == 50
 
 
 def test_admin_is_for_staff_only(client):
@@ -140,7 +140,7 @@ def test_admin_is_for_staff_only(client):
 
 
 def test_shop_intake_toggle(staff_client):
-    offer = ProductInfoFactory()
+    offer = OfferFactory()
     response = staff_client.post(
         "/admin/catalog/shop/",
         {"action": "close_intake", "_selected_action": [offer.shop_id]},
@@ -148,13 +148,13 @@ def test_shop_intake_toggle(staff_client):
     )
     assert response.status_code == 200
     offer.shop.refresh_from_db()
-    assert offer.shop.state is False
+    assert offer.shop.accepts_orders is False
 
 
 def test_offer_admin_pages_render(staff_client):
-    offer = ProductInfoFactory(parameters={"Цвет": "синий"})
-    assert staff_client.get("/admin/catalog/productinfo/?is_withdrawn__exact=0").status_code == 200
-    page = staff_client.get(f"/admin/catalog/productinfo/{offer.pk}/change/")
+    offer = OfferFactory(parameters={"Цвет": "синий"})
+    assert staff_client.get("/admin/catalog/offer/?is_withdrawn__exact=0").status_code == 200
+    page = staff_client.get(f"/admin/catalog/offer/{offer.pk}/change/")
     assert page.status_code == 200
     assert "синий" in page.content.decode()
 
@@ -174,13 +174,13 @@ def test_import_page_starts_a_job_and_redirects_to_it(
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             "/admin/pricelists/importjob/import/",
-            {"owner": supplier.pk, "file": SimpleUploadedFile("shop1.yaml", shop1_bytes())},
+            {"supplier": supplier.pk, "file": SimpleUploadedFile("shop1.yaml", shop1_bytes())},
         )
     job = ImportJob.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"/admin/pricelists/importjob/{job.pk}/change/"
     job.refresh_from_db()
-    assert (job.state, job.created, job.owner) == ("done", 14, supplier)
+    assert (job.state, job.created, job.supplier) == ("done", 14, supplier)
 
 
 @pytest.mark.parametrize("payload", [{}, {"url": "http://example.com/a.yaml", "file": "x"}])
@@ -190,7 +190,7 @@ def test_import_page_needs_exactly_one_source(staff_client, payload):
     from procurement.pricelists.models import ImportJob
     from tests.factories import SupplierFactory
 
-    data = {"owner": SupplierFactory().pk, **payload}
+    data = {"supplier": SupplierFactory().pk, **payload}
     if "file" in data:
         data["file"] = SimpleUploadedFile("a.yaml", b"shop: x")
     response = staff_client.post("/admin/pricelists/importjob/import/", data)
@@ -205,7 +205,7 @@ def test_import_page_refuses_a_private_address(staff_client):
 
     response = staff_client.post(
         "/admin/pricelists/importjob/import/",
-        {"owner": SupplierFactory().pk, "url": "http://10.0.0.1/list.yaml"},
+        {"supplier": SupplierFactory().pk, "url": "http://10.0.0.1/list.yaml"},
     )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
@@ -214,7 +214,7 @@ def test_import_page_refuses_a_private_address(staff_client):
 
 @pytest.mark.parametrize(("action", "marker"), [("export_yaml", b"shop: "), ("export_csv", b"id,")])
 def test_shop_export_action_downloads_the_price_list(staff_client, action, marker):
-    offer = ProductInfoFactory(product__name="Кабель HDMI")
+    offer = OfferFactory(product__name="Кабель HDMI")
     response = staff_client.post(
         "/admin/catalog/shop/", {"action": action, "_selected_action": [offer.shop_id]}
     )

@@ -42,7 +42,7 @@ def accepting(staff_client) -> dict[str, tuple[bool, bool]]:
     assert response.status_code == 200
     model_admin = response.context["cl"].model_admin
     return {
-        shop.name: (shop.state, model_admin.accepts_orders(shop))
+        shop.name: (shop.accepts_orders, model_admin.open_for_orders(shop))
         for shop in response.context["cl"].result_list
     }
 
@@ -69,7 +69,7 @@ def test_unticking_active_in_the_admin_closes_the_shop_and_keeps_its_switch(staf
     assert response.status_code == 302
     assert accepting(staff_client)["Связной"] == (True, True)
     assert [row["id"] for row in APIClient().get("/api/v1/shops").json()["results"]] == [shop.pk]
-    assert Shop.objects.get(pk=shop.pk).state is True
+    assert Shop.objects.get(pk=shop.pk).accepts_orders is True
 
 
 def long_unchanged(*shops) -> datetime:
@@ -92,11 +92,15 @@ def test_the_admins_intake_actions_change_shops_as_the_supplier_does(staff_clien
     assert response.status_code == 200
     assert "2 shops changed." in response.content.decode()
     changed = {shop.pk: shop for shop in Shop.objects.all()}
-    # shop_set_state records when each shop changed; a bulk update of the column would not
+    # shop_set_accepts_orders records when each shop changed; a bulk update of the column would not
     assert [
-        (changed[shop.pk].state, changed[shop.pk].updated_at > day_ago) for shop in (first, second)
+        (changed[shop.pk].accepts_orders, changed[shop.pk].updated_at > day_ago)
+        for shop in (first, second)
     ] == [(False, True), (False, True)]
-    assert (changed[untouched.pk].state, changed[untouched.pk].updated_at) == (True, day_ago)
+    assert (changed[untouched.pk].accepts_orders, changed[untouched.pk].updated_at) == (
+        True,
+        day_ago,
+    )
 
 
 def test_switching_intake_in_the_admins_list_goes_through_the_same_service(staff_client):
@@ -117,7 +121,7 @@ def test_switching_intake_in_the_admins_list_goes_through_the_same_service(staff
 
     assert response.status_code == 302
     shop.refresh_from_db()
-    assert (shop.name, shop.state) == ("Связной", False)
+    assert (shop.name, shop.accepts_orders) == ("Связной", False)
     assert shop.updated_at > day_ago
     supplier = client_for(shop.user)
     assert supplier.get("/api/v1/partner/state").json()["state"] is False

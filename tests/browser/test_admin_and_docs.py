@@ -1,7 +1,7 @@
 import pytest
 
 from procurement.orders.models import Order
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.factories import DEFAULT_PASSWORD, ContactFactory, UserFactory
 from tests.orders.conftest import place
 
@@ -19,7 +19,7 @@ def log_in_to_admin(page, staff):
 def test_staff_changes_an_order_state_and_the_buyer_gets_the_email(page, smtp_server):
     staff = UserFactory(is_staff=True, is_superuser=True, email="staff@example.com")
     contact = ContactFactory(user=UserFactory(email="buyer@example.com"))
-    order = place(contact.user, contact, (ProductInfoFactory(quantity=5), 2))
+    order = place(contact.user, contact, (OfferFactory(quantity=5), 2))
     smtp_server.wait_for(3)  # the placement's own emails
     already = len(smtp_server.messages)
 
@@ -58,7 +58,7 @@ def test_staff_imports_a_price_list_from_the_admin_and_sees_the_job_done(page, t
     log_in_to_admin(page, staff)
     page.goto("/admin/pricelists/importjob/")
     page.click("text=Import a price list")
-    page.select_option("#id_owner", label="svyaznoy@example.com")
+    page.select_option("#id_supplier", label="svyaznoy@example.com")
     page.set_input_files("#id_file", str(price_list))
     page.click("input[name=_import]")
 
@@ -67,4 +67,4 @@ def test_staff_imports_a_price_list_from_the_admin_and_sees_the_job_done(page, t
     assert "14" in page.inner_text("div.field-created")
     job = ImportJob.objects.get()
     assert page.url.endswith(f"/admin/pricelists/importjob/{job.pk}/change/")
-    assert job.owner == supplier
+    assert job.supplier == supplier

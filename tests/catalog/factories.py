@@ -2,23 +2,14 @@ import factory
 
 from procurement.catalog.models import (
     Category,
+    Offer,
+    OfferParameter,
     Parameter,
     Product,
-    ProductInfo,
-    ProductParameter,
     Shop,
 )
-from procurement.catalog.search import offer_search_text
+from procurement.catalog.offers import refresh_search_text
 from tests.factories import SupplierFactory
-
-
-def refresh_search_text(offer: ProductInfo) -> None:
-    """Fill search_text as the price-list import does: name, model and parameter values."""
-    values = offer.product_parameters.values_list("value", flat=True)
-    offer.search_text = offer_search_text(
-        name=offer.product.name, model=offer.model, parameter_values=values
-    )
-    offer.save(update_fields=["search_text"])
 
 
 class ShopFactory(factory.django.DjangoModelFactory):
@@ -27,7 +18,7 @@ class ShopFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Shop {n}")
     user = factory.SubFactory(SupplierFactory)
-    state = True
+    accepts_orders = True
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):
@@ -60,11 +51,17 @@ class ParameterFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Parameter {n}")
 
 
-class ProductInfoFactory(factory.django.DjangoModelFactory):
+def follow_search_text(offer: Offer) -> None:
+    """The offer's search text as the catalog keeps it, in the database and on the object."""
+    refresh_search_text(offer_ids=[offer.pk])
+    offer.refresh_from_db(fields=["search_text"])
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
     """An offer; `parameters={"Цвет": "синий"}` adds its parameters, search_text follows."""
 
     class Meta:
-        model = ProductInfo
+        model = Offer
         skip_postgeneration_save = True
 
     product = factory.SubFactory(ProductFactory)
@@ -74,33 +71,28 @@ class ProductInfoFactory(factory.django.DjangoModelFactory):
     quantity = 10
     price = "100.00"
     price_rrc = "120.00"
-    search_text = factory.LazyAttribute(
-        lambda offer: offer_search_text(
-            name=offer.product.name, model=offer.model, parameter_values=()
-        )
-    )
 
     @factory.post_generation
     def parameters(obj, create, extracted, **kwargs):
-        if not create or not extracted:
+        if not create:
             return
-        for name, value in extracted.items():
-            ProductParameter.objects.create(
-                product_info=obj, parameter=ParameterFactory(name=name), value=str(value)
+        for name, value in (extracted or {}).items():
+            OfferParameter.objects.create(
+                offer=obj, parameter=ParameterFactory(name=name), value=str(value)
             )
-        refresh_search_text(obj)
+        follow_search_text(obj)
 
 
-class ProductParameterFactory(factory.django.DjangoModelFactory):
+class OfferParameterFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = ProductParameter
+        model = OfferParameter
         skip_postgeneration_save = True
 
-    product_info = factory.SubFactory(ProductInfoFactory)
+    offer = factory.SubFactory(OfferFactory)
     parameter = factory.SubFactory(ParameterFactory)
     value = factory.Sequence(lambda n: f"value {n}")
 
     @factory.post_generation
     def _search_text(obj, create, extracted, **kwargs):
         if create:
-            refresh_search_text(obj.product_info)
+            follow_search_text(obj.offer)

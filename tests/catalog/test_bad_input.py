@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 
 PRODUCTS = "/api/v1/products"
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def offer():
-    return ProductInfoFactory()
+    return OfferFactory()
 
 
 @pytest.mark.parametrize(

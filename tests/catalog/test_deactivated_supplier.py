@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from procurement.accounts.models import User
 from procurement.catalog import selectors
 from procurement.catalog.models import Shop
-from tests.catalog.factories import CategoryFactory, ProductInfoFactory, ShopFactory
+from tests.catalog.factories import CategoryFactory, OfferFactory, ShopFactory
 
 SHOPS = "/api/v1/shops"
 PRODUCTS = "/api/v1/products"
@@ -34,7 +34,7 @@ def listed_offers(client, **query) -> tuple[int, list[int]]:
 def shops():
     """An open shop, a shop its supplier switched off, and a shop with no owner."""
     open_shop = ShopFactory(name="Open")
-    switched_off = ShopFactory(name="Switched off", state=False)
+    switched_off = ShopFactory(name="Switched off", accepts_orders=False)
     ownerless = ShopFactory(name="No owner", user=None)
     return open_shop, switched_off, ownerless
 
@@ -48,7 +48,7 @@ def test_a_deactivated_owner_closes_the_shop_and_reactivation_reopens_it(api_cli
     assert listed_shop_ids(api_client) == []
     assert api_client.get(SHOPS).json()["count"] == 0
     # The suppliers' own switches are kept as they were.
-    assert list(Shop.objects.order_by("name").values_list("name", "state")) == [
+    assert list(Shop.objects.order_by("name").values_list("name", "accepts_orders")) == [
         ("No owner", True),
         ("Open", True),
         ("Switched off", False),
@@ -63,11 +63,11 @@ def test_a_deactivated_owner_closes_the_shop_and_reactivation_reopens_it(api_cli
 
 def test_offers_of_a_deactivated_owner_leave_the_catalog_and_come_back(api_client, shops):
     open_shop, switched_off, ownerless = shops
-    visible = [ProductInfoFactory(shop=open_shop, price="10.00") for _ in range(3)]
-    ProductInfoFactory(shop=switched_off)
-    ProductInfoFactory(shop=ownerless)
+    visible = [OfferFactory(shop=open_shop, price="10.00") for _ in range(3)]
+    OfferFactory(shop=switched_off)
+    OfferFactory(shop=ownerless)
     other_open = ShopFactory()
-    other_offer = ProductInfoFactory(shop=other_open, price="5.00")
+    other_offer = OfferFactory(shop=other_open, price="5.00")
     everything = sorted([offer.id for offer in visible] + [other_offer.id])
 
     assert listed_offers(api_client) == (4, everything)
@@ -91,7 +91,7 @@ def test_offers_of_a_deactivated_owner_leave_the_catalog_and_come_back(api_clien
 def test_the_whole_catalog_is_still_counted_from_the_shops(api_client, shops):
     open_shop, _switched_off, _ownerless = shops
     for _ in range(3):
-        ProductInfoFactory(shop=open_shop)
+        OfferFactory(shop=open_shop)
     set_owner_active(ShopFactory(), False)
 
     with CaptureQueriesContext(connection) as queries:
@@ -99,14 +99,13 @@ def test_the_whole_catalog_is_still_counted_from_the_shops(api_client, shops):
 
     assert body["count"] == 3
     assert not any(
-        "COUNT(" in query["sql"].upper() and "catalog_productinfo" in query["sql"]
-        for query in queries
+        "COUNT(" in query["sql"].upper() and "catalog_offer" in query["sql"] for query in queries
     )
 
 
 def test_an_ownerless_shop_shows_nothing(api_client, shops):
     _open_shop, _switched_off, ownerless = shops
-    offer = ProductInfoFactory(shop=ownerless)
+    offer = OfferFactory(shop=ownerless)
     CategoryFactory(shops=[ownerless])
 
     assert ownerless.id not in listed_shop_ids(api_client)

@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from procurement.catalog import selectors
-from procurement.catalog.models import ProductInfo, Shop
+from procurement.catalog.models import Offer, Shop
 from procurement.pricelists.services import import_pricelist
-from tests.catalog.factories import ProductInfoFactory, ShopFactory
+from tests.catalog.factories import OfferFactory, ShopFactory
 from tests.pricelists.conftest import as_yaml, generated
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def assert_counts_exact():
     for shop in Shop.objects.all():
-        visible = ProductInfo.objects.filter(shop=shop, is_withdrawn=False).count()
+        visible = Offer.objects.filter(shop=shop, is_withdrawn=False).count()
         assert shop.visible_offers == visible, shop.name
     assert selectors.offer_count() == selectors.offer_list().count()
 
@@ -24,37 +24,37 @@ def test_the_triggers_exist():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'catalog_productinfo'::regclass "
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'catalog_offer'::regclass "
                 "AND NOT tgisinternal ORDER BY tgname"
             )
         else:
             cursor.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                "AND tbl_name = 'catalog_productinfo' ORDER BY name"
+                "AND tbl_name = 'catalog_offer' ORDER BY name"
             )
         names = [row[0] for row in cursor.fetchall()]
     assert names == ["catalog_offer_deleted", "catalog_offer_inserted", "catalog_offer_updated"]
 
 
 def test_counts_follow_every_kind_of_write():
-    first, second, closed = ShopFactory(), ShopFactory(), ShopFactory(state=False)
-    offers = [ProductInfoFactory(shop=first) for _ in range(3)]
-    ProductInfoFactory(shop=first, is_withdrawn=True)
-    ProductInfoFactory(shop=closed)
+    first, second, closed = ShopFactory(), ShopFactory(), ShopFactory(accepts_orders=False)
+    offers = [OfferFactory(shop=first) for _ in range(3)]
+    OfferFactory(shop=first, is_withdrawn=True)
+    OfferFactory(shop=closed)
     assert_counts_exact()
 
-    ProductInfo.objects.filter(pk=offers[0].pk).update(is_withdrawn=True)
+    Offer.objects.filter(pk=offers[0].pk).update(is_withdrawn=True)
     assert_counts_exact()
-    ProductInfo.objects.filter(shop=first).update(is_withdrawn=False)
+    Offer.objects.filter(shop=first).update(is_withdrawn=False)
     assert_counts_exact()
-    ProductInfo.objects.filter(pk=offers[1].pk).update(shop=second)
+    Offer.objects.filter(pk=offers[1].pk).update(shop=second)
     assert_counts_exact()
-    ProductInfo.objects.filter(pk=offers[2].pk).update(quantity=0, price="1.00")
+    Offer.objects.filter(pk=offers[2].pk).update(quantity=0, price="1.00")
     assert_counts_exact()
-    ProductInfo.objects.filter(pk=offers[2].pk).delete()
+    Offer.objects.filter(pk=offers[2].pk).delete()
     assert_counts_exact()
-    ProductInfo.objects.bulk_create(
-        ProductInfo(
+    Offer.objects.bulk_create(
+        Offer(
             product=offers[0].product,
             shop=second,
             external_id=900 + n,
@@ -66,20 +66,20 @@ def test_counts_follow_every_kind_of_write():
         for n in range(5)
     )
     assert_counts_exact()
-    Shop.objects.filter(pk=second.pk).update(state=False)
+    Shop.objects.filter(pk=second.pk).update(accepts_orders=False)
     assert_counts_exact()
 
 
 def test_counts_follow_imports(supplier):
-    result = import_pricelist(owner=supplier, data=as_yaml(generated(40)), source="test")
+    result = import_pricelist(supplier=supplier, data=as_yaml(generated(40)), source="test")
     assert result.created == 40
     assert_counts_exact()
     smaller = generated(40)
     smaller["goods"] = smaller["goods"][:25]
-    import_pricelist(owner=supplier, data=as_yaml(smaller), source="test")
+    import_pricelist(supplier=supplier, data=as_yaml(smaller), source="test")
     assert Shop.objects.get(user=supplier).visible_offers == 25
     assert_counts_exact()
-    import_pricelist(owner=supplier, data=as_yaml(generated(40)), source="test")
+    import_pricelist(supplier=supplier, data=as_yaml(generated(40)), source="test")
     assert Shop.objects.get(user=supplier).visible_offers == 40
     assert_counts_exact()
 
@@ -87,15 +87,14 @@ def test_counts_follow_imports(supplier):
 def test_the_whole_catalog_is_counted_from_the_shops_a_filtered_one_by_its_rows(api_client):
     shop = ShopFactory()
     for _ in range(3):
-        ProductInfoFactory(shop=shop)
-    ProductInfoFactory(shop=shop, is_withdrawn=True)
+        OfferFactory(shop=shop)
+    OfferFactory(shop=shop, is_withdrawn=True)
 
     with CaptureQueriesContext(connection) as queries:
         body = api_client.get("/api/v1/products", {"ordering": "-price"}).json()
     assert body["count"] == 3
     assert not any(
-        "COUNT(" in query["sql"].upper() and "catalog_productinfo" in query["sql"]
-        for query in queries
+        "COUNT(" in query["sql"].upper() and "catalog_offer" in query["sql"] for query in queries
     )
 
     with CaptureQueriesContext(connection) as queries:

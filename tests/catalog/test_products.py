@@ -4,8 +4,8 @@ import pytest
 
 from tests.catalog.factories import (
     CategoryFactory,
+    OfferFactory,
     ProductFactory,
-    ProductInfoFactory,
     ShopFactory,
 )
 
@@ -23,7 +23,7 @@ def test_offer_body(api_client):
     shop = ShopFactory(name="Связной")
     category = CategoryFactory(id=224, name="Смартфоны")
     product = ProductFactory(name="Смартфон Apple iPhone XS Max 512GB", category=category)
-    offer = ProductInfoFactory(
+    offer = OfferFactory(
         product=product,
         shop=shop,
         external_id=4216292,
@@ -63,9 +63,9 @@ def test_offer_body(api_client):
 
 
 def test_list_hides_withdrawn_offers_and_closed_shops(api_client):
-    visible = ProductInfoFactory()
-    ProductInfoFactory(is_withdrawn=True)
-    ProductInfoFactory(shop=ShopFactory(state=False))
+    visible = OfferFactory()
+    OfferFactory(is_withdrawn=True)
+    OfferFactory(shop=ShopFactory(accepts_orders=False))
 
     response = api_client.get(PRODUCTS)
 
@@ -74,19 +74,19 @@ def test_list_hides_withdrawn_offers_and_closed_shops(api_client):
 
 
 def test_closed_shop_is_hidden_even_when_asked_for(api_client):
-    closed = ShopFactory(state=False)
-    ProductInfoFactory(shop=closed)
+    closed = ShopFactory(accepts_orders=False)
+    OfferFactory(shop=closed)
     assert ids(api_client.get(PRODUCTS, {"shop_id": closed.id})) == []
 
 
 @pytest.mark.parametrize("hidden", ["withdrawn", "closed shop", "missing"])
 def test_detail_of_a_hidden_offer_is_404(api_client, hidden):
     if hidden == "withdrawn":
-        offer_id = ProductInfoFactory(is_withdrawn=True).id
+        offer_id = OfferFactory(is_withdrawn=True).id
     elif hidden == "closed shop":
-        offer_id = ProductInfoFactory(shop=ShopFactory(state=False)).id
+        offer_id = OfferFactory(shop=ShopFactory(accepts_orders=False)).id
     else:
-        offer_id = ProductInfoFactory().id + 1000
+        offer_id = OfferFactory().id + 1000
 
     response = api_client.get(f"{PRODUCTS}/{offer_id}")
 
@@ -97,7 +97,7 @@ def test_detail_of_a_hidden_offer_is_404(api_client, hidden):
 
 @pytest.mark.parametrize("offer_id", ["0", "abc", "-1", str(2**63), "9" * 100])
 def test_detail_of_an_impossible_id_is_404(api_client, offer_id):
-    ProductInfoFactory()
+    OfferFactory()
     response = api_client.get(f"{PRODUCTS}/{offer_id}")
     assert response.status_code == 404
     assert response.json()["Status"] is False
@@ -105,8 +105,8 @@ def test_detail_of_an_impossible_id_is_404(api_client, offer_id):
 
 def test_one_product_from_two_shops_is_two_offers(api_client):
     product = ProductFactory(name="Kettle")
-    first = ProductInfoFactory(product=product, price=Decimal("10"))
-    second = ProductInfoFactory(product=product, price=Decimal("12"))
+    first = OfferFactory(product=product, price=Decimal("10"))
+    second = OfferFactory(product=product, price=Decimal("12"))
 
     body = api_client.get(PRODUCTS).json()
 
@@ -117,29 +117,29 @@ def test_one_product_from_two_shops_is_two_offers(api_client):
 
 def test_filter_by_shop(api_client):
     shop = ShopFactory()
-    mine = ProductInfoFactory.create_batch(2, shop=shop)
-    ProductInfoFactory()
+    mine = OfferFactory.create_batch(2, shop=shop)
+    OfferFactory()
     assert ids(api_client.get(PRODUCTS, {"shop_id": shop.id})) == [o.id for o in mine]
 
 
 def test_filter_by_category(api_client):
     phones = CategoryFactory()
-    phone = ProductInfoFactory(product=ProductFactory(category=phones))
-    ProductInfoFactory()
+    phone = OfferFactory(product=ProductFactory(category=phones))
+    OfferFactory()
     assert ids(api_client.get(PRODUCTS, {"category_id": phones.id})) == [phone.id]
 
 
 def test_unknown_shop_or_category_gives_an_empty_page(api_client):
-    ProductInfoFactory()
+    OfferFactory()
     assert ids(api_client.get(PRODUCTS, {"shop_id": 999_999})) == []
     assert ids(api_client.get(PRODUCTS, {"category_id": 999_999})) == []
     assert ids(api_client.get(PRODUCTS, {"shop_id": 2**63 - 1})) == []
 
 
 def test_filter_by_price_range_is_inclusive(api_client):
-    cheap = ProductInfoFactory(price=Decimal("10.00"))
-    middle = ProductInfoFactory(price=Decimal("50.50"))
-    dear = ProductInfoFactory(price=Decimal("100.00"))
+    cheap = OfferFactory(price=Decimal("10.00"))
+    middle = OfferFactory(price=Decimal("50.50"))
+    dear = OfferFactory(price=Decimal("100.00"))
 
     assert ids(api_client.get(PRODUCTS, {"price_min": "50.5"})) == [middle.id, dear.id]
     assert ids(api_client.get(PRODUCTS, {"price_max": "50.50"})) == [cheap.id, middle.id]
@@ -148,8 +148,8 @@ def test_filter_by_price_range_is_inclusive(api_client):
 
 
 def test_in_stock(api_client):
-    stocked = ProductInfoFactory(quantity=3)
-    empty = ProductInfoFactory(quantity=0)
+    stocked = OfferFactory(quantity=3)
+    empty = OfferFactory(quantity=0)
 
     assert ids(api_client.get(PRODUCTS)) == [stocked.id, empty.id]
     for true in ("true", "True", "1"):
@@ -162,16 +162,16 @@ def test_in_stock(api_client):
 
 def test_default_ordering_is_by_id(api_client):
     offers = [
-        ProductInfoFactory(price=Decimal(price), product=ProductFactory(name=name))
+        OfferFactory(price=Decimal(price), product=ProductFactory(name=name))
         for price, name in [("30", "b"), ("10", "c"), ("20", "a")]
     ]
     assert ids(api_client.get(PRODUCTS)) == [o.id for o in offers]
 
 
 def test_ordering(api_client):
-    kettle = ProductInfoFactory(price=Decimal("30"), product=ProductFactory(name="Чайник"))
-    apple = ProductInfoFactory(price=Decimal("10"), product=ProductFactory(name="Apple"))
-    mixer = ProductInfoFactory(price=Decimal("20"), product=ProductFactory(name="Mixer"))
+    kettle = OfferFactory(price=Decimal("30"), product=ProductFactory(name="Чайник"))
+    apple = OfferFactory(price=Decimal("10"), product=ProductFactory(name="Apple"))
+    mixer = OfferFactory(price=Decimal("20"), product=ProductFactory(name="Mixer"))
 
     assert ids(api_client.get(PRODUCTS, {"ordering": "price"})) == [apple.id, mixer.id, kettle.id]
     assert ids(api_client.get(PRODUCTS, {"ordering": "-price"})) == [kettle.id, mixer.id, apple.id]
@@ -181,16 +181,16 @@ def test_ordering(api_client):
 
 def test_ordering_ties_are_broken_by_id(api_client):
     product = ProductFactory(name="Same")
-    offers = [ProductInfoFactory(product=product, price=Decimal("5")) for _ in range(3)]
+    offers = [OfferFactory(product=product, price=Decimal("5")) for _ in range(3)]
     expected = [o.id for o in offers]
     for ordering in ("price", "-price", "name", "-name"):
         assert ids(api_client.get(PRODUCTS, {"ordering": ordering})) == expected
 
 
 def test_ordering_by_two_keys(api_client):
-    b_cheap = ProductInfoFactory(price=Decimal("1"), product=ProductFactory(name="B"))
-    a_dear = ProductInfoFactory(price=Decimal("9"), product=ProductFactory(name="A"))
-    a_cheap = ProductInfoFactory(price=Decimal("1"), product=ProductFactory(name="A2"))
+    b_cheap = OfferFactory(price=Decimal("1"), product=ProductFactory(name="B"))
+    a_dear = OfferFactory(price=Decimal("9"), product=ProductFactory(name="A"))
+    a_cheap = OfferFactory(price=Decimal("1"), product=ProductFactory(name="A2"))
     response = api_client.get(PRODUCTS, {"ordering": "price,-name"})
     assert ids(response) == [b_cheap.id, a_cheap.id, a_dear.id]
 
@@ -198,31 +198,31 @@ def test_ordering_by_two_keys(api_client):
 def test_combined_filters(api_client):
     shop = ShopFactory()
     phones = CategoryFactory()
-    match = ProductInfoFactory(
+    match = OfferFactory(
         shop=shop,
         product=ProductFactory(name="Phone Pro", category=phones),
         price=Decimal("500"),
         quantity=2,
     )
-    cheaper = ProductInfoFactory(
+    cheaper = OfferFactory(
         shop=shop,
         product=ProductFactory(name="Phone Lite", category=phones),
         price=Decimal("300"),
         quantity=1,
     )
-    ProductInfoFactory(  # out of stock
+    OfferFactory(  # out of stock
         shop=shop,
         product=ProductFactory(name="Phone Max", category=phones),
         price=Decimal("400"),
         quantity=0,
     )
-    ProductInfoFactory(  # another shop
+    OfferFactory(  # another shop
         product=ProductFactory(name="Phone Other", category=phones), price=Decimal("400")
     )
-    ProductInfoFactory(  # another category
+    OfferFactory(  # another category
         shop=shop, product=ProductFactory(name="Phone case"), price=Decimal("400")
     )
-    ProductInfoFactory(  # too dear
+    OfferFactory(  # too dear
         shop=shop, product=ProductFactory(name="Phone Ultra", category=phones), price=Decimal("900")
     )
 
@@ -246,7 +246,7 @@ def test_combined_filters(api_client):
 def test_pagination(api_client):
     shop = ShopFactory()
     product = ProductFactory()
-    offers = ProductInfoFactory.create_batch(5, shop=shop, product=product)
+    offers = OfferFactory.create_batch(5, shop=shop, product=product)
 
     first = api_client.get(PRODUCTS, {"page_size": 2})
     assert ids(first) == [o.id for o in offers[:2]]
@@ -265,7 +265,7 @@ def test_pagination(api_client):
 def test_default_page_size_is_20_and_max_is_100(api_client):
     shop = ShopFactory()
     product = ProductFactory()
-    ProductInfoFactory.create_batch(105, shop=shop, product=product)
+    OfferFactory.create_batch(105, shop=shop, product=product)
 
     assert len(ids(api_client.get(PRODUCTS))) == 20
     assert len(ids(api_client.get(PRODUCTS, {"page_size": 100}))) == 100

@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.catalog.factories import (
     CategoryFactory,
+    OfferFactory,
     ProductFactory,
-    ProductInfoFactory,
     ShopFactory,
 )
 
@@ -21,7 +21,7 @@ def catalog():
     shops = ShopFactory.create_batch(3)
     categories = [CategoryFactory(id=category_id, shops=shops) for category_id in (501, 502, 503)]
     for n in range(102):
-        ProductInfoFactory(
+        OfferFactory(
             shop=shops[n % 3],
             product=ProductFactory(category=categories[n % 3]),
             parameters={"Цвет": f"цвет {n}", "Вес": n, "Размер": "M"},

@@ -1,7 +1,7 @@
 import pytest
 
 from procurement.catalog.search import search_words
-from tests.catalog.factories import ProductFactory, ProductInfoFactory, ProductParameterFactory
+from tests.catalog.factories import OfferFactory, OfferParameterFactory, ProductFactory
 
 PRODUCTS = "/api/v1/products"
 
@@ -16,7 +16,7 @@ def found(api_client, query: str) -> list[int]:
 
 @pytest.fixture
 def iphone():
-    return ProductInfoFactory(
+    return OfferFactory(
         product=ProductFactory(name="Смартфон Apple iPhone XS Max 512GB (золотистый)"),
         model="apple/iphone/xs-max",
         parameters={"Диагональ (дюйм)": 6.5, "Цвет": "Золотистый", "Встроенная память": "512 ГБ"},
@@ -25,7 +25,7 @@ def iphone():
 
 @pytest.fixture
 def hedgehog():
-    return ProductInfoFactory(
+    return OfferFactory(
         product=ProductFactory(name="Ёжик резиновый"),
         model="toys/ezhik",
         parameters={"Материал": "Резина"},
@@ -49,7 +49,7 @@ def test_search_by_parameter_value(api_client, iphone, hedgehog):
 
 
 def test_search_by_a_parameter_added_later(api_client, iphone):
-    ProductParameterFactory(product_info=iphone, value="Водонепроницаемый")
+    OfferParameterFactory(offer=iphone, value="Водонепроницаемый")
     assert found(api_client, "водонепроницаемый") == [iphone.id]
 
 
@@ -80,7 +80,7 @@ def test_every_word_must_match(api_client, iphone, hedgehog):
 
 
 def test_search_skips_hidden_offers(api_client):
-    ProductInfoFactory(product=ProductFactory(name="Hidden kettle"), is_withdrawn=True)
+    OfferFactory(product=ProductFactory(name="Hidden kettle"), is_withdrawn=True)
     assert found(api_client, "kettle") == []
 
 
@@ -90,9 +90,9 @@ def test_blank_search_is_no_filter(api_client, iphone, hedgehog):
 
 
 def test_percent_and_underscore_are_literal(api_client):
-    percent = ProductInfoFactory(product=ProductFactory(name="Скидка 100% гарантия"))
-    underscore = ProductInfoFactory(model="usb_c-cable")
-    ProductInfoFactory(product=ProductFactory(name="Скидка 1000 рублей"), model="usbxc-cable")
+    percent = OfferFactory(product=ProductFactory(name="Скидка 100% гарантия"))
+    underscore = OfferFactory(model="usb_c-cable")
+    OfferFactory(product=ProductFactory(name="Скидка 1000 рублей"), model="usbxc-cable")
 
     assert found(api_client, "%") == [percent.id]
     assert found(api_client, "100%") == [percent.id]
@@ -104,8 +104,8 @@ def test_percent_and_underscore_are_literal(api_client):
 
 def test_search_counts_matches(api_client):
     for n in range(3):
-        ProductInfoFactory(product=ProductFactory(name=f"Чайник {n}"))
-    ProductInfoFactory(product=ProductFactory(name="Утюг"))
+        OfferFactory(product=ProductFactory(name=f"Чайник {n}"))
+    OfferFactory(product=ProductFactory(name="Утюг"))
     response = api_client.get(PRODUCTS, {"search": "ЧАЙНИК", "page_size": 2})
     assert response.status_code == 200
     assert response.json()["count"] == 3

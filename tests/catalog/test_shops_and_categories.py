@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 def test_shops_lists_only_shops_accepting_orders_by_name(api_client):
     beta = ShopFactory(name="Бета")
     alpha = ShopFactory(name="Alpha")
-    ShopFactory(name="Closed", state=False)
+    ShopFactory(name="Closed", accepts_orders=False)
 
     response = api_client.get(SHOPS)
 
@@ -72,7 +72,7 @@ def test_categories_of_one_shop(api_client):
 
 
 def test_categories_of_a_closed_or_unknown_shop_are_empty(api_client):
-    closed = ShopFactory(state=False)
+    closed = ShopFactory(accepts_orders=False)
     CategoryFactory(shops=[closed])
 
     for shop_id in (closed.id, closed.id + 1000):

@@ -6,7 +6,7 @@ import pytest
 from procurement.accounts.models import Contact
 from procurement.core.serializers import MAX_IDS_PER_REQUEST, MAX_ITEMS_PER_REQUEST
 from procurement.orders.models import OrderItem, OrderState
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.factories import ContactFactory
 from tests.orders.conftest import fill_basket
 
@@ -26,7 +26,7 @@ def basket_lines(user) -> list[tuple[int, int]]:
 
 @pytest.fixture
 def basket_of_two(buyer):
-    fill_basket(buyer, (ProductInfoFactory(), 1), (ProductInfoFactory(), 2))
+    fill_basket(buyer, (OfferFactory(), 1), (OfferFactory(), 2))
     return basket_lines(buyer)
 
 
@@ -139,7 +139,7 @@ def test_ids_may_come_in_the_query_string(buyer_client, buyer, basket_of_two):
 @pytest.mark.parametrize("method", ["post", "put"])
 def test_object_lists_are_capped_too(buyer_client, buyer, basket_of_two, method):
     line_id = basket_of_two[0][0]
-    offer_id = OrderItem.objects.get(pk=line_id).product_info_id
+    offer_id = OrderItem.objects.get(pk=line_id).offer_id
     item = {
         "post": {"product_info": offer_id, "quantity": 1},
         "put": {"id": line_id, "quantity": 5},

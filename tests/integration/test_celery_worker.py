@@ -5,10 +5,10 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.notifications.models import OutboundEmail
 from procurement.orders.models import Order
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.factories import ContactFactory
 from tests.orders.conftest import fill_basket
 
@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def place_order_through_the_api(client, buyer):
     contact = ContactFactory(user=buyer)
-    first = ProductInfoFactory(quantity=5, product__name="Телевизор")
-    second = ProductInfoFactory(quantity=5, product__name="Кабель")
+    first = OfferFactory(quantity=5, product__name="Телевизор")
+    second = OfferFactory(quantity=5, product__name="Кабель")
     basket = fill_basket(buyer, (first, 1), (second, 2))
     response = client.post("/api/v1/order", {"id": basket.id, "contact": contact.id}, format="json")
     assert response.status_code == 200
@@ -115,7 +115,7 @@ def test_an_import_job_runs_on_the_worker(celery_worker, supplier, supplier_clie
     wait_until(lambda: ImportJob.objects.get(pk=job_id).state == "done", 60, celery_worker.log())
     job = ImportJob.objects.get(pk=job_id)
     assert (job.created, job.attempts) == (14, 1)
-    assert ProductInfo.objects.filter(shop__user=supplier).count() == 14
+    assert Offer.objects.filter(shop__user=supplier).count() == 14
     assert f"do_import[{job.task_id}] succeeded" in celery_worker.log()
 
 
@@ -150,5 +150,5 @@ def test_a_worker_killed_mid_import_leaves_the_catalog_and_the_job_is_retried(
     assert job.state == "done"
     assert job.attempts == 2
     assert job.created == 15_000
-    assert ProductInfo.objects.filter(shop__user=supplier, is_withdrawn=False).count() == 15_000
+    assert Offer.objects.filter(shop__user=supplier, is_withdrawn=False).count() == 15_000
     assert "WorkerLostError" in celery_worker.log() or "signal 9" in celery_worker.log()

@@ -10,9 +10,9 @@ import psycopg
 import pytest
 from django.db import close_old_connections, connection
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.orders.models import Order, OrderState, OrderStateChange
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.conftest import client_for
 from tests.factories import ContactFactory
 from tests.orders.conftest import fill_basket
@@ -46,7 +46,7 @@ def wait_until(condition, timeout: float, message: str) -> None:
 
 def test_a_deadlocked_placement_is_placed_on_its_next_attempt(postgresql, buyer, caplog):
     contact = ContactFactory(user=buyer)
-    first, second = ProductInfoFactory(quantity=10), ProductInfoFactory(quantity=10)
+    first, second = OfferFactory(quantity=10), OfferFactory(quantity=10)
     basket = fill_basket(buyer, (first, 1), (second, 2))
     answers = []
 
@@ -64,7 +64,7 @@ def test_a_deadlocked_placement_is_placed_on_its_next_attempt(postgresql, buyer,
     # PostgreSQL's default 1 s, so the placement is the transaction PostgreSQL aborts.
     with psycopg.connect(database_url_of_test_database()) as writer:
         writer.execute("SET deadlock_timeout = '10s'")
-        writer.execute("SELECT 1 FROM catalog_productinfo WHERE id = %s FOR UPDATE", [second.pk])
+        writer.execute("SELECT 1 FROM catalog_offer WHERE id = %s FOR UPDATE", [second.pk])
         writer_pid = writer.info.backend_pid
         placing = threading.Thread(target=place)
         with caplog.at_level(logging.WARNING, logger="procurement.core.db"):
@@ -72,9 +72,7 @@ def test_a_deadlocked_placement_is_placed_on_its_next_attempt(postgresql, buyer,
             # The placement has locked the first offer and waits for the second.
             wait_until(lambda: lock_waiters(writer_pid) == 1, 30, "the placement never waited")
             # Now the writer wants the first offer: a deadlock.
-            writer.execute(
-                "UPDATE catalog_productinfo SET quantity = quantity WHERE id = %s", [first.pk]
-            )
+            writer.execute("UPDATE catalog_offer SET quantity = quantity WHERE id = %s", [first.pk])
             writer.rollback()
             placing.join(timeout=60)
     close_old_connections()
@@ -85,5 +83,5 @@ def test_a_deadlocked_placement_is_placed_on_its_next_attempt(postgresql, buyer,
     assert "order_place" in caplog.text
     assert Order.objects.get(pk=basket.pk).state == OrderState.NEW
     assert OrderStateChange.objects.filter(order_id=basket.pk).count() == 1
-    quantities = dict(ProductInfo.objects.values_list("pk", "quantity"))
+    quantities = dict(Offer.objects.values_list("pk", "quantity"))
     assert (quantities[first.pk], quantities[second.pk]) == (9, 8)  # taken once

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import redis
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.pricelists.models import ImportJob, JobState
 from tests.pricelists.conftest import as_yaml, generated
 from tests.support.celery_worker import CeleryWorker
@@ -115,14 +115,14 @@ def test_a_lost_worker_node_s_import_is_started_again_and_done_once(
     first.kill()
 
     assert (job().state, job().attempts) == (JobState.RUNNING, 1)
-    assert not ProductInfo.objects.exists()
+    assert not Offer.objects.exists()
     second = workers(beat=True)
     wait_until(lambda: job().state != JobState.RUNNING, 120, lambda: second.log())
 
     done = job()
     assert (done.state, done.attempts, done.errors) == (JobState.DONE, 2, [])
     assert (done.created, done.updated, done.withdrawn) == (GOODS, 0, 0)
-    assert ProductInfo.objects.filter(shop__user=supplier).count() == GOODS
+    assert Offer.objects.filter(shop__user=supplier).count() == GOODS
     assert price_list_server.requests == 2
     # Two more sweeps later it is still done once: nothing starts it a third time.
     sweeps = second.log().count("recover_jobs[")

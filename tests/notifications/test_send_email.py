@@ -13,7 +13,7 @@ from procurement.notifications.emails import queue
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import send_email
 from procurement.orders.services import order_set_state
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.factories import ContactFactory, UserFactory
 from tests.orders.conftest import place
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def two_shop_order(buyer):
     """Placing it records 4 emails: buyer, admin invoice, one invoice per shop."""
-    first, second = ProductInfoFactory(quantity=5), ProductInfoFactory(quantity=5)
+    first, second = OfferFactory(quantity=5), OfferFactory(quantity=5)
     return lambda: place(buyer, ContactFactory(user=buyer), (first, 1), (second, 1))
 
 

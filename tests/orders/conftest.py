@@ -1,8 +1,8 @@
 import pytest
 
 from procurement.orders import services
-from procurement.orders.models import Order, OrderState
-from tests.catalog.factories import ProductInfoFactory, ShopFactory
+from procurement.orders.models import Order
+from tests.catalog.factories import OfferFactory, ShopFactory
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def other_shop(db):
 
 @pytest.fixture
 def offer(shop):
-    return ProductInfoFactory(
+    return OfferFactory(
         shop=shop,
         product__name="Смартфон",
         model="apple/xr",
@@ -29,7 +29,7 @@ def offer(shop):
 
 @pytest.fixture
 def other_offer(other_shop):
-    return ProductInfoFactory(shop=other_shop, product__name="Чехол", price="990.50", quantity=3)
+    return OfferFactory(shop=other_shop, product__name="Чехол", price="990.50", quantity=3)
 
 
 def fill_basket(user, *lines) -> Order:
@@ -37,11 +37,10 @@ def fill_basket(user, *lines) -> Order:
     services.basket_add(
         user=user,
         lines=[
-            services.BasketLine(product_info=offer.pk, quantity=quantity)
-            for offer, quantity in lines
+            services.BasketLine(offer_id=offer.pk, quantity=quantity) for offer, quantity in lines
         ],
     )
-    return Order.objects.get(user=user, state=OrderState.BASKET)
+    return Order.baskets.get(user=user)
 
 
 def place(user, contact, *lines) -> Order:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from procurement.orders.models import Order, OrderItem, OrderState
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.orders.conftest import fill_basket
 
 BASKET = "/api/v1/basket"
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def basket_lines(user) -> list[tuple[int, int]]:
     return sorted(
         OrderItem.objects.filter(order__user=user, order__state=OrderState.BASKET).values_list(
-            "product_info_id", "quantity"
+            "offer_id", "quantity"
         )
     )
 
@@ -90,8 +90,8 @@ def test_adding_an_offer_already_in_the_basket_adds_the_quantity(buyer_client, b
     ],
 )
 def test_one_bad_item_refuses_the_whole_request(buyer_client, buyer, offer, shop, bad_item):
-    withdrawn = ProductInfoFactory(shop=shop, is_withdrawn=True)
-    closed = ProductInfoFactory(shop__state=False)
+    withdrawn = OfferFactory(shop=shop, is_withdrawn=True)
+    closed = OfferFactory(shop__accepts_orders=False)
     fill_basket(buyer, (offer, 1))
     ids = {"OFFER": offer.id, "WITHDRAWN": withdrawn.id, "CLOSED": closed.id}
     if isinstance(bad_item, dict):
@@ -123,7 +123,7 @@ def test_add_refuses_malformed_items(buyer_client, buyer, items):
 
 def test_update_quantities(buyer_client, buyer, offer, other_offer):
     basket = fill_basket(buyer, (offer, 2), (other_offer, 1))
-    line = basket.ordered_items.get(product_info=offer)
+    line = basket.ordered_items.get(offer=offer)
     response = buyer_client.put(BASKET, {"items": [{"id": line.id, "quantity": 7}]}, format="json")
     assert response.status_code == 200
     assert response.json() == {"Status": True, "Updated": 1}
@@ -160,7 +160,7 @@ def test_update_refuses_bad_quantity(buyer_client, buyer, offer, quantity):
 @pytest.mark.parametrize("form", ["list", "comma"])
 def test_delete_lines(buyer_client, buyer, offer, other_offer, form):
     basket = fill_basket(buyer, (offer, 2), (other_offer, 1))
-    line = basket.ordered_items.get(product_info=offer)
+    line = basket.ordered_items.get(offer=offer)
     items = [line.id] if form == "list" else f"{line.id}"
     response = buyer_client.delete(BASKET, {"items": items}, format="json")
     assert response.status_code == 200

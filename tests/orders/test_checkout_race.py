@@ -9,11 +9,11 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.core.errors import ApplicationError
 from procurement.orders import services
 from procurement.orders.models import Order, OrderState
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.factories import ContactFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +26,7 @@ def race(offer, quantity: int, buyers: int) -> tuple[list[int], list[str], list[
     baskets = [
         services.basket_add(
             user=contact.user,
-            lines=[services.BasketLine(product_info=offer.pk, quantity=quantity)],
+            lines=[services.BasketLine(offer_id=offer.pk, quantity=quantity)],
         )
         and Order.objects.get(user=contact.user, state=OrderState.BASKET)
         for contact in contacts
@@ -61,26 +61,26 @@ def race(offer, quantity: int, buyers: int) -> tuple[list[int], list[str], list[
 
 
 def test_twenty_buyers_for_five_units_two_each():
-    offer = ProductInfoFactory(quantity=5)
+    offer = OfferFactory(quantity=5)
 
     placed, refused, crashed = race(offer, quantity=2, buyers=BUYERS)
 
     assert crashed == []  # no "database is locked", no deadlock, no serialization error
     assert len(placed) == 2
     assert refused == ["conflict"] * (BUYERS - 2)
-    assert ProductInfo.objects.get(pk=offer.pk).quantity == 1
+    assert Offer.objects.get(pk=offer.pk).quantity == 1
     assert Order.objects.filter(state=OrderState.NEW).count() == 2
     assert Order.objects.filter(state=OrderState.BASKET).count() == BUYERS - 2
 
 
 def test_buyers_of_two_offers_in_opposite_order_never_deadlock():
-    first, second = ProductInfoFactory(quantity=100), ProductInfoFactory(quantity=100)
+    first, second = OfferFactory(quantity=100), OfferFactory(quantity=100)
     contacts = [ContactFactory(user=UserFactory()) for _ in range(10)]
     for index, contact in enumerate(contacts):
         lines = [(first, 1), (second, 1)] if index % 2 else [(second, 1), (first, 1)]
         services.basket_add(
             user=contact.user,
-            lines=[services.BasketLine(product_info=o.pk, quantity=q) for o, q in lines],
+            lines=[services.BasketLine(offer_id=o.pk, quantity=q) for o, q in lines],
         )
     errors = []
     start = threading.Barrier(len(contacts))
@@ -102,4 +102,4 @@ def test_buyers_of_two_offers_in_opposite_order_never_deadlock():
         thread.join(timeout=120)
 
     assert errors == []
-    assert [ProductInfo.objects.get(pk=o.pk).quantity for o in (first, second)] == [90, 90]
+    assert [Offer.objects.get(pk=o.pk).quantity for o in (first, second)] == [90, 90]

@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 
 from procurement.accounts.models import User
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.orders.models import Order, OrderItem, OrderState
-from tests.catalog.factories import ProductInfoFactory, ShopFactory
+from tests.catalog.factories import OfferFactory, ShopFactory
 from tests.orders.conftest import fill_basket
 
 BASKET = "/api/v1/basket"
@@ -23,17 +23,17 @@ def set_owner_active(shop, active: bool) -> None:
 def basket_lines(user) -> list[tuple[int, int]]:
     return sorted(
         OrderItem.objects.filter(order__user=user, order__state=OrderState.BASKET).values_list(
-            "product_info_id", "quantity"
+            "offer_id", "quantity"
         )
     )
 
 
 def stock(*offers) -> list[int]:
-    return [ProductInfo.objects.get(pk=offer.pk).quantity for offer in offers]
+    return [Offer.objects.get(pk=offer.pk).quantity for offer in offers]
 
 
 def test_basket_add_names_the_shop_of_a_deactivated_supplier(buyer_client, buyer, offer):
-    closed = ProductInfoFactory(shop=ShopFactory(name="Сломанный"))
+    closed = OfferFactory(shop=ShopFactory(name="Сломанный"))
     fill_basket(buyer, (offer, 1))
     set_owner_active(closed.shop, False)
 
@@ -64,7 +64,7 @@ def test_basket_add_names_the_shop_of_a_deactivated_supplier(buyer_client, buyer
 
 
 def test_basket_add_refuses_an_ownerless_shop(buyer_client, buyer):
-    ownerless = ProductInfoFactory(shop=ShopFactory(name="Ничей", user=None))
+    ownerless = OfferFactory(shop=ShopFactory(name="Ничей", user=None))
     response = buyer_client.post(
         BASKET, {"items": [{"product_info": ownerless.id, "quantity": 1}]}, format="json"
     )
@@ -106,7 +106,7 @@ def test_a_reactivated_supplier_whose_switch_is_off_stays_closed(
     buyer_client, commit_callbacks, buyer, contact, offer
 ):
     basket = fill_basket(buyer, (offer, 1))
-    offer.shop.state = False
+    offer.shop.accepts_orders = False
     offer.shop.save()
     set_owner_active(offer.shop, False)
     set_owner_active(offer.shop, True)

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.orders.models import Order, OrderItem, OrderState
 from procurement.orders.services import MAX_ORDER_TOTAL, basket_get_or_create
 from procurement.pricelists.validate import PriceListInvalid, validate_pricelist
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.orders.conftest import fill_basket
 from tests.pricelists.conftest import shop1_document, with_good
 
@@ -24,14 +24,14 @@ pytestmark = pytest.mark.django_db
 def basket_lines(user) -> list[tuple[int, int]]:
     return sorted(
         OrderItem.objects.filter(order__user=user, order__state=OrderState.BASKET).values_list(
-            "product_info_id", "quantity"
+            "offer_id", "quantity"
         )
     )
 
 
 def stock(offers) -> list[int]:
     return list(
-        ProductInfo.objects.filter(pk__in=[offer.pk for offer in offers])
+        Offer.objects.filter(pk__in=[offer.pk for offer in offers])
         .order_by("pk")
         .values_list("quantity", flat=True)
     )
@@ -41,14 +41,14 @@ def old_basket(user, lines) -> Order:
     """A basket as one filled before the bounds (or before its prices rose) may be."""
     basket = basket_get_or_create(user=user)
     OrderItem.objects.bulk_create(
-        OrderItem(order=basket, product_info=offer, quantity=quantity) for offer, quantity in lines
+        OrderItem(order=basket, offer=offer, quantity=quantity) for offer, quantity in lines
     )
     return basket
 
 
 @pytest.fixture
 def twenty_expensive_offers():
-    return [ProductInfoFactory(price="110000.00", quantity=1_000_000) for _ in range(20)]
+    return [OfferFactory(price="110000.00", quantity=1_000_000) for _ in range(20)]
 
 
 def test_the_bound_is_what_an_order_total_holds():
@@ -78,7 +78,7 @@ def test_twenty_lines_of_a_million_at_110000_are_refused(
 
 
 def test_lines_each_within_the_bound_may_not_sum_beyond_it(buyer_client, buyer):
-    first, second = (ProductInfoFactory(price=HIGHEST, quantity=5) for _ in range(2))
+    first, second = (OfferFactory(price=HIGHEST, quantity=5) for _ in range(2))
 
     response = buyer_client.post(
         BASKET, {"items": [{"product_info": first.id, "quantity": 1}]}, format="json"
@@ -108,7 +108,7 @@ def test_lines_each_within_the_bound_may_not_sum_beyond_it(buyer_client, buyer):
 
 
 def test_a_basket_at_the_bound_is_placed(buyer_client, commit_callbacks, buyer, contact):
-    offer = ProductInfoFactory(price="3333333333.33", quantity=5)
+    offer = OfferFactory(price="3333333333.33", quantity=5)
     basket = fill_basket(buyer, (offer, 3))
 
     with commit_callbacks():
@@ -120,10 +120,10 @@ def test_a_basket_at_the_bound_is_placed(buyer_client, commit_callbacks, buyer, 
 
 
 def test_update_refuses_a_raise_beyond_the_bound_and_changes_nothing(buyer_client, buyer):
-    offer = ProductInfoFactory(price="5000000000.00", quantity=5)
-    other = ProductInfoFactory(price="1.00", quantity=5)
+    offer = OfferFactory(price="5000000000.00", quantity=5)
+    other = OfferFactory(price="1.00", quantity=5)
     fill_basket(buyer, (offer, 1), (other, 1))
-    line = OrderItem.objects.get(product_info=offer)
+    line = OrderItem.objects.get(offer=offer)
 
     response = buyer_client.put(BASKET, {"items": [{"id": line.id, "quantity": 2}]}, format="json")
 
@@ -172,7 +172,7 @@ def test_an_old_basket_beyond_the_bound_is_read_and_its_placement_refused(
 def test_two_lines_at_the_highest_price_are_refused_not_overflowed(
     buyer_client, commit_callbacks, buyer, contact
 ):
-    offers = [ProductInfoFactory(price=HIGHEST, quantity=1) for _ in range(2)]
+    offers = [OfferFactory(price=HIGHEST, quantity=1) for _ in range(2)]
     basket = old_basket(buyer, [(offer, 1) for offer in offers])
 
     with commit_callbacks():
@@ -188,10 +188,10 @@ def test_two_lines_at_the_highest_price_are_refused_not_overflowed(
 def test_a_basket_whose_prices_rose_beyond_the_bound_can_be_brought_back(
     buyer_client, commit_callbacks, buyer, contact
 ):
-    offer = ProductInfoFactory(price="1000.00", quantity=10)
+    offer = OfferFactory(price="1000.00", quantity=10)
     fill_basket(buyer, (offer, 4))
-    ProductInfo.objects.filter(pk=offer.pk).update(price="4000000000.00")
-    line = OrderItem.objects.get(product_info=offer)
+    Offer.objects.filter(pk=offer.pk).update(price="4000000000.00")
+    line = OrderItem.objects.get(offer=offer)
 
     assert buyer_client.get(BASKET).json()["total_sum"] == "16000000000.00"
     raised = buyer_client.put(BASKET, {"items": [{"id": line.id, "quantity": 5}]}, format="json")

@@ -1,7 +1,7 @@
 import pytest
 from django.core import mail
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.orders.models import ALLOWED_TRANSITIONS, Order, OrderState
 from tests.conftest import client_for
 from tests.factories import UserFactory
@@ -95,15 +95,23 @@ def test_a_basket_is_not_an_order(buyer_client, buyer, offer):
     )
 
 
+def test_baskets_and_placed_orders_each_have_their_own_entry(buyer, contact, offer, other_offer):
+    placed = place(buyer, contact, (offer, 1))
+    basket = fill_basket(buyer, (other_offer, 1))
+    assert list(Order.baskets.values_list("pk", flat=True)) == [basket.pk]
+    assert list(Order.placed.values_list("pk", flat=True)) == [placed.pk]
+    assert Order.objects.count() == 2
+
+
 def test_owner_cancels_a_new_order_and_gets_the_stock_back(
     buyer_client, commit_callbacks, order, offer, buyer
 ):
-    assert ProductInfo.objects.get(pk=offer.pk).quantity == 12
+    assert Offer.objects.get(pk=offer.pk).quantity == 12
     response = move(buyer_client, commit_callbacks, order.id, "canceled")
     assert response.status_code == 200
     assert response.json()["state"] == "canceled"
     assert [entry["state"] for entry in response.json()["history"]] == ["new", "canceled"]
-    assert ProductInfo.objects.get(pk=offer.pk).quantity == 14
+    assert Offer.objects.get(pk=offer.pk).quantity == 14
     assert [message.to for message in mail.outbox] == [[buyer.email]]
     assert "canceled" in mail.outbox[0].subject
 
@@ -158,11 +166,11 @@ def test_staff_gets_409_for_every_move_the_map_does_not_allow(
     commit_callbacks, staff, order, source, target, offer
 ):
     Order.objects.filter(pk=order.id).update(state=source)
-    stock_before = ProductInfo.objects.get(pk=offer.pk).quantity
+    stock_before = Offer.objects.get(pk=offer.pk).quantity
     response = move(client_for(staff), commit_callbacks, order.id, target)
     assert response.status_code == 409
     assert Order.objects.get(pk=order.id).state == source
-    assert ProductInfo.objects.get(pk=offer.pk).quantity == stock_before
+    assert Offer.objects.get(pk=offer.pk).quantity == stock_before
     assert mail.outbox == []
 
 
@@ -177,7 +185,7 @@ def test_canceling_twice_returns_the_stock_once(commit_callbacks, staff, order, 
     staff_client = client_for(staff)
     assert move(staff_client, commit_callbacks, order.id, "canceled").status_code == 200
     assert move(staff_client, commit_callbacks, order.id, "canceled").status_code == 409
-    assert ProductInfo.objects.get(pk=offer.pk).quantity == 14
+    assert Offer.objects.get(pk=offer.pk).quantity == 14
 
 
 def test_another_buyer_cannot_touch_the_order(commit_callbacks, order):

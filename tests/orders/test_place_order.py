@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from procurement.accounts.models import Contact
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.orders.models import Order, OrderItem, OrderState, OrderStateChange
 from tests.factories import ContactFactory, UserFactory
 from tests.orders.conftest import fill_basket
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def stock(*offers) -> list[int]:
-    return [ProductInfo.objects.get(pk=offer.pk).quantity for offer in offers]
+    return [Offer.objects.get(pk=offer.pk).quantity for offer in offers]
 
 
 def confirm(client, commit_callbacks, basket_id, contact_id):
@@ -38,7 +38,7 @@ def test_place_order_takes_stock_snapshots_and_emails(
     assert order.total_sum == Decimal("132971.50")
     assert order.delivery_address["city"] == "Moscow"
     assert stock(offer, other_offer) == [12, 0]
-    line = order.ordered_items.get(product_info=offer)
+    line = order.ordered_items.get(offer=offer)
     assert (line.price, line.product_name, line.model, line.shop_name, line.shop_id_snapshot) == (
         Decimal("65000.00"),
         "Смартфон",
@@ -111,7 +111,7 @@ def test_closed_shop_is_409_naming_it(
     buyer_client, commit_callbacks, buyer, contact, offer, other_offer
 ):
     basket = fill_basket(buyer, (offer, 1), (other_offer, 1))
-    other_offer.shop.state = False
+    other_offer.shop.accepts_orders = False
     other_offer.shop.save()
     response = confirm(buyer_client, commit_callbacks, basket.id, contact.id)
     assert response.status_code == 409
@@ -126,7 +126,7 @@ def test_short_stock_is_409_naming_lines_and_what_is_available(
     buyer_client, commit_callbacks, buyer, contact, offer, other_offer
 ):
     basket = fill_basket(buyer, (offer, 2), (other_offer, 5))
-    short_line = basket.ordered_items.get(product_info=other_offer)
+    short_line = basket.ordered_items.get(offer=other_offer)
     response = confirm(buyer_client, commit_callbacks, basket.id, contact.id)
     assert response.status_code == 409
     assert response.json()["lines"] == [
@@ -147,7 +147,7 @@ def test_an_order_for_100000_units_is_refused(
 
 def test_withdrawn_offer_is_409(buyer_client, commit_callbacks, buyer, contact, offer):
     basket = fill_basket(buyer, (offer, 1))
-    ProductInfo.objects.filter(pk=offer.pk).update(is_withdrawn=True)
+    Offer.objects.filter(pk=offer.pk).update(is_withdrawn=True)
     response = confirm(buyer_client, commit_callbacks, basket.id, contact.id)
     assert response.status_code == 409
     assert Order.objects.get(pk=basket.id).state == OrderState.BASKET
@@ -170,7 +170,7 @@ def test_placed_order_never_changes_with_the_catalog_or_the_contact(
     confirm(buyer_client, commit_callbacks, basket.id, contact.id)
     before = buyer_client.get(f"{ORDER}/{basket.id}").json()
 
-    ProductInfo.objects.filter(pk=offer.pk).update(price="1.00", model="changed", is_withdrawn=True)
+    Offer.objects.filter(pk=offer.pk).update(price="1.00", model="changed", is_withdrawn=True)
     offer.product.name = "Renamed"
     offer.product.save()
     offer.shop.name = "Renamed shop"

@@ -1,11 +1,14 @@
 """Each list or detail, and placing an order, runs the same number of queries whatever the
 number of lines, shops or orders."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.catalog.factories import ProductInfoFactory, ShopFactory
+from procurement.catalog.models import Offer
+from tests.catalog.factories import OfferFactory, ShopFactory
 from tests.conftest import client_for
 from tests.orders.conftest import fill_basket, place
 
@@ -21,8 +24,7 @@ def queries_for(client, path) -> int:
 
 def offers(shop, count):
     return [
-        ProductInfoFactory(shop=shop, quantity=100, parameters={"Цвет": "синий"})
-        for _ in range(count)
+        OfferFactory(shop=shop, quantity=100, parameters={"Цвет": "синий"}) for _ in range(count)
     ]
 
 
@@ -76,3 +78,30 @@ def test_placing_an_order_runs_the_same_queries_whatever_its_size(
     assert twelve_lines == one_line
     # token, BEGIN, basket, contact, lines, stock, snapshots, order, history, emails, COMMIT
     assert one_line <= 11
+
+
+def queries_to_cancel(client, order) -> list[str]:
+    with CaptureQueriesContext(connection) as context:
+        response = client.patch(f"/api/v1/order/{order.id}", {"state": "canceled"}, format="json")
+    assert response.status_code == 200, response.json()
+    return [query["sql"] for query in context.captured_queries]
+
+
+def test_canceling_returns_the_stock_of_every_line_in_one_statement(
+    buyer, buyer_client, contact, shop
+):
+    small = place(buyer, contact, *[(offer, 2) for offer in offers(shop, 1)])
+    shops = [shop, ShopFactory(), ShopFactory()]
+    twelve = [offer for each in shops for offer in offers(each, 4)]
+    big = place(buyer, contact, *[(offer, 3) for offer in twelve])
+    assert set(
+        Offer.objects.filter(pk__in=[o.pk for o in twelve]).values_list("quantity", flat=True)
+    ) == {97}
+
+    one_line = queries_to_cancel(buyer_client, small)
+    twelve_lines = queries_to_cancel(buyer_client, big)
+
+    assert len(twelve_lines) == len(one_line)
+    writes = [sql for sql in twelve_lines if re.search(r"\bUPDATE\s+\"catalog_offer\"", sql)]
+    assert len(writes) == 1
+    assert set(Offer.objects.values_list("quantity", flat=True)) == {100}

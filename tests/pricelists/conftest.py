@@ -7,10 +7,10 @@ import yaml
 
 from procurement.catalog.models import (
     Category,
+    Offer,
+    OfferParameter,
     Parameter,
     Product,
-    ProductInfo,
-    ProductParameter,
     Shop,
 )
 
@@ -68,13 +68,15 @@ def with_good(document: dict, index: int, **changes) -> dict:
 def catalog_snapshot() -> dict:
     """Everything an import may write, for asserting that a refused import wrote nothing."""
     return {
-        "shops": list(Shop.objects.values_list("id", "name", "user_id", "state", "updated_at")),
+        "shops": list(
+            Shop.objects.values_list("id", "name", "user_id", "accepts_orders", "updated_at")
+        ),
         "categories": list(Category.objects.values_list("id", "name")),
         "links": list(Category.shops.through.objects.values_list("shop_id", "category_id")),
         "products": list(Product.objects.values_list("id", "category_id", "name")),
-        "offers": list(ProductInfo.objects.order_by("id").values_list()),
+        "offers": list(Offer.objects.order_by("id").values_list()),
         "parameters": list(Parameter.objects.values_list("id", "name")),
-        "offer_parameters": list(ProductParameter.objects.order_by("id").values_list()),
+        "offer_parameters": list(OfferParameter.objects.order_by("id").values_list()),
     }
 
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from procurement.catalog.models import ProductInfo, Shop
+from procurement.catalog.models import Offer, Shop
 from procurement.pricelists.models import ImportJob
 from procurement.pricelists.services import import_pricelist
 from tests.conftest import client_for
@@ -71,7 +71,7 @@ def test_json_upload(supplier_client, supplier, commit_callbacks):
     with commit_callbacks():
         response = upload(supplier_client, as_json(shop1_document()), name="list.json")
     assert supplier_client.get(job_url(response.json()["job"])).json()["state"] == "done"
-    assert ProductInfo.objects.filter(shop__user=supplier).count() == 14
+    assert Offer.objects.filter(shop__user=supplier).count() == 14
 
 
 def test_a_job_is_run_once(supplier_client, supplier, commit_callbacks):
@@ -109,7 +109,7 @@ def test_a_job_is_run_once(supplier_client, supplier, commit_callbacks):
 def test_a_bad_file_fails_the_job_and_changes_nothing(
     supplier_client, supplier, commit_callbacks, data, error
 ):
-    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
     before = catalog_snapshot()
     with commit_callbacks():
         response = upload(supplier_client, data)
@@ -227,7 +227,7 @@ PARTNER_CALLS = [
 def test_partner_paths_refuse_buyers_and_anonymous(
     api_client, buyer_client, supplier, method, path, payload
 ):
-    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
     before = catalog_snapshot()
     refused = getattr(buyer_client, method)(path, payload, format="json")
     assert refused.status_code == 403
@@ -265,24 +265,24 @@ def test_state_without_a_shop_is_404(supplier_client):
     ],
 )
 def test_state_can_be_switched(supplier_client, supplier, value, expected):
-    shop = Shop.objects.create(user=supplier, name="Мой", state=not expected)
+    shop = Shop.objects.create(user=supplier, name="Мой", accepts_orders=not expected)
     response = supplier_client.post(STATE, {"state": value}, format="json")
     assert response.status_code == 200
     assert response.json() == {"id": shop.id, "name": "Мой", "state": expected}
     shop.refresh_from_db()
-    assert shop.state is expected
+    assert shop.accepts_orders is expected
     assert supplier_client.get(STATE).json() == {"id": shop.id, "name": "Мой", "state": expected}
 
 
 @pytest.mark.parametrize("value", ["yes", "", "2", 2, None, [], {"a": 1}, "onn"])
 def test_bad_state_is_400_and_changes_nothing(supplier_client, supplier, value):
-    shop = Shop.objects.create(user=supplier, name="Мой", state=True)
+    shop = Shop.objects.create(user=supplier, name="Мой", accepts_orders=True)
     response = supplier_client.post(STATE, {"state": value}, format="json")
     assert response.status_code == 400
     assert response.json()["Status"] is False
     assert "state" in response.json()["Errors"]
     shop.refresh_from_db()
-    assert shop.state is True
+    assert shop.accepts_orders is True
 
 
 def test_missing_state_is_400(supplier_client, supplier):
@@ -291,7 +291,7 @@ def test_missing_state_is_400(supplier_client, supplier):
 
 
 def test_state_can_be_sent_as_a_form(supplier_client, supplier):
-    shop = Shop.objects.create(user=supplier, name="Мой", state=True)
+    shop = Shop.objects.create(user=supplier, name="Мой", accepts_orders=True)
     response = supplier_client.post(STATE, {"state": "off"}, format="multipart")
     assert response.status_code == 200
     assert response.json() == {"id": shop.id, "name": "Мой", "state": False}

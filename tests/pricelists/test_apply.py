@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from procurement.catalog.models import Category, Product, ProductInfo, ProductParameter, Shop
-from procurement.catalog.search import offer_search_text
+from procurement.catalog.models import Category, Offer, OfferParameter, Product, Shop
+from procurement.catalog.offers import refresh_search_text
 from procurement.core.errors import ApplicationError
 from procurement.pricelists.services import import_pricelist
 from tests.factories import SupplierFactory
@@ -23,24 +23,24 @@ pytestmark = pytest.mark.django_db
 
 
 def run(owner, data: bytes, filename: str = "list.yaml"):
-    return import_pricelist(owner=owner, data=data, source="test", filename=filename)
+    return import_pricelist(supplier=owner, data=data, source="test", filename=filename)
 
 
-def offers_by_external_id(shop) -> dict[int, ProductInfo]:
-    return {offer.external_id: offer for offer in ProductInfo.objects.filter(shop=shop)}
+def offers_by_external_id(shop) -> dict[int, Offer]:
+    return {offer.external_id: offer for offer in Offer.objects.filter(shop=shop)}
 
 
 def parameters_of(offer) -> dict[str, str]:
-    return dict(offer.product_parameters.values_list("parameter__name", "value"))
+    return dict(offer.parameters.values_list("parameter__name", "value"))
 
 
 def test_first_import_creates_the_shop_and_its_catalog(supplier):
     result = run(supplier, shop1_bytes())
     shop = Shop.objects.get(user=supplier)
     assert (result.shop_id, result.created, result.updated, result.withdrawn) == (shop.id, 14, 0, 0)
-    assert shop.name == "Связной" and shop.state is True
+    assert shop.name == "Связной" and shop.accepts_orders is True
     assert set(shop.categories.values_list("id", flat=True)) == {224, 15, 1, 5}
-    offer = ProductInfo.objects.get(shop=shop, external_id=4216292)
+    offer = Offer.objects.get(shop=shop, external_id=4216292)
     assert offer.product.name == "Смартфон Apple iPhone XS Max 512GB (золотистый)"
     assert offer.product.category_id == 224
     assert (offer.model, offer.quantity) == ("apple/iphone/xs-max", 14)
@@ -52,10 +52,12 @@ def test_first_import_creates_the_shop_and_its_catalog(supplier):
         "Встроенная память (Гб)": "512",
         "Цвет": "золотистый",
     }
-    assert offer.search_text == offer_search_text(
-        name=offer.product.name, model=offer.model, parameter_values=parameters_of(offer).values()
+    assert offer.search_text == (
+        "смартфон apple iphone xs max 512gb (золотистый) apple/iphone/xs-max "
+        "6.5 2688x1242 512 золотистый"
     )
-    assert ProductParameter.objects.count() == sum(
+    assert refresh_search_text(offer_ids=[offer.id]) == 0  # the admin's text is the same
+    assert OfferParameter.objects.count() == sum(
         len(good["parameters"]) for good in shop1_document()["goods"]
     )
 
@@ -97,10 +99,10 @@ def test_changed_offers_are_updated_in_place_and_only_they_count(supplier):
 
 def test_a_renamed_good_moves_to_another_product_keeping_its_offer(supplier):
     run(supplier, shop1_bytes())
-    offer = ProductInfo.objects.get(external_id=4216292)
+    offer = Offer.objects.get(external_id=4216292)
     result = run(supplier, as_yaml(with_good(shop1_document(), 0, name="Новое имя", category=15)))
     assert result.updated == 1
-    moved = ProductInfo.objects.get(external_id=4216292)
+    moved = Offer.objects.get(external_id=4216292)
     assert moved.id == offer.id
     assert (moved.product.name, moved.product.category_id) == ("Новое имя", 15)
 
@@ -210,4 +212,4 @@ def test_query_count_does_not_grow_with_the_number_of_goods():
     again_small = count_queries(small, changed_small)
     again_large = count_queries(large, changed_large)
     assert abs(again_large - again_small) <= 2, (again_small, again_large)
-    assert ProductInfo.objects.filter(is_withdrawn=True).count() == 2
+    assert Offer.objects.filter(is_withdrawn=True).count() == 2

@@ -3,7 +3,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from procurement.catalog.models import Product, ProductInfo, Shop
+from procurement.catalog.models import Offer, Product, Shop
 
 pytestmark = pytest.mark.django_db
 
@@ -15,14 +15,14 @@ def test_load_demo_imports_both_demo_shops_idempotently():
     shops = {shop.user.email: shop for shop in Shop.objects.select_related("user")}
     assert shops["supplier@example.com"].name == "Связной"
     assert shops["supplier2@example.com"].name == "Техносила"
-    assert ProductInfo.objects.filter(shop=shops["supplier2@example.com"]).count() == 15
+    assert Offer.objects.filter(shop=shops["supplier2@example.com"]).count() == 15
     shared = Product.objects.filter(offers__shop=shops["supplier@example.com"]).filter(
         offers__shop=shops["supplier2@example.com"]
     )
     assert shared.count() >= 4, "some products are offered by both shops"
-    before = list(ProductInfo.objects.order_by("id").values_list())
+    before = list(Offer.objects.order_by("id").values_list())
 
     again = io.StringIO()
     call_command("load_demo", stdout=again)
     assert "0 created, 0 updated, 0 withdrawn" in again.getvalue()
-    assert list(ProductInfo.objects.order_by("id").values_list()) == before
+    assert list(Offer.objects.order_by("id").values_list()) == before

@@ -34,7 +34,7 @@ def exported(client, fmt: str) -> bytes:
 
 @pytest.fixture
 def imported(supplier):
-    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
     return Shop.objects.get(user=supplier)
 
 
@@ -74,25 +74,25 @@ def test_round_trip_reimports_to_the_identical_catalog(supplier_client, supplier
     document["goods"][1]["model"] = ""
     document["goods"][2]["parameters"] = {}
     document["goods"][3]["parameters"]["Дата"] = "2020-01-02"
-    import_pricelist(owner=supplier, data=as_yaml(document), source="setup")
+    import_pricelist(supplier=supplier, data=as_yaml(document), source="setup")
     before = catalog_snapshot()
     data = exported(supplier_client, fmt)
     if fmt == "json":
         assert json.loads(data)["goods"][0]["price"] == 10.05
-    result = import_pricelist(owner=supplier, data=data, source="export", filename=f"x.{fmt}")
+    result = import_pricelist(supplier=supplier, data=data, source="export", filename=f"x.{fmt}")
     assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
     assert catalog_snapshot() == before
 
     # into another supplier's account: the same goods come out again
     other = SupplierFactory()
-    import_pricelist(owner=other, data=data, source="export", filename=f"x.{fmt}")
+    import_pricelist(supplier=other, data=data, source="export", filename=f"x.{fmt}")
     assert yaml.safe_load(exported(client_for(other), fmt)) == yaml.safe_load(data)
 
 
 def test_withdrawn_offers_are_not_exported(supplier_client, supplier, imported):
     document = shop1_document()
     document["goods"].pop(0)
-    import_pricelist(owner=supplier, data=as_json(document), source="less", filename="x.json")
+    import_pricelist(supplier=supplier, data=as_json(document), source="less", filename="x.json")
     goods = json.loads(exported(supplier_client, "json"))["goods"]
     assert 4216292 not in [good["id"] for good in goods]
     assert len(goods) == 13
@@ -166,7 +166,7 @@ def test_export_job(supplier_client, imported, commit_callbacks):
 
 
 def test_unfinished_export_job_has_no_file(supplier_client, supplier, imported):
-    job = ExportJob.objects.create(user=supplier, format="yaml")
+    job = ExportJob.objects.create(supplier=supplier, format="yaml")
     body = supplier_client.get(f"/api/v1/partner/exports/{job.id}").json()
     assert (body["state"], body["download"]) == ("queued", None)
     response = supplier_client.get(f"/api/v1/partner/exports/{job.id}/download")

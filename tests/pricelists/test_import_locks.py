@@ -16,7 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections, connection
 
-from procurement.catalog.models import Category, ProductInfo, Shop
+from procurement.catalog.models import Category, Offer, Shop
 from procurement.orders.models import Order, OrderItem, OrderState
 from procurement.pricelists.models import ImportJob, JobState
 from procurement.pricelists.services import import_pricelist
@@ -52,7 +52,7 @@ def other_connection(deadlock_timeout: str) -> psycopg.Connection:
 def lock_offer(other: psycopg.Connection, offer_id: int) -> None:
     """What order_place does to each offer of the basket, in primary-key order."""
     other.execute(
-        "SELECT id FROM catalog_productinfo WHERE id = %s FOR NO KEY UPDATE", [offer_id]
+        "SELECT id FROM catalog_offer WHERE id = %s FOR NO KEY UPDATE", [offer_id]
     ).fetchall()
 
 
@@ -97,14 +97,14 @@ class InThread:
 def import_with_deadlock_timeout(owner, data: bytes, deadlock_timeout: str):
     with connection.cursor() as cursor:
         cursor.execute(f"SET deadlock_timeout = '{deadlock_timeout}'")
-    return import_pricelist(owner=owner, data=data, source="test", filename="list.yaml")
+    return import_pricelist(supplier=owner, data=data, source="test", filename="list.yaml")
 
 
 @pytest.fixture
 def two_offers(supplier):
     """The supplier's offers 1 and 2 (external ids), first in primary-key order first."""
-    import_pricelist(owner=supplier, data=price_list(price=100), source="setup")
-    first, second = ProductInfo.objects.filter(shop__user=supplier).order_by("pk")
+    import_pricelist(supplier=supplier, data=price_list(price=100), source="setup")
+    first, second = Offer.objects.filter(shop__user=supplier).order_by("pk")
     return first, second
 
 
@@ -124,7 +124,7 @@ def test_an_import_waits_for_a_checkout_instead_of_deadlocking(supplier, two_off
         lock_offer(checkout, second.pk)  # a deadlock error here with the old lock order
         for offer in (first, second):
             checkout.execute(
-                "UPDATE catalog_productinfo SET quantity = quantity - 1 WHERE id = %s", [offer.pk]
+                "UPDATE catalog_offer SET quantity = quantity - 1 WHERE id = %s", [offer.pk]
             )
         checkout.commit()
     finally:
@@ -161,9 +161,7 @@ def test_an_import_that_meets_a_deadlock_is_tried_again(supplier, two_offers, ca
 
     assert importing.error is None, importing.error
     assert importing.result.updated == 2
-    assert set(ProductInfo.objects.filter(shop=shop).values_list("price", flat=True)) == {
-        Decimal("777")
-    }
+    assert set(Offer.objects.filter(shop=shop).values_list("price", flat=True)) == {Decimal("777")}
     retries = [record for record in caplog.records if "attempt 1 of 3" in record.getMessage()]
     assert len(retries) == 1, [record.getMessage() for record in caplog.records]
     assert "deadlock" in retries[0].getMessage()
@@ -173,7 +171,7 @@ def test_a_rename_waits_for_an_import_filing_goods_under_the_category(supplier):
     """Another shop's import has filed goods under 224 and not committed yet; the first
     shop's import renaming 224 waits for it, then sees its goods and keeps the name."""
     postgres_only()
-    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
     joining_list = generated(1, shop="Новый")
     joining_list["categories"] = [{"id": 224, "name": "Смартфоны"}]
     joining_list["goods"][0]["category"] = 224
@@ -189,7 +187,7 @@ def test_a_rename_waits_for_an_import_filing_goods_under_the_category(supplier):
 
     joining = InThread(
         lambda: import_pricelist(
-            owner=SupplierFactory(),
+            supplier=SupplierFactory(),
             data=as_yaml(joining_list),
             source="test",
             progress=pause_after_categories,
@@ -207,7 +205,7 @@ def test_a_rename_waits_for_an_import_filing_goods_under_the_category(supplier):
     assert (joining.error, renaming.error) == (None, None)
     assert Category.objects.get(id=224).name == "Смартфоны"
     assert [warning["id"] for warning in renaming.result.warnings] == [224]
-    assert ProductInfo.objects.filter(product__category=224, shop__name="Новый").count() == 1
+    assert Offer.objects.filter(product__category=224, shop__name="Новый").count() == 1
 
 
 ROUNDS = 4
@@ -272,13 +270,13 @@ def test_imports_while_buyers_check_out_no_errors_and_stock_adds_up(supplier, tw
     assert crashed == []
     assert sorted(set(statuses)) == [("basket", 201), ("import", 202), ("order", 200)]
     assert len(statuses) == BUYERS * ORDERS_EACH * 2 + ROUNDS
-    jobs = ImportJob.objects.filter(owner=supplier)
+    jobs = ImportJob.objects.filter(supplier=supplier)
     assert [job.state for job in jobs] == [JobState.DONE] * ROUNDS
     assert Order.objects.filter(state=OrderState.NEW).count() == BUYERS * ORDERS_EACH
     for offer in offers:
         offer.refresh_from_db()
         after_last_import = OrderItem.objects.filter(
-            product_info=offer, order__state=OrderState.NEW, price=offer.price
+            offer=offer, order__state=OrderState.NEW, price=offer.price
         ).count()
         assert offer.price in {Decimal(100 + round_) for round_ in range(1, ROUNDS + 1)}
         assert offer.quantity == QUANTITY - after_last_import

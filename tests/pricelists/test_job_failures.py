@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.pricelists.models import ImportJob, JobState
 from procurement.pricelists.services import MAX_PROBLEMS, MAX_TEXT, import_pricelist, storable
 from tests.pricelists.conftest import as_yaml, catalog_snapshot, generated, shop1_bytes
@@ -69,7 +69,7 @@ def test_errors_repeating_a_nul_are_stored_with_the_nul_written_out(supplier, su
     ]
     body = supplier_client.get(f"/api/v1/partner/imports/{job.pk}").json()
     assert body["errors"] == job.errors
-    assert not ProductInfo.objects.exists()
+    assert not Offer.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -119,7 +119,7 @@ def with_long_number(field: str) -> bytes:
 def test_a_yaml_number_of_thousands_of_digits_is_a_validation_error(
     supplier, supplier_client, commit_callbacks, field, shown_id, message
 ):
-    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
     before = catalog_snapshot()
     with commit_callbacks():
         job = upload(supplier_client, with_long_number(field))
@@ -178,7 +178,7 @@ def test_a_finish_the_database_refuses_fails_the_job_and_rolls_the_import_back(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("the refusing trigger is written for PostgreSQL")
-    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
     before = catalog_snapshot()
     with refusing_to_record_an_import_done():
         job = upload(supplier_client, as_yaml(generated(5, shop="Связной")))
@@ -238,7 +238,7 @@ def test_the_import_command_prints_every_problem(supplier, tmp_path):
     printed = stderr.getvalue()
     assert "'index': 0" in printed and "Must not be negative." in printed
     assert "'index': 1" in printed and "Expected a whole number" in printed
-    assert not ProductInfo.objects.exists()
+    assert not Offer.objects.exists()
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.pricelists import services, tasks
 from procurement.pricelists.models import ExportJob, ImportJob, JobState
 from procurement.pricelists.services import (
@@ -29,7 +29,7 @@ from tests.pricelists.conftest import as_yaml, generated, shop1_bytes
 def running_import(owner, *, lease_renewed_ago: timedelta, attempts: int = 1) -> ImportJob:
     """An import job as a run left it when its worker died (or while it is alive)."""
     job = ImportJob.objects.create(
-        owner=owner,
+        supplier=owner,
         source="shop1.yaml",
         filename="shop1.yaml",
         content=shop1_bytes(),
@@ -63,7 +63,7 @@ def test_a_job_whose_lease_ran_out_is_started_again(supplier, commit_callbacks):
     dead.refresh_from_db()
     assert (dead.state, dead.attempts, dead.created, dead.errors) == (JobState.DONE, 2, 14, [])
     assert dead.task_id == ""  # run in-process here; by a worker it is the new task's id
-    assert ProductInfo.objects.filter(shop__user=supplier).count() == 14
+    assert Offer.objects.filter(shop__user=supplier).count() == 14
 
 
 @pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_a_job_with_a_live_lease_is_left_to_its_run(supplier, commit_callbacks):
     assert import_job_run(job_id=alive.pk, task_id="another-task") is None
     alive.refresh_from_db()
     assert (alive.state, alive.attempts) == (JobState.RUNNING, 1)
-    assert not ProductInfo.objects.exists()
+    assert not Offer.objects.exists()
 
 
 @pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_a_job_whose_runs_keep_dying_is_given_up(supplier, commit_callbacks):
         {"error": f"The job was started {MAX_ATTEMPTS} times and never finished."}
     ]
     assert doomed.content is None
-    assert not ProductInfo.objects.exists()
+    assert not Offer.objects.exists()
 
 
 @pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_a_job_given_up_says_so_in_its_suppliers_language(commit_callbacks):
         supplier, lease_renewed_ago=timedelta(minutes=5), attempts=MAX_ATTEMPTS
     )
     doomed_export = ExportJob.objects.create(
-        user=supplier, format="json", state=JobState.RUNNING, attempts=MAX_ATTEMPTS
+        supplier=supplier, format="json", state=JobState.RUNNING, attempts=MAX_ATTEMPTS
     )
     with commit_callbacks():
         tasks.recover_jobs()  # by the periodic task, in no request's language
@@ -111,13 +111,13 @@ def test_a_job_given_up_says_so_in_its_suppliers_language(commit_callbacks):
             MAX_ATTEMPTS,
             [{"error": given_up}],
         )
-    assert not ProductInfo.objects.exists()
+    assert not Offer.objects.exists()
 
 
 @pytest.mark.django_db
 def test_an_export_whose_claim_was_taken_over_records_nothing(supplier, monkeypatch):
-    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
-    job = ExportJob.objects.create(user=supplier, format="json")
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    job = ExportJob.objects.create(supplier=supplier, format="json")
     written = services.export_chunks
 
     def taken_over_while_writing(*, shop, fmt):
@@ -138,8 +138,10 @@ def test_an_export_whose_claim_was_taken_over_records_nothing(supplier, monkeypa
 
 @pytest.mark.django_db
 def test_an_export_whose_lease_ran_out_is_started_again(supplier, commit_callbacks):
-    import_pricelist(owner=supplier, data=shop1_bytes(), source="setup")
-    job = ExportJob.objects.create(user=supplier, format="json", state=JobState.RUNNING, attempts=1)
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    job = ExportJob.objects.create(
+        supplier=supplier, format="json", state=JobState.RUNNING, attempts=1
+    )
     ExportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(minutes=5))
     with commit_callbacks():
         tasks.recover_jobs()
@@ -181,7 +183,7 @@ def list_server(settings):
 
 def url_import(owner, server) -> ImportJob:
     url = f"http://127.0.0.1:{server.server_port}/list.yaml"
-    return ImportJob.objects.create(owner=owner, url=url, source=url)
+    return ImportJob.objects.create(supplier=owner, url=url, source=url)
 
 
 def priced(price: int) -> bytes:
@@ -214,7 +216,7 @@ def test_a_run_whose_claim_was_taken_over_rolls_back(supplier, list_server):
     job.refresh_from_db()
     assert (job.state, job.attempts, job.task_id) == (JobState.DONE, 2, "second")
     assert (job.created, job.updated, job.withdrawn) == (3, 0, 0)
-    offers = ProductInfo.objects.filter(shop__user=supplier)
+    offers = Offer.objects.filter(shop__user=supplier)
     assert offers.count() == 3
     assert set(offers.values_list("price", flat=True)) == {Decimal("222.00")}
 

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from procurement.catalog.models import ProductInfo
+from procurement.catalog.models import Offer
 from procurement.pricelists.models import ExportJob, ImportJob, JobState
 from tests.pricelists.conftest import DEMO, shop1_bytes
 
@@ -16,7 +16,11 @@ pytestmark = pytest.mark.django_db
 
 def queued_import(owner, *, minutes_ago: int, state: str = JobState.QUEUED) -> ImportJob:
     job = ImportJob.objects.create(
-        owner=owner, source="shop1.yaml", filename="shop1.yaml", content=shop1_bytes(), state=state
+        supplier=owner,
+        source="shop1.yaml",
+        filename="shop1.yaml",
+        content=shop1_bytes(),
+        state=state,
     )
     ImportJob.objects.filter(pk=job.pk).update(
         created_at=timezone.now() - timedelta(minutes=minutes_ago)
@@ -35,7 +39,7 @@ def test_jobs_still_queued_long_after_they_were_created_run_again(supplier, comm
     recent.refresh_from_db()
     assert (lost.state, lost.created, lost.attempts) == (JobState.DONE, 14, 1)
     assert recent.state == JobState.QUEUED  # its task may still be on the way
-    assert ProductInfo.objects.filter(shop__user=supplier).count() == 14
+    assert Offer.objects.filter(shop__user=supplier).count() == 14
 
 
 def test_a_job_that_ran_meanwhile_is_not_run_twice(supplier, commit_callbacks):
@@ -56,7 +60,7 @@ def test_export_jobs_are_started_again_too(supplier, commit_callbacks):
             supplier.email,
             stdout=StringIO(),
         )
-    job = ExportJob.objects.create(user=supplier, format="yaml")
+    job = ExportJob.objects.create(supplier=supplier, format="yaml")
     ExportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(hours=1))
     with commit_callbacks():
         call_command("requeue_jobs", stdout=StringIO())

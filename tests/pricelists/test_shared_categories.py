@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from procurement.catalog.models import Category, Product, ProductInfo
+from procurement.catalog.models import Category, Offer, Product
 from procurement.pricelists.models import ImportJob
 from procurement.pricelists.services import import_pricelist
 from tests.conftest import client_for
@@ -45,7 +45,7 @@ def price_list(*, shop: str, categories: list[tuple[int, str]], goods: list[tupl
 
 
 def run(owner, data: bytes):
-    return import_pricelist(owner=owner, data=data, source="test", filename="list.yaml")
+    return import_pricelist(supplier=owner, data=data, source="test", filename="list.yaml")
 
 
 @pytest.fixture
@@ -70,12 +70,12 @@ def test_another_shop_cannot_rename_a_category_the_first_one_uses(first_shop_own
     ]
     # The rest of the list is applied: its goods are filed under the shared category, and
     # the category it brought is created.
-    offer = ProductInfo.objects.get(shop__user=other, external_id=1)
+    offer = Offer.objects.get(shop__user=other, external_id=1)
     assert offer.product.category_id == 224
     assert Category.objects.get(id=7).name == "Кабели"
     assert (result.created, result.updated, result.withdrawn) == (2, 0, 0)
     # What the first shop's buyers see has not moved.
-    first_offers = ProductInfo.objects.filter(shop__user=first_shop_owner, product__category=224)
+    first_offers = Offer.objects.filter(shop__user=first_shop_owner, product__category=224)
     assert first_offers.count() == 5
     assert {offer.product.category.name for offer in first_offers} == {"Смартфоны"}
 
@@ -86,7 +86,7 @@ def test_a_category_another_shop_only_lists_is_not_renamed_either(first_shop_own
         other,
         price_list(shop="Другой", categories=[(7, "Кабели"), (224, "Смартфоны")], goods=[(1, 7)]),
     )
-    assert not ProductInfo.objects.filter(shop__user=other, product__category=224).exists()
+    assert not Offer.objects.filter(shop__user=other, product__category=224).exists()
 
     document = price_list(shop="Связной", categories=[(224, RENAMED)], goods=[(4216292, 224)])
     result = run(first_shop_owner, document)

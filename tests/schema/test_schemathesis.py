@@ -18,7 +18,7 @@ from schemathesis.checks import (
 
 from config.wsgi import application
 from procurement.accounts.tokens import issue_api_token
-from tests.catalog.factories import ProductInfoFactory
+from tests.catalog.factories import OfferFactory
 from tests.factories import ContactFactory, SupplierFactory, UserFactory
 
 CHECKS = [
@@ -57,7 +57,7 @@ def buyer_headers(db):
 @pytest.fixture
 def supplier_headers(db):
     supplier = SupplierFactory()
-    ProductInfoFactory(shop__user=supplier, parameters={"Цвет": "синий"})
+    OfferFactory(shop__user=supplier, parameters={"Цвет": "синий"})
     return token_header(supplier)
 
 

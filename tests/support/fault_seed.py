@@ -10,12 +10,12 @@ def seed(buyers: int) -> dict:
     from django.core.management import call_command
 
     from procurement.accounts.tokens import issue_api_token
-    from tests.catalog.factories import ProductInfoFactory, ShopFactory
+    from tests.catalog.factories import OfferFactory, ShopFactory
     from tests.factories import ContactFactory, SupplierFactory, UserFactory
 
     call_command("migrate", verbosity=0)
     offers = [
-        ProductInfoFactory(shop=shop, quantity=1_000_000).pk
+        OfferFactory(shop=shop, quantity=1_000_000).pk
         for shop in [ShopFactory(), ShopFactory()]
         for _ in range(2)
     ]

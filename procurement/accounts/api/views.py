@@ -43,7 +43,16 @@ class RegisterView(AuthThrottledView):
     )
     def post(self, request):
         data = validated(s.RegisterInputSerializer, request.data)
-        services.user_register(**data, language=translation.get_language() or "")
+        services.user_register(
+            email=data["email"],
+            password=data["password"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            company=data["company"],
+            position=data["position"],
+            user_type=data["type"],
+            language=translation.get_language() or "",
+        )
         return Response(OK, status=status.HTTP_201_CREATED)
 
 

@@ -1,12 +1,15 @@
 from rest_framework import serializers
 
-from procurement.catalog.models import Category, Product, ProductInfo, ProductParameter, Shop
+from procurement.catalog.models import Category, Offer, OfferParameter, Product, Shop
+from procurement.catalog.offers import SHOWN_FIELDS
+from procurement.core.serializers import ContractModelSerializer, RowShape
 
 
-class ShopSerializer(serializers.ModelSerializer):
+class ShopSerializer(ContractModelSerializer):
     class Meta:
         model = Shop
         fields = ["id", "name", "state"]
+        api_names = {"state": "accepts_orders"}
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -31,27 +34,22 @@ class OfferParameterSerializer(serializers.ModelSerializer):
     parameter = serializers.CharField(source="parameter.name")
 
     class Meta:
-        model = ProductParameter
+        model = OfferParameter
         fields = ["parameter", "value"]
 
 
 class OfferSerializer(serializers.ModelSerializer):
-    """An offer (the spec's "product_info"); load it with `selectors.offer_list()`."""
+    """An offer (the spec's "product_info"); load it with `selectors.offer_list()`, or its rows
+    with `selectors.offer_rows(columns=OFFER_ROWS.columns)` (see OFFER_ROWS)."""
 
     product = OfferProductSerializer()
     shop = OfferShopSerializer()
-    product_parameters = OfferParameterSerializer(many=True)
+    product_parameters = OfferParameterSerializer(many=True, source="parameters")
 
     class Meta:
-        model = ProductInfo
-        fields = [
-            "id",
-            "external_id",
-            "model",
-            "product",
-            "shop",
-            "quantity",
-            "price",
-            "price_rrc",
-            "product_parameters",
-        ]
+        model = Offer
+        fields = [*(field.name for field in SHOWN_FIELDS), "product_parameters"]
+
+
+# Catalog pages are built from rows, without model objects, in exactly this serializer's shape.
+OFFER_ROWS = RowShape(OfferSerializer)

@@ -62,11 +62,18 @@ class OfferListView(CatalogView, ListAPIView):
     filterset_class = OfferFilter
 
     def get_queryset(self):
-        return selectors.offer_rows()
+        return selectors.offer_rows(columns=s.OFFER_ROWS.columns)
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(selectors.offers_from_rows(page))
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        parameters = selectors.offer_parameter_rows(
+            offer_ids=[row["id"] for row in rows],
+            columns=s.OFFER_ROWS.lists["product_parameters"].columns,
+        )
+        offers = [
+            s.OFFER_ROWS.represent(row, product_parameters=parameters[row["id"]]) for row in rows
+        ]
+        return self.get_paginated_response(offers)
 
     def paginate_queryset(self, queryset):
         filtered = set(self.request.query_params) & (set(OfferFilter.base_filters) - {"ordering"})

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procurement.catalog.api.serializers import OfferSerializer
-from procurement.core.serializers import IdListField, ObjectListField
+from procurement.core.serializers import ContractModelSerializer, IdListField, ObjectListField
 from procurement.orders.models import PLACED_STATE_CHOICES, Order, OrderItem, OrderStateChange
 from procurement.orders.services import MAX_LINE_QUANTITY
 
@@ -72,7 +72,7 @@ class OrderStateFilterSerializer(serializers.Serializer):
 
 
 class BasketItemSerializer(serializers.ModelSerializer):
-    product_info = OfferSerializer()
+    product_info = OfferSerializer(source="offer")
     sum = basket_sum_field(source="line_sum")
 
     class Meta:
@@ -89,12 +89,13 @@ class BasketSerializer(serializers.ModelSerializer):
         fields = ["id", "state", "ordered_items", "total_sum"]
 
 
-class OrderSummarySerializer(serializers.ModelSerializer):
+class OrderSummarySerializer(ContractModelSerializer):
     items_count = serializers.IntegerField()
 
     class Meta:
         model = Order
         fields = ["id", "dt", "state", "total_sum", "items_count"]
+        api_names = {"dt": "placed_at"}
 
 
 class SnapshotShopSerializer(serializers.Serializer):
@@ -105,7 +106,7 @@ class SnapshotShopSerializer(serializers.Serializer):
 class OrderItemSerializer(serializers.ModelSerializer):
     """A placed line: price, names and shop as they were when the order was placed."""
 
-    product_info = OfferSerializer()
+    product_info = OfferSerializer(source="offer")
     shop = SnapshotShopSerializer(source="*")
     sum = serializers.SerializerMethodField()
 
@@ -137,7 +138,7 @@ class HistorySerializer(serializers.ModelSerializer):
         fields = ["state", "at"]
 
 
-class OrderDetailSerializer(serializers.ModelSerializer):
+class OrderDetailSerializer(ContractModelSerializer):
     contact = DeliveryAddressSerializer(source="delivery_address")
     ordered_items = OrderItemSerializer(many=True)
     history = HistorySerializer(many=True)
@@ -145,9 +146,10 @@ class OrderDetailSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = ["id", "dt", "state", "total_sum", "contact", "ordered_items", "history"]
+        api_names = {"dt": "placed_at"}
 
 
-class SupplierOrderSerializer(serializers.ModelSerializer):
+class SupplierOrderSerializer(ContractModelSerializer):
     contact = DeliveryAddressSerializer(source="delivery_address")
     ordered_items = OrderItemSerializer(many=True, source="shop_items")
     total_sum = serializers.SerializerMethodField(help_text="The sum of this supplier's lines.")
@@ -155,6 +157,7 @@ class SupplierOrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Order
         fields = ["id", "dt", "state", "total_sum", "contact", "ordered_items"]
+        api_names = {"dt": "placed_at"}
 
     @extend_schema_field(MONEY)
     def get_total_sum(self, order: Order) -> str:

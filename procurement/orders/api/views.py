@@ -42,7 +42,7 @@ class BasketView(APIView):
     )
     def post(self, request):
         lines = [
-            services.BasketLine(**line)
+            services.BasketLine(offer_id=line["product_info"], quantity=line["quantity"])
             for line in validated(s.BasketAddInputSerializer, request.data)["items"]
         ]
         created = services.basket_add(user=request.user, lines=lines)
@@ -56,7 +56,7 @@ class BasketView(APIView):
     )
     def put(self, request):
         changes = [
-            services.BasketChange(**change)
+            services.BasketChange(line_id=change["id"], quantity=change["quantity"])
             for change in validated(s.BasketUpdateInputSerializer, request.data)["items"]
         ]
         updated = services.basket_update(user=request.user, changes=changes)

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from procurement.catalog.models import Shop
+from procurement.core.serializers import ContractModelSerializer
 from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob, JobState
 
 
@@ -62,10 +63,11 @@ class ImportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ShopStateSerializer(serializers.ModelSerializer):
+class ShopStateSerializer(ContractModelSerializer):
     class Meta:
         model = Shop
         fields = ["id", "name", "state"]
+        api_names = {"state": "accepts_orders"}
         read_only_fields = fields
 
 

@@ -10,7 +10,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.catalog.services import shop_set_state
+from procurement.catalog.services import shop_set_accepts_orders
 from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import error_responses, validated
 from procurement.pricelists import services
@@ -64,7 +64,7 @@ class PartnerUpdateView(APIView):
         data = validated(s.ImportRequestSerializer, request.data)
         upload = data.get("file")
         job = services.import_job_create(
-            owner=request.user,
+            supplier=request.user,
             url=data.get("url"),
             chunks=upload.chunks() if upload is not None else None,
             filename=upload.name if upload is not None else "",
@@ -94,7 +94,7 @@ class PartnerStateView(APIView):
         summary="Your shop and whether it accepts orders",
     )
     def get(self, request):
-        return Response(s.ShopStateSerializer(services.shop_of(owner=request.user)).data)
+        return Response(s.ShopStateSerializer(services.shop_of(supplier=request.user)).data)
 
     @extend_schema(
         tags=TAGS,
@@ -104,7 +104,9 @@ class PartnerStateView(APIView):
     )
     def post(self, request):
         data = validated(s.ShopStateInputSerializer, request.data)
-        shop = shop_set_state(shop=services.shop_of(owner=request.user), state=data["state"])
+        shop = shop_set_accepts_orders(
+            shop=services.shop_of(supplier=request.user), accepts_orders=data["state"]
+        )
         return Response(s.ShopStateSerializer(shop).data)
 
 
@@ -137,7 +139,7 @@ class PartnerExportView(APIView):
     )
     def get(self, request):
         fmt = validated(s.ExportFormatQuerySerializer, request.query_params)["format"]
-        shop, chunks = services.export_stream(owner=request.user, fmt=fmt)
+        shop, chunks = services.export_stream(supplier=request.user, fmt=fmt)
         response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, fmt)}"'
         return response
@@ -151,7 +153,7 @@ class PartnerExportView(APIView):
     )
     def post(self, request):
         data = validated(s.ExportRequestSerializer, request.data)
-        job = services.export_job_create(user=request.user, fmt=data["format"])
+        job = services.export_job_create(supplier=request.user, fmt=data["format"])
         return Response({"Status": True, "job": job.pk}, status=status.HTTP_202_ACCEPTED)
 
 

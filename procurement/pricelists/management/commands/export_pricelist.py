@@ -10,14 +10,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--shop", type=int, required=True, help="The shop's id.")
-        parser.add_argument("--format", choices=ExportFormat.values, default=ExportFormat.YAML)
+        parser.add_argument(
+            "--format", dest="fmt", choices=ExportFormat.values, default=ExportFormat.YAML
+        )
         parser.add_argument("--output", help="A file to write instead of stdout.")
 
-    def handle(self, *args, shop: int, format: str, output: str | None, **options):
+    def handle(self, *args, shop: int, fmt: str, output: str | None, **options):
         found = Shop.objects.filter(pk=shop).first()
         if found is None:
             raise CommandError(f"No shop with id {shop}.")
-        chunks = export_chunks(shop=found, fmt=format)
+        chunks = export_chunks(shop=found, fmt=fmt)
         if output:
             with open(output, "wb") as stream:
                 for chunk in chunks:

@@ -17,7 +17,6 @@ STAGES = {
     "categories": 60,
     "products": 65,
     "offers": 75,
-    "parameters": 90,
     "done": 100,
 }
 
@@ -27,17 +26,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("source", help="A file path or an http(s) URL.")
-        parser.add_argument("--owner", required=True, help="Email of the supplier account.")
+        parser.add_argument(
+            "--supplier",
+            "--owner",
+            dest="supplier",
+            required=True,
+            help="Email of the supplier account (--owner is the older name).",
+        )
 
-    def handle(self, *args, source: str, owner: str, **options):
-        user = User.objects.filter(email=User.objects.normalize_email(owner).lower()).first()
+    def handle(self, *args, source: str, supplier: str, **options):
+        email = User.objects.normalize_email(supplier).lower()
+        user = User.objects.filter(email=email).first()
         if user is None or not user.is_supplier:
-            raise CommandError(f"{owner} is not a supplier account.")
+            raise CommandError(f"{supplier} is not a supplier account.")
         self._progress("reading")
         try:
             data = self._read(source)
             result = import_pricelist(
-                owner=user, data=data, source=source, filename=source, progress=self._progress
+                supplier=user, data=data, source=source, filename=source, progress=self._progress
             )
         except ApplicationError as error:
             for problem in problems_of(error):

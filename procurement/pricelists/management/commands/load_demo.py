@@ -43,7 +43,7 @@ class Command(BaseCommand):
             user.save()
         for email, path in DEMO_PRICE_LISTS:
             result = import_pricelist(
-                owner=User.objects.get(email=email), data=path.read_bytes(), source=path.name
+                supplier=User.objects.get(email=email), data=path.read_bytes(), source=path.name
             )
             self.stdout.write(
                 f"Price list {path.name} → shop {result.shop_id}: {result.created} created, "

@@ -1,0 +1,326 @@
+# ruff: noqa: S608 - statements are built from table and column names of the models; values are parameters.
+"""The one writer of offers: nothing else inserts, updates or deletes offer rows or their
+parameter values (the admin's own form aside, which then calls `refresh_search_text`).
+
+- `replace_price_list`: a shop's offers become exactly the lines of its price list (the
+  import's bulk upsert and withdrawal), in a fixed number of statements.
+- `take_stock`, `return_stock`: placing and canceling an order.
+- `refresh_search_text`: after the admin changed an offer, its parameters or its product.
+
+Rows travel as JSON (`procurement.core.bulk_sql`); the columns come from the model's
+`_meta` (`SHOWN_FIELDS`, `PRICE_LIST_FIELDS`), which the catalog's serializer and the
+export use too. Offers are locked in primary-key order whenever several change at once,
+as placing an order does, so these writers wait for each other instead of deadlocking.
+(SQLite has no row locks: its writers take turns.)
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from operator import attrgetter
+
+from django.db import connection
+from django.db.models import Field
+
+from procurement.catalog.models import Offer, OfferParameter
+from procurement.catalog.search import normalize
+from procurement.core.bulk_sql import as_json, json_rows, sql_type, table
+
+# An offer as price lists and the catalog show it, in the model's order: every column but
+# what the catalog keeps for itself (the withdrawn flag, and the search text and update time,
+# which nobody edits).
+SHOWN_FIELDS: tuple[Field, ...] = tuple(
+    field
+    for field in Offer._meta.concrete_fields
+    if field.editable and field.name != "is_withdrawn"
+)
+# What a line of a price list sets: the above but the offer's own id and its shop.
+PRICE_LIST_FIELDS: tuple[Field, ...] = tuple(
+    field for field in SHOWN_FIELDS if not field.primary_key and field.name != "shop"
+)
+# What the import writes and compares: the line's columns and the search text made of them.
+_WRITTEN: tuple[Field, ...] = (*PRICE_LIST_FIELDS, Offer._meta.get_field("search_text"))
+_ID = Offer._meta.pk
+_EXTERNAL_ID = _WRITTEN.index(Offer._meta.get_field("external_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class PriceListLine:
+    """One good of a price list, as the offer of its shop. Its attributes are the attnames of
+    PRICE_LIST_FIELDS (read by name), and what the search text is made of."""
+
+    external_id: int
+    product_id: int
+    model: str
+    quantity: int
+    price: Decimal
+    price_rrc: Decimal
+    product_name: str
+    parameters: dict[int, str]  # parameter id → value, in the order of the price list
+
+
+@dataclass(frozen=True, slots=True)
+class OfferChanges:
+    created: int
+    updated: int
+    withdrawn: int
+
+
+_line_values = attrgetter(*(field.attname for field in PRICE_LIST_FIELDS))
+
+
+def search_text(*, product_name: str, model: str, parameter_values: Iterable[object]) -> str:
+    """What the catalog search matches: the product's name, the model and the parameter
+    values, folded as search queries are (see `procurement.catalog.search`)."""
+    parts = [product_name, model, *(str(value) for value in parameter_values)]
+    return normalize(" ".join(part for part in parts if part))
+
+
+def replace_price_list(
+    *, shop_id: int, lines: Iterable[PriceListLine], now: datetime
+) -> OfferChanges:
+    """Make the shop offer exactly `lines`: offers are matched by `external_id` and updated
+    in place (only those whose values or parameters changed), new ones created, the shop's
+    other offers withdrawn (hidden, never deleted: orders point to them).
+
+    Runs inside the import's transaction, which holds the shop's lock. The existing offers
+    and their parameters are read once and compared in Python, so importing the same list
+    again writes nothing.
+    """
+    existing = _existing_offers(shop_id)
+    existing_parameters = _existing_parameters(shop_id)
+    new_rows, changed_rows, parameter_rows, replaced_offers = [], [], [], []
+    new_parameters: list[tuple[int, dict[int, str]]] = []  # external id, parameters
+    listed: set[int] = set()
+    for line in lines:
+        listed.add(line.external_id)
+        values = (
+            *_line_values(line),
+            search_text(
+                product_name=line.product_name,
+                model=line.model,
+                parameter_values=line.parameters.values(),
+            ),
+        )
+        current = existing.get(line.external_id)
+        if current is None:
+            new_rows.append(values)
+            new_parameters.append((line.external_id, line.parameters))
+            continue
+        offer_id, current_values, withdrawn = current
+        same_parameters = existing_parameters.get(offer_id, {}) == line.parameters
+        if values != current_values or withdrawn or not same_parameters:
+            changed_rows.append((offer_id, *values))
+        if not same_parameters:
+            replaced_offers.append(offer_id)
+            parameter_rows.extend((offer_id, *item) for item in line.parameters.items())
+    to_withdraw = [
+        offer_id
+        for external_id, (offer_id, _values, withdrawn) in existing.items()
+        if external_id not in listed and not withdrawn
+    ]
+
+    with connection.cursor() as cursor:
+        new_ids = _insert(cursor, shop_id, new_rows, now)
+        for external_id, parameters in new_parameters:
+            offer_id = new_ids[external_id]
+            parameter_rows.extend((offer_id, *item) for item in parameters.items())
+        _lock(cursor, [row[0] for row in changed_rows] + to_withdraw)
+        _update(cursor, changed_rows, now)
+        _withdraw(cursor, to_withdraw, now)
+        _replace_parameters(cursor, replaced_offers, parameter_rows)
+    return OfferChanges(
+        created=len(new_rows), updated=len(changed_rows), withdrawn=len(to_withdraw)
+    )
+
+
+def take_stock(*, quantities: Mapping[int, int]) -> bool:
+    """Take `quantities` (offer id → units) in one round trip; False when an offer holds less
+    than asked (that offer is left as it was, and the caller must roll back the others).
+
+    The caller has locked the offers in primary-key order and checked their stock; the
+    condition still keeps stock from ever going below zero.
+    """
+    offer = table(Offer)
+    quantity = connection.ops.quote_name(Offer._meta.get_field("quantity").column)
+    pk = connection.ops.quote_name(_ID.column)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {offer} SET {quantity} = {quantity} - %s WHERE {pk} = %s AND {quantity} >= %s",
+            [(units, offer_id, units) for offer_id, units in sorted(quantities.items())],
+        )
+        return cursor.rowcount == len(quantities)
+
+
+def return_stock(*, quantities: Mapping[int, int]) -> None:
+    """Give back `quantities` (offer id → units), in one statement that locks the offers in
+    primary-key order."""
+    if not quantities:
+        return
+    field = Offer._meta.get_field("quantity")
+    column = connection.ops.quote_name(field.column)
+    _update_in_order(
+        [_ID, field],
+        f"{column} = {table(Offer)}.{column} + r.{column}",
+        sorted(quantities.items()),
+    )
+
+
+def refresh_search_text(*, offer_ids: Iterable[int]) -> int:
+    """Make the search text of these offers follow their product's name, their model and
+    their parameter values; → how many changed."""
+    offer_ids = sorted(set(offer_ids))
+    if not offer_ids:
+        return 0
+    parameter_values = defaultdict(list)
+    for offer_id, value in (
+        OfferParameter.objects.filter(offer_id__in=offer_ids)
+        .order_by("id")
+        .values_list("offer_id", "value")
+    ):
+        parameter_values[offer_id].append(value)
+    offers = (
+        Offer.objects.filter(pk__in=offer_ids)
+        .order_by("pk")
+        .values_list("pk", "product__name", "model", "search_text")
+    )
+    changed = []
+    for offer_id, product_name, model, current in offers:
+        text = search_text(
+            product_name=product_name, model=model, parameter_values=parameter_values[offer_id]
+        )
+        if text != current:
+            changed.append((offer_id, text))
+    if changed:
+        field = Offer._meta.get_field("search_text")
+        column = connection.ops.quote_name(field.column)
+        _update_in_order([_ID, field], f"{column} = r.{column}", changed)
+    return len(changed)
+
+
+def _columns(fields: Sequence[Field]) -> list[tuple[str, str]]:
+    return [(field.column, sql_type(field)) for field in fields]
+
+
+def _update_in_order(fields: Sequence[Field], assignments: str, values: list) -> None:
+    """One UPDATE of the offers named by the first column of `values` (ids, ascending):
+    PostgreSQL locks them in that order first, as placing an order does."""
+    offer, pk = table(Offer), connection.ops.quote_name(_ID.column)
+    source = json_rows(_columns(fields))
+    if connection.features.has_select_for_update:
+        statement = (
+            f"WITH locked AS (SELECT o.{pk} FROM {offer} AS o "
+            f"WHERE o.{pk} IN (SELECT r.{pk} FROM {source} AS r) ORDER BY o.{pk} FOR NO KEY UPDATE) "
+            f"UPDATE {offer} SET {assignments} FROM locked JOIN {source} AS r ON r.{pk} = locked.{pk} "
+            f"WHERE {offer}.{pk} = locked.{pk}"
+        )
+        parameters = [as_json(values), as_json(values)]
+    else:
+        statement = (
+            f"UPDATE {offer} SET {assignments} FROM {source} AS r WHERE {offer}.{pk} = r.{pk}"
+        )
+        parameters = [as_json(values)]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, parameters)
+
+
+def _existing_offers(shop_id: int) -> dict[int, tuple[int, tuple, bool]]:
+    """external id → (offer id, the values the import writes, withdrawn)."""
+    offers = Offer.objects.filter(shop_id=shop_id).values_list(
+        _ID.attname, "is_withdrawn", *(field.attname for field in _WRITTEN)
+    )
+    existing = {}
+    for offer_id, withdrawn, *values in offers.iterator(chunk_size=5000):
+        existing[values[_EXTERNAL_ID]] = (offer_id, tuple(values), withdrawn)
+    return existing
+
+
+def _existing_parameters(shop_id: int) -> dict[int, dict[int, str]]:
+    """offer id → {parameter id: value} for every offer of the shop."""
+    parameters: dict[int, dict[int, str]] = {}
+    for offer_id, parameter_id, value in OfferParameter.objects.filter(
+        offer__shop_id=shop_id
+    ).values_list("offer_id", "parameter_id", "value"):
+        parameters.setdefault(offer_id, {})[parameter_id] = value
+    return parameters
+
+
+def _insert(cursor, shop_id: int, values: list[tuple], now: datetime) -> dict[int, int]:
+    """Create offers → {external id: new offer id}."""
+    if not values:
+        return {}
+    names = ", ".join(field.column for field in _WRITTEN)
+    selected = ", ".join(f"r.{field.column}" for field in _WRITTEN)
+    cursor.execute(
+        f"INSERT INTO {table(Offer)} (shop_id, is_withdrawn, updated_at, {names}) "
+        f"SELECT %s, false, %s, {selected} FROM {json_rows(_columns(_WRITTEN))} AS r WHERE true "
+        "RETURNING external_id, id",
+        [shop_id, _timestamp(now), as_json(values)],
+    )
+    return dict(cursor.fetchall())
+
+
+def _lock(cursor, offer_ids: list[int]) -> None:
+    """Lock the offers about to change in primary-key order, as placing an order does.
+
+    An UPDATE locks its rows in whatever order its plan visits them, and the import updates
+    changed and withdrawn offers in two statements: a checkout holding offer 1 and waiting
+    for offer 2 while the import holds 2 and waits for 1 is a deadlock. Taking every lock
+    up front in the same order as checkouts makes one simply wait for the other.
+    """
+    if not offer_ids or not connection.features.has_select_for_update:
+        return
+    cursor.execute(
+        f"SELECT o.id FROM {table(Offer)} AS o "
+        f"WHERE o.id IN (SELECT r.id FROM {json_rows(_columns([_ID]))} AS r) "
+        "ORDER BY o.id FOR NO KEY UPDATE",
+        [as_json([[offer_id] for offer_id in offer_ids])],
+    )
+
+
+def _update(cursor, values: list[tuple], now: datetime) -> None:
+    if not values:
+        return
+    offer = table(Offer)
+    assignments = ", ".join(f"{field.column} = r.{field.column}" for field in _WRITTEN)
+    cursor.execute(
+        f"UPDATE {offer} SET {assignments}, is_withdrawn = false, updated_at = %s "
+        f"FROM {json_rows(_columns([_ID, *_WRITTEN]))} AS r WHERE {offer}.id = r.id",
+        [_timestamp(now), as_json(values)],
+    )
+
+
+def _withdraw(cursor, offer_ids: list[int], now: datetime) -> None:
+    if not offer_ids:
+        return
+    cursor.execute(
+        f"UPDATE {table(Offer)} SET is_withdrawn = true, updated_at = %s "
+        f"WHERE id IN (SELECT r.id FROM {json_rows(_columns([_ID]))} AS r)",
+        [_timestamp(now), as_json([[offer_id] for offer_id in offer_ids])],
+    )
+
+
+def _replace_parameters(cursor, replaced_offers: list[int], values: list[tuple]) -> None:
+    """Drop the parameters of `replaced_offers`, then insert `values` (offer, parameter, value)."""
+    parameter = table(OfferParameter)
+    fields = [OfferParameter._meta.get_field(name) for name in ("offer", "parameter", "value")]
+    if replaced_offers:
+        cursor.execute(
+            f"DELETE FROM {parameter} WHERE {fields[0].column} IN "
+            f"(SELECT r.id FROM {json_rows(_columns([_ID]))} AS r)",
+            [as_json([[offer_id] for offer_id in replaced_offers])],
+        )
+    if values:
+        names = ", ".join(field.column for field in fields)
+        selected = ", ".join(f"r.{field.column}" for field in fields)
+        cursor.execute(
+            f"INSERT INTO {parameter} ({names}) "
+            f"SELECT {selected} FROM {json_rows(_columns(fields))} AS r",
+            [as_json(values)],
+        )
+
+
+def _timestamp(now: datetime):
+    return connection.ops.adapt_datetimefield_value(now)
