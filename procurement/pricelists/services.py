@@ -322,7 +322,7 @@ def _claim(kind: _JobKind, job_id: int, task_id: str | None) -> int | None:
         return None
     jobs = model.objects.filter(pk=job_id)
     if attempts >= MAX_ATTEMPTS:
-        supplier_language = jobs.values_list(f"{kind.supplier}__language", flat=True).get()
+        supplier_language = jobs.values_list("supplier__language", flat=True).get()
         with translation.override(supplier_language or settings.LANGUAGE_CODE):
             message = ngettext(
                 "The job was started %(count)d time and never finished.",

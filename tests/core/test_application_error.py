@@ -38,7 +38,7 @@ def test_a_refused_password_is_a_field_error_whose_first_message_is_the_sentence
 
 def test_a_bad_basket_line_names_the_line_and_keeps_a_sentence(buyer_client, buyer):
     with pytest.raises(ApplicationError) as caught:
-        orders.basket_add(user=buyer, lines=[orders.BasketLine(product_info=999, quantity=1)])
+        orders.basket_add(user=buyer, lines=[orders.BasketLine(offer_id=999, quantity=1)])
     error = caught.value
     assert error.field_errors == {"items": {"999": ["No such offer in the catalog."]}}
     assert error.message == "No such offer in the catalog."
