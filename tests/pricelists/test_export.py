@@ -9,9 +9,9 @@ from django.core.management import call_command
 from procurement.catalog.models import Shop
 from procurement.pricelists.models import ExportJob, JobState
 from procurement.pricelists.services import import_pricelist
-from tests.conftest import client_for
-from tests.factories import SupplierFactory
-from tests.pricelists.conftest import (
+from tests.support.clients import client_for
+from tests.support.factories import SupplierFactory
+from tests.support.pricelists import (
     as_json,
     as_yaml,
     catalog_snapshot,
