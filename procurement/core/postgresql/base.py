@@ -31,7 +31,8 @@ class DatabaseOperations(operations.DatabaseOperations):
         return max(1, min(len(objs), MAX_QUERY_PARAMS // (2 * columns)))
 
 
-class ServerBindingCursor(base.ServerBindingCursor):
+# Django's cursor for server-side binding (psycopg 3), which its stubs do not declare.
+class ServerBindingCursor(base.ServerBindingCursor):  # type: ignore[name-defined]
     def execute(self, query, params=None, *, prepare=None, **kwargs):
         if prepare is None and isinstance(query, str) and " LIKE " in query:
             prepare = False
@@ -44,6 +45,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self):
         params = super().get_connection_params()
-        if params["cursor_factory"] is base.ServerBindingCursor:
+        if params["cursor_factory"] is base.ServerBindingCursor:  # type: ignore[attr-defined]
             params["cursor_factory"] = ServerBindingCursor
         return params
