@@ -11,7 +11,8 @@ Rows travel as JSON (`procurement.core.bulk_sql`); the columns come from the mod
 `_meta` (`SHOWN_FIELDS`, `PRICE_LIST_FIELDS`), which the catalog's serializer and the
 export use too. Offers are locked in primary-key order whenever several change at once,
 as placing an order does, so these writers wait for each other instead of deadlocking.
-(SQLite has no row locks: its writers take turns.)
+(SQLite has no row locks: its writers take turns.) The lock order of every writer is in
+(docs/architecture.md: Transactions and locks).
 """
 
 from collections import defaultdict

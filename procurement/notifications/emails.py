@@ -1,7 +1,7 @@
 """The outbox: each app builds the emails of its own changes (`outbound_email`: event,
 recipient, language, parameters); `queue` records them in the transaction of the change
 they report, and the send_email task writes each in its recipient's language and sends it
-after commit."""
+after commit. (docs/architecture.md: The outbox: how an email is built and sent)"""
 
 from datetime import datetime, timedelta
 

@@ -6,6 +6,7 @@ lease (`heartbeat_at`) from a thread of its own while it works; a job whose leas
 A run records its outcome only while its attempt still holds the claim, and an import
 applies its price list and records its outcome in one transaction: a slow run whose claim
 was taken over rolls back instead of finishing the job a second time.
+(docs/architecture.md: Jobs: claim, lease, at-most-once finish)
 """
 
 import logging

@@ -8,6 +8,7 @@ After a few runs a prepared statement gets one plan for any values: right for lo
 key, wrong for a LIKE search, whose best plan depends on how common the word is (one plan
 for all made the catalog's searches for both a rare and a common word slower). Statements
 with LIKE are therefore planned for their values every time.
+(docs/architecture.md: The PostgreSQL backend, and why)
 """
 
 from django.db.backends.postgresql import base, features, operations
