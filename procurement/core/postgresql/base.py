@@ -46,6 +46,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self):
         params = super().get_connection_params()
+        # (the same cursor of Django's, undeclared in its stubs)
         if params["cursor_factory"] is base.ServerBindingCursor:  # type: ignore[attr-defined]
             params["cursor_factory"] = ServerBindingCursor
         return params
