@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from support import Client, percentile, setup_django, start_gunicorn, stop
 
-from tests.support.ports import free_port
-from tests.support.postgres import PostgresCluster, postgres_bindir
+from harness.ports import free_port
+from harness.postgres import PostgresCluster, postgres_bindir
 
 KINDS = [
     "Смартфон", "Ноутбук", "Телевизор", "Чайник", "Пылесос", "Холодильник", "Наушники",

@@ -6,7 +6,7 @@
 Prints, for the first import and the re-import: seconds, goods per second, SQL statements,
 and the peak RSS of this process; and the pure `yaml.load(..., Loader=yaml.CSafeLoader)` time
 of the same file (measured in a child process, so its memory does not count here).
-For postgres a throwaway cluster is started (tests.support.postgres) and migrated.
+For postgres a throwaway cluster is started (harness.postgres) and migrated.
 """
 
 import argparse
@@ -99,7 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-import-") as workdir:
         if args.database == "postgres":
-            from tests.support.postgres import PostgresCluster, postgres_bindir
+            from harness.postgres import PostgresCluster, postgres_bindir
 
             bindir = postgres_bindir()
             if bindir is None:

@@ -19,10 +19,11 @@ from typing import TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.ports import free_port  # noqa: E402
-from tests.support.postgres import PostgresCluster, postgres_bindir  # noqa: E402
-from tests.support.redis import RedisServer  # noqa: E402
-from tests.support.smtp import CapturingSMTPServer  # noqa: E402
+from harness.ports import free_port  # noqa: E402
+from harness.postgres import PostgresCluster, postgres_bindir  # noqa: E402
+from harness.redis import RedisServer  # noqa: E402
+from harness.smtp import CapturingSMTPServer  # noqa: E402
+from harness.waiting import WaitTimedOut, wait_until  # noqa: E402
 
 # Plain HTTP on loopback, as behind a TLS-terminating proxy; quiet logs.
 SERVER_ENV = {
@@ -72,17 +73,19 @@ def start_gunicorn(database_url: str, port: int, *, workers: int = 2, **extra_en
         cwd=ROOT,
         env=env,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def healthy() -> bool:
         try:
-            status, _body = Client(port).request("GET", "/health")
-            if status == 200:
-                return server
+            return Client(port).request("GET", "/health")[0] == 200
         except OSError:
-            pass
-        time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
+            return False
+
+    try:
+        wait_until(healthy, timeout=30, interval=0.2)
+    except WaitTimedOut:
+        server.terminate()
+        raise RuntimeError("gunicorn did not start") from None
+    return server
 
 
 def start_celery_worker(

@@ -9,7 +9,7 @@ _STANDARD_ATTRIBUTES = set(logging.makeLogRecord({}).__dict__) | {"message", "as
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,

@@ -4,12 +4,13 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from tests.factories import ContactFactory, SupplierFactory, UserFactory
+from harness.postgres import PostgresCluster, postgres_bindir
+from harness.redis import RedisServer
+from harness.smtp import CapturingSMTPServer
 from tests.support.binaries import require_binary, which
 from tests.support.celery_worker import CeleryWorker
-from tests.support.postgres import PostgresCluster, postgres_bindir
-from tests.support.redis import RedisServer
-from tests.support.smtp import CapturingSMTPServer
+from tests.support.clients import client_for
+from tests.support.factories import ContactFactory, SupplierFactory, UserFactory
 
 
 @pytest.fixture(scope="session")
@@ -52,14 +53,6 @@ def supplier(db):
 @pytest.fixture
 def contact(buyer):
     return ContactFactory(user=buyer)
-
-
-def client_for(user) -> APIClient:
-    from procurement.accounts.tokens import issue_api_token
-
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user=user)}")
-    return client
 
 
 @pytest.fixture

@@ -46,7 +46,10 @@ def password_reset_email(*, email: str) -> OutboundEmail:
 def _registration_context(params: dict, _reads: SharedReads) -> dict:
     # Emails recorded before registrations were kept apart name a user instead: their
     # tokens were deleted by the migration that made those users unusable.
-    registration = Registration.objects.get(pk=params.get("registration_id"))
+    registration_id = params.get("registration_id")
+    if registration_id is None:
+        raise Registration.DoesNotExist("an email recorded for a user, before registrations")
+    registration = Registration.objects.get(pk=registration_id)
     return {
         "user": registration,  # the templates greet by `user.first_name`
         "token": params["token"],

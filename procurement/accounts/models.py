@@ -1,4 +1,5 @@
 import hashlib
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -12,10 +13,10 @@ class UserType(models.TextChoices):
     SHOP = "shop", _("Supplier")
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email, password, **extra_fields):
+    def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> "User":
         if not email:
             raise ValueError("An email is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
@@ -23,15 +24,17 @@ class UserManager(BaseUserManager):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email, password=None, **extra_fields):
+    def create_user(self, email: str, password: str | None = None, **extra_fields: Any) -> "User":
         extra_fields.setdefault("is_staff", False)
         extra_fields.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra_fields)
 
-    def get_by_natural_key(self, email):
+    def get_by_natural_key(self, email: str | None) -> "User":
         return self.get(email=self.normalize_email(email).lower())
 
-    def create_superuser(self, email, password=None, **extra_fields):
+    def create_superuser(
+        self, email: str, password: str | None = None, **extra_fields: Any
+    ) -> "User":
         extra_fields.update(is_staff=True, is_superuser=True, is_active=True)
         return self._create_user(email, password, **extra_fields)
 
@@ -39,7 +42,9 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """Logs in by email; a buyer or a supplier (`shop`)."""
 
-    username = None
+    # No username: the account logs in by email. Django's documented way to drop a field of
+    # AbstractUser, which its stub types as always present.
+    username = None  # type: ignore[assignment]
     email = models.EmailField(_("email"), unique=True)
     company = models.CharField(_("company"), max_length=100, blank=True)
     position = models.CharField(_("position"), max_length=100, blank=True)
@@ -53,7 +58,8 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
 
-    objects = UserManager()
+    # Creates users by email; AbstractUser's stub expects Django's username-based manager.
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = _("user")

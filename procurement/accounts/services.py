@@ -10,6 +10,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -172,7 +173,7 @@ def _account_from(registration: Registration, *, unclaimed: User | None) -> User
     return user
 
 
-def user_login(*, email: str, password: str, request=None) -> str:
+def user_login(*, email: str, password: str, request: HttpRequest | None = None) -> str:
     """A new API token of an active account (one per login), or 401."""
     user = authenticate(request, email=email, password=password)
     if user is None:

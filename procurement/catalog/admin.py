@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -9,10 +11,14 @@ from procurement.catalog.models import (
     Parameter,
     Product,
     Shop,
+    ShopOpenForOrders,
     open_for_orders_value,
 )
 from procurement.catalog.offers import refresh_search_text
 from procurement.catalog.services import shop_set_accepts_orders
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 
 @admin.register(Shop)
@@ -39,10 +45,10 @@ class ShopAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("owner active"), boolean=True, ordering="user__is_active")
     def owner_active(self, shop: Shop) -> bool | None:
-        return shop.user.is_active if shop.user_id is not None else None
+        return shop.user.is_active if shop.user is not None else None
 
     @admin.display(description=_("open for orders"), boolean=True)
-    def open_for_orders(self, shop: Shop) -> bool:
+    def open_for_orders(self, shop: "WithAnnotations[Shop, ShopOpenForOrders]") -> bool:
         return bool(shop.shop_open_for_orders)
 
     @admin.action(description=_("Accept orders in the selected shops"))

@@ -1,5 +1,7 @@
 """Query-string filters of the catalog lists; every malformed value is a 400, never a guess."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -21,13 +23,16 @@ BOOLEAN_SCHEMA = {"type": "boolean"}
 
 def documented(filter_: filters.Filter, schema: dict) -> filters.Filter:
     """Give a filter an explicit OpenAPI schema, keeping its label as the description."""
-    return extend_schema_field({**schema, "description": filter_.label})(filter_)
+    # drf-spectacular reads the schema of a filter as of a field; its stub types only those.
+    mark = extend_schema_field({**schema, "description": filter_.label})
+    return mark(filter_)  # type: ignore[type-var]
 
 
 class IdFilter(filters.NumberFilter):
     """An id within the database's bigint range: larger numbers are refused, not overflowed."""
 
-    field_class = forms.IntegerField
+    # An integer, not NumberFilter's decimal (whose stub allows no other field).
+    field_class = forms.IntegerField  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
@@ -79,7 +84,7 @@ class CategoryFilter(filters.FilterSet):
 
     class Meta:
         model = Category
-        fields = []
+        fields: list[str] = []
 
     def filter_shop(self, queryset: QuerySet, name: str, value: int) -> QuerySet:
         # One filter() call: both conditions apply to the same shop row of the join.
@@ -87,8 +92,9 @@ class CategoryFilter(filters.FilterSet):
 
 
 class OfferFilterForm(forms.Form):
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         low, high = cleaned.get("price_min"), cleaned.get("price_max")
         if low is not None and high is not None and low > high:
             raise ValidationError(
@@ -138,7 +144,7 @@ class OfferFilter(filters.FilterSet):
 
     class Meta:
         model = Offer
-        fields = []
+        fields: list[str] = []
         form = OfferFilterForm
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:

@@ -1,10 +1,18 @@
 from decimal import Decimal
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+class MoneyColumn(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Every money column: an offer's prices, an order's total, a line's price.
+MONEY: MoneyColumn = {"max_digits": 12, "decimal_places": 2}
 # The largest amount a money column holds: an offer's price, and an order's total.
 MAX_MONEY = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - Decimal("0.01")
 
@@ -21,6 +29,12 @@ def open_for_orders(prefix: str = "") -> models.Q:
 def open_for_orders_value(prefix: str = "") -> models.ExpressionWrapper:
     """`open_for_orders` as a column to annotate, for code that checks loaded rows."""
     return models.ExpressionWrapper(open_for_orders(prefix), output_field=models.BooleanField())
+
+
+class ShopOpenForOrders(TypedDict):
+    """The column rows carry once annotated `shop_open_for_orders=open_for_orders_value()`."""
+
+    shop_open_for_orders: bool
 
 
 class ShopQuerySet(models.QuerySet):

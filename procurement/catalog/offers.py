@@ -11,7 +11,8 @@ Rows travel as JSON (`procurement.core.bulk_sql`); the columns come from the mod
 `_meta` (`SHOWN_FIELDS`, `PRICE_LIST_FIELDS`), which the catalog's serializer and the
 export use too. Offers are locked in primary-key order whenever several change at once,
 as placing an order does, so these writers wait for each other instead of deadlocking.
-(SQLite has no row locks: its writers take turns.)
+(SQLite has no row locks: its writers take turns.) The lock order of every writer is in
+(docs/architecture.md: Transactions and locks).
 """
 
 from collections import defaultdict
@@ -20,8 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
+from typing import Any
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Field
 
 from procurement.catalog.models import Offer, OfferParameter
@@ -91,7 +94,10 @@ def replace_price_list(
     """
     existing = _existing_offers(shop_id)
     existing_parameters = _existing_parameters(shop_id)
-    new_rows, changed_rows, parameter_rows, replaced_offers = [], [], [], []
+    new_rows: list[tuple[Any, ...]] = []  # the values written, in the columns of _WRITTEN
+    changed_rows: list[tuple[Any, ...]] = []  # the offer's id, then the values written
+    parameter_rows: list[tuple[int, int, str]] = []  # offer id, parameter id, value
+    replaced_offers: list[int] = []
     new_parameters: list[tuple[int, dict[int, str]]] = []  # external id, parameters
     listed: set[int] = set()
     for line in lines:
@@ -247,7 +253,9 @@ def _existing_parameters(shop_id: int) -> dict[int, dict[int, str]]:
     return parameters
 
 
-def _insert(cursor, shop_id: int, values: list[tuple], now: datetime) -> dict[int, int]:
+def _insert(
+    cursor: CursorWrapper, shop_id: int, values: list[tuple], now: datetime
+) -> dict[int, int]:
     """Create offers → {external id: new offer id}."""
     if not values:
         return {}
@@ -262,7 +270,7 @@ def _insert(cursor, shop_id: int, values: list[tuple], now: datetime) -> dict[in
     return dict(cursor.fetchall())
 
 
-def _lock(cursor, offer_ids: list[int]) -> None:
+def _lock(cursor: CursorWrapper, offer_ids: list[int]) -> None:
     """Lock the offers about to change in primary-key order, as placing an order does.
 
     An UPDATE locks its rows in whatever order its plan visits them, and the import updates
@@ -280,7 +288,7 @@ def _lock(cursor, offer_ids: list[int]) -> None:
     )
 
 
-def _update(cursor, values: list[tuple], now: datetime) -> None:
+def _update(cursor: CursorWrapper, values: list[tuple[Any, ...]], now: datetime) -> None:
     if not values:
         return
     offer = table(Offer)
@@ -292,7 +300,7 @@ def _update(cursor, values: list[tuple], now: datetime) -> None:
     )
 
 
-def _withdraw(cursor, offer_ids: list[int], now: datetime) -> None:
+def _withdraw(cursor: CursorWrapper, offer_ids: list[int], now: datetime) -> None:
     if not offer_ids:
         return
     cursor.execute(
@@ -302,10 +310,17 @@ def _withdraw(cursor, offer_ids: list[int], now: datetime) -> None:
     )
 
 
-def _replace_parameters(cursor, replaced_offers: list[int], values: list[tuple]) -> None:
+def _replace_parameters(
+    cursor: CursorWrapper, replaced_offers: list[int], values: list[tuple[int, int, str]]
+) -> None:
     """Drop the parameters of `replaced_offers`, then insert `values` (offer, parameter, value)."""
     parameter = table(OfferParameter)
-    fields = [OfferParameter._meta.get_field(name) for name in ("offer", "parameter", "value")]
+    meta = OfferParameter._meta
+    fields: list[Field] = [
+        meta.get_field("offer"),
+        meta.get_field("parameter"),
+        meta.get_field("value"),
+    ]
     if replaced_offers:
         cursor.execute(
             f"DELETE FROM {parameter} WHERE {fields[0].column} IN "
@@ -322,5 +337,6 @@ def _replace_parameters(cursor, replaced_offers: list[int], values: list[tuple])
         )
 
 
-def _timestamp(now: datetime):
+def _timestamp(now: datetime) -> str | None:
+    """`now` as the database takes it in a statement (Django's adapter for the backend)."""
     return connection.ops.adapt_datetimefield_value(now)

@@ -22,7 +22,8 @@ def sql_type(field: models.Field) -> str:
     too long for its column fails the statement instead of being cut short by the cast."""
     if isinstance(field, models.CharField | models.TextField):
         return "text"
-    return field.cast_db_type(connection)
+    # Field.cast_db_type is Django's (CAST for the field's column), absent from its stubs.
+    return field.cast_db_type(connection)  # type: ignore[attr-defined]
 
 
 def json_rows(columns: Sequence[tuple[str, str]]) -> str:

@@ -4,6 +4,7 @@ A deadlock or a serialization failure rolls the transaction back whole, so the w
 simply be done again; `retry_on_conflict` does that a few times and then answers 503. A
 database that restarts, fails over or (SQLite) stays locked past the busy time-out is
 "unavailable": the request is answered 503 with Retry-After, never 500.
+(docs/architecture.md: Transactions and locks)
 """
 
 import logging

@@ -62,10 +62,12 @@ def _flatten_detail(detail):
 def exception_handler(exc, context):
     database_error = as_application_error(exc)
     if database_error is not None:
-        response = error_response(
-            database_error.message, database_error.status_code, _headers_of(database_error)
+        return _logged_once(
+            error_response(
+                database_error.message, database_error.status_code, _headers_of(database_error)
+            ),
+            exc,
         )
-        return _logged_once(response, exc)
     if isinstance(exc, ApplicationError):
         errors = exc.field_errors or exc.message
         return error_response(errors, exc.status_code, _headers_of(exc), **exc.extra)

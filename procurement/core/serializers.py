@@ -4,6 +4,7 @@ contract's names, and serializer output made from rows."""
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
@@ -161,13 +162,16 @@ class _Value:
 @dataclass(frozen=True, slots=True)
 class _Nested:
     name: str
-    parts: list
+    parts: list["_Part"]
 
 
 @dataclass(frozen=True, slots=True)
 class _List:
     name: str
     shape: "RowShape"
+
+
+_Part = _Value | _Nested | _List
 
 
 class RowShape:
@@ -185,7 +189,7 @@ class RowShape:
         self._serializer_class = serializer_class
 
     @cached_property
-    def _parts(self) -> list:
+    def _parts(self) -> list[_Part]:
         return _parts_of(self._serializer_class(), prefix="")
 
     @cached_property
@@ -201,16 +205,18 @@ class RowShape:
         return _represent(self._parts, row, child_rows)
 
 
-def _parts_of(serializer: serializers.Serializer, prefix: str) -> list:
-    parts = []
+def _parts_of(serializer: serializers.Serializer, prefix: str) -> list[_Part]:
+    parts: list[_Part] = []
     for name, field in serializer.fields.items():
         if field.write_only:
             continue
         if isinstance(field, serializers.ListSerializer):
             if prefix:
                 raise TypeError(f"{name}: a nested list inside a nested object")
+            if not isinstance(field.child, serializers.Serializer):
+                raise TypeError(f"{name}: a list of values, not of objects")
             parts.append(_List(name, RowShape(type(field.child))))
-        elif isinstance(field, serializers.BaseSerializer) and field.source != "*":
+        elif isinstance(field, serializers.Serializer) and field.source != "*":
             nested_prefix = f"{prefix}{'__'.join(field.source_attrs)}__"
             parts.append(_Nested(name, _parts_of(field, prefix=nested_prefix)))
         elif isinstance(field, serializers.SerializerMethodField) or field.source == "*":
@@ -220,7 +226,7 @@ def _parts_of(serializer: serializers.Serializer, prefix: str) -> list:
     return parts
 
 
-def _columns_of(parts: list) -> list[str]:
+def _columns_of(parts: list[_Part]) -> list[str]:
     columns = []
     for part in parts:
         if isinstance(part, _Value):
@@ -230,8 +236,8 @@ def _columns_of(parts: list) -> list[str]:
     return columns
 
 
-def _represent(parts: list, row: dict, child_rows: dict[str, list[dict]]) -> dict:
-    represented = {}
+def _represent(parts: list[_Part], row: dict, child_rows: dict[str, list[dict]]) -> dict:
+    represented: dict[str, Any] = {}
     for part in parts:
         if isinstance(part, _Nested):
             represented[part.name] = _represent(part.parts, row, {})

@@ -93,7 +93,8 @@ def not_found(request, exception=None):
 def server_error(request):
     # Called while the uncaught error is being handled: one raised by a middleware (a
     # session saved while the database restarts) is still a 503, not a 500.
-    unavailable = database_error_response(sys.exc_info()[1])
+    error = sys.exc_info()[1]
+    unavailable = database_error_response(error) if error is not None else None
     if unavailable is not None:
         return unavailable
     if not is_api_path(request.path):

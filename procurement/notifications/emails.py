@@ -1,7 +1,7 @@
 """The outbox: each app builds the emails of its own changes (`outbound_email`: event,
 recipient, language, parameters); `queue` records them in the transaction of the change
 they report, and the send_email task writes each in its recipient's language and sends it
-after commit."""
+after commit. (docs/architecture.md: The outbox: how an email is built and sent)"""
 
 from datetime import datetime, timedelta
 
@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from procurement.core.tasks import run_after_commit
-from procurement.notifications.models import OutboundEmail
+from procurement.notifications.models import OutboundEmail, OutboundEmailQuerySet
 from procurement.notifications.tasks import retry_countdown, send_email
 
 SEND_BATCH = 10  # emails per send_email task when sending again (each may wait EMAIL_TIMEOUT)
@@ -35,7 +35,7 @@ def queue(*emails: OutboundEmail) -> list[OutboundEmail]:
 
 
 @transaction.atomic
-def send_again(emails) -> int:
+def send_again(emails: OutboundEmailQuerySet) -> int:
     """Hand the unsent ones of `emails` (a queryset) to send_email again, after commit:
     pending, failed, or held by a run that died; never sent or dropped ones."""
     ids = list(emails.claimable().order_by("pk").values_list("pk", flat=True))

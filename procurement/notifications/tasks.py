@@ -5,11 +5,12 @@ import smtplib
 import uuid
 from contextlib import suppress
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from procurement.core.db import is_conflict, is_unavailable
@@ -40,7 +41,7 @@ def retry_countdown(retries: int) -> int:
     soft_time_limit=SEND_TIME_LIMIT_SECONDS - 30,
 )
 def send_email(
-    self,
+    self: Task,
     *outbound_email_ids: int,
     delivered: list[int] | None = None,
     claims: list[str] | None = None,
@@ -73,7 +74,7 @@ def send_email(
         ) from error
     if run.failed:
         raise self.retry(
-            args=run.failed,
+            args=tuple(run.failed),
             kwargs={},
             countdown=retry_countdown(self.request.retries),
             exc=EmailNotSent("; ".join(run.errors)),
@@ -168,7 +169,7 @@ class _Run:
             _close_quietly(connection)
 
 
-def _deliver(email: OutboundEmail, connection) -> None:
+def _deliver(email: OutboundEmail, connection: BaseEmailBackend) -> None:
     """Hand one written email to the SMTP server; EmailNotSent when it does not take it."""
     message = EmailMultiAlternatives(
         email.subject,
@@ -194,10 +195,10 @@ def _record_sent(email: OutboundEmail) -> None:
     _held(email).update(**fields)
 
 
-def _held(email: OutboundEmail):
+def _held(email: OutboundEmail) -> QuerySet[OutboundEmail]:
     return OutboundEmail.objects.filter(pk=email.pk, state=State.SENDING, claim=email.claim)
 
 
-def _close_quietly(connection) -> None:
+def _close_quietly(connection: BaseEmailBackend) -> None:
     with suppress(smtplib.SMTPException, OSError):
         connection.close()

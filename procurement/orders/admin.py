@@ -1,7 +1,11 @@
+from collections.abc import Callable
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef
-from django.utils.functional import lazy
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -36,12 +40,19 @@ class OrderItemInline(admin.TabularInline):
     model = OrderItem
     extra = 0
     can_delete = False
-    fields = ["product_name", "model", "shop_name", "price", "quantity", "line_sum", "offer"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "product_name",
+        "model",
+        "shop_name",
+        "price",
+        "quantity",
+        "line_sum",
+        "offer",
+    )
 
     @admin.display(description=_("sum"))
-    def line_sum(self, item: OrderItem):
-        return item.price * item.quantity if item.price is not None else None
+    def line_sum(self, item: OrderItem) -> Decimal | None:
+        return item.placed_sum if item.price is not None else None
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -51,25 +62,23 @@ class OrderStateChangeInline(admin.TabularInline):
     model = OrderStateChange
     extra = 0
     can_delete = False
-    fields = ["at", "from_state", "to_state", "changed_by"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "from_state", "to_state", "changed_by")
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
-def _move_description(label: str) -> str:
+def _move_description(label: str | Promise) -> str:
     return gettext("Move selected orders to “%(state)s”") % {"state": label}
 
 
-def _move_action(state: str, label: str):
-    def action(modeladmin, request, queryset):
+def _move_action(state: str, label: str | Promise) -> Callable[..., None]:
+    def action(modeladmin: "OrderAdmin", request: HttpRequest, queryset: QuerySet[Order]) -> None:
         modeladmin._move(request, list(queryset.values_list("pk", flat=True)), state)
 
     action.__name__ = f"move_to_{state}"
     # Written when the page is shown, in its language: the actions are made at import.
-    action.short_description = lazy(_move_description, str)(label)
-    return action
+    return admin.action(description=lazy(_move_description, str)(label))(action)
 
 
 class OrderAdminForm(forms.ModelForm):
@@ -84,7 +93,7 @@ class OrderAdminForm(forms.ModelForm):
 
     class Meta:
         model = Order
-        fields = []
+        fields: list[str] = []
 
     def clean_new_state(self):
         new_state = self.cleaned_data["new_state"]

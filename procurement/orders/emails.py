@@ -32,10 +32,13 @@ def order_invoice_for_admin_email(*, order: Order) -> OutboundEmail:
 
 
 def order_invoice_for_supplier_email(*, order: Order, shop: Shop) -> OutboundEmail:
+    supplier = shop.user
+    if supplier is None:  # callers skip shops without an owner: nobody to send it to
+        raise ValueError(f"shop {shop.pk} has no owner to send its invoice to")
     return outbound_email(
         event="order_invoice_supplier",
-        to=shop.user.email,
-        language=shop.user.language,
+        to=supplier.email,
+        language=supplier.language,
         params={"order_id": order.pk, "shop_id": shop.pk},
     )
 
@@ -75,14 +78,14 @@ def _order_context(params: dict, reads: SharedReads) -> dict:
             "model": item.model,
             "price": item.price,
             "quantity": item.quantity,
-            "sum": item.price * item.quantity,
+            "sum": item.placed_sum,
         }
         for item in items
     ]
     return {
         **context,
         "lines": lines,
-        "total": sum((line["sum"] for line in lines), Decimal("0.00")),
+        "total": sum((item.placed_sum for item in items), Decimal("0.00")),
     }
 
 

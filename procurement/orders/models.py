@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -82,6 +84,9 @@ class Order(models.Model):
     )
     total_sum = models.DecimalField(_("total"), default=0, **MONEY)
 
+    # Not a column: basket_detail attaches the total of the lines at their offers' prices.
+    basket_total: Decimal
+
     objects = models.Manager()
     baskets = BasketManager()
     placed = PlacedOrderManager()
@@ -124,6 +129,9 @@ class OrderItem(models.Model):
     shop_id_snapshot = models.BigIntegerField(_("shop id"), null=True, blank=True)
     shop_name = models.CharField(_("shop"), max_length=100, blank=True)
 
+    # Not a column: basket_detail attaches the line's sum at its offer's current price.
+    line_sum: Decimal
+
     class Meta:
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
@@ -138,6 +146,13 @@ class OrderItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_name or self.offer_id} × {self.quantity}"
+
+    @property
+    def placed_sum(self) -> Decimal:
+        """The line's sum at the price kept when its order was placed."""
+        if self.price is None:
+            raise ValueError(f"order line {self.pk} is in a basket: it has no price yet")
+        return self.price * self.quantity
 
 
 class OrderStateChange(models.Model):

@@ -34,7 +34,7 @@ def basket_detail(*, basket: Order) -> Order:
     return basket
 
 
-def order_list(*, user, state: str | None = None) -> QuerySet[Order]:
+def order_list(*, user: User, state: str | None = None) -> QuerySet[Order]:
     orders = (
         Order.placed.filter(user=user)
         .annotate(items_count=Count("ordered_items"))
@@ -56,7 +56,7 @@ def order_not_found() -> ApplicationError:
     return ApplicationError(ErrorCode.NOT_FOUND, _("No such order."))
 
 
-def order_detail(*, user, order_id: int) -> Order:
+def order_detail(*, user: User, order_id: int) -> Order:
     """A placed order with its lines and history, for its buyer or staff; 404 for anyone else."""
     order = (
         orders_open_to(user)

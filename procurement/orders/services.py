@@ -3,6 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -10,7 +11,12 @@ from django.utils.translation import gettext as _
 
 from procurement.accounts.models import Contact, User
 from procurement.catalog import offers
-from procurement.catalog.models import MAX_MONEY, Offer, open_for_orders_value
+from procurement.catalog.models import (
+    MAX_MONEY,
+    Offer,
+    ShopOpenForOrders,
+    open_for_orders_value,
+)
 from procurement.core.db import retry_on_conflict
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.notifications.emails import queue
@@ -28,6 +34,9 @@ from procurement.orders.models import (
     OrderStateChange,
 )
 from procurement.orders.selectors import order_not_found, orders_open_to
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 MAX_LINE_QUANTITY = 1_000_000
 # The largest total an order can keep (its `total_sum` column): a basket whose lines would sum
@@ -131,7 +140,10 @@ def _locked_basket(user: User) -> Order:
     return Order.baskets.select_for_update(no_key=True).get(user=user)
 
 
-def _orderable_offers(offer_ids: set[int]) -> dict[int, Offer]:
+def _orderable_offers(
+    offer_ids: set[int],
+) -> "dict[int, WithAnnotations[Offer, ShopOpenForOrders]]":
+    """The offers with whether their shop is open for orders, by id."""
     offers = (
         Offer.objects.select_related("shop")
         .filter(pk__in=offer_ids)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.http import StreamingHttpResponse
@@ -24,8 +26,9 @@ class ImportPricelistForm(forms.Form):
     file = forms.FileField(label=_("Price list file (YAML or JSON)"), required=False)
     url = forms.CharField(label=_("or its URL"), max_length=2000, required=False)
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if bool(cleaned.get("file")) == bool(cleaned.get("url")):
             raise forms.ValidationError(_("Give either a file or a URL."))
         return cleaned

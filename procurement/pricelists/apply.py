@@ -11,9 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from procurement.accounts.models import User
 from procurement.catalog import offers
 from procurement.catalog.models import Category, Offer, Parameter, Product, Shop
 from procurement.core.bulk_sql import as_json, json_rows, table
@@ -33,7 +35,7 @@ class ImportResult:
 
 @transaction.atomic
 def apply_pricelist(
-    *, supplier, price_list: PriceList, progress: Progress | None = None
+    *, supplier: User, price_list: PriceList, progress: Progress | None = None
 ) -> ImportResult:
     """Make the supplier's shop offer exactly the goods of `price_list`; see the module docstring."""
     report = progress or (lambda stage: None)
@@ -69,7 +71,7 @@ def apply_pricelist(
     )
 
 
-def _lock_or_create_shop(*, supplier, name: str) -> Shop:
+def _lock_or_create_shop(*, supplier: User, name: str) -> Shop:
     shop = Shop.objects.select_for_update().filter(user=supplier).first()
     if shop is None:
         try:
@@ -83,7 +85,9 @@ def _lock_or_create_shop(*, supplier, name: str) -> Shop:
     return shop
 
 
-def _upsert_categories(cursor, shop_id: int, categories: dict[int, str]) -> list[dict]:
+def _upsert_categories(
+    cursor: CursorWrapper, shop_id: int, categories: dict[int, str]
+) -> list[dict]:
     """Create the list's new categories, link the shop to exactly the list's categories, and
     rename those the list names differently → warnings about the ones left as they were.
 
@@ -168,7 +172,7 @@ def _upsert_categories(cursor, shop_id: int, categories: dict[int, str]) -> list
     ]
 
 
-def _upsert_products(cursor, goods: list[Good]) -> dict[tuple[int, str], int]:
+def _upsert_products(cursor: CursorWrapper, goods: list[Good]) -> dict[tuple[int, str], int]:
     """Products by (category, name), created where missing → their ids."""
     keys = sorted({(good.category_id, good.name) for good in goods})
     if not keys:
@@ -189,7 +193,7 @@ def _upsert_products(cursor, goods: list[Good]) -> dict[tuple[int, str], int]:
     return {(category_id, name): product_id for category_id, name, product_id in cursor.fetchall()}
 
 
-def _upsert_parameters(cursor, goods: list[Good]) -> dict[str, int]:
+def _upsert_parameters(cursor: CursorWrapper, goods: list[Good]) -> dict[str, int]:
     names = sorted({name for good in goods for name in good.parameters})
     if not names:
         return {}

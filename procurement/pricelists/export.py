@@ -8,12 +8,12 @@ JSON object (name → value), and `category_name` the name of the good's categor
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from itertools import islice
 
 import yaml
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 
 from procurement.catalog.models import Category, Offer, OfferParameter, Shop
 from procurement.catalog.offers import SHOWN_FIELDS
@@ -31,7 +31,7 @@ CSV_COLUMNS = [
     "quantity",
     "parameters",
 ]
-CONTENT_TYPES = {
+CONTENT_TYPES: dict[str, str] = {
     ExportFormat.YAML: "application/yaml; charset=utf-8",
     ExportFormat.JSON: "application/json",
     ExportFormat.CSV: "text/csv; charset=utf-8",
@@ -45,12 +45,17 @@ def export_filename(shop: Shop, fmt: str) -> str:
 
 def export_chunks(*, shop: Shop, fmt: str) -> Iterator[bytes]:
     """The shop's non-withdrawn offers as a file in `fmt`, a few hundred goods per chunk."""
-    writer = {ExportFormat.YAML: _yaml, ExportFormat.JSON: _json, ExportFormat.CSV: _csv}[fmt]
+    writers: dict[str, Callable[[Shop], Iterator[str]]] = {
+        ExportFormat.YAML: _yaml,
+        ExportFormat.JSON: _json,
+        ExportFormat.CSV: _csv,
+    }
+    writer = writers[fmt]
     for text in writer(shop):
         yield text.encode("utf-8")
 
 
-def _current_offers(shop: Shop):
+def _current_offers(shop: Shop) -> QuerySet[Offer]:
     parameters = OfferParameter.objects.select_related("parameter").order_by("id")
     return (
         Offer.objects.filter(shop=shop, is_withdrawn=False)
@@ -90,7 +95,7 @@ def _goods(shop: Shop) -> Iterator[list[dict]]:
         ]
 
 
-def _dump_yaml(data) -> str:
+def _dump_yaml(data: object) -> str:
     return yaml.dump(
         data,
         Dumper=_DUMPER,

@@ -136,7 +136,7 @@ def resolve_checked(host: str, port: int) -> str:
             raise FetchError(
                 _("The host %(host)s could not be resolved.") % {"host": host}
             ) from None
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise FetchError(_("The host %(host)s could not be resolved.") % {"host": host})
     if not host_allowed(host, port):
@@ -255,7 +255,7 @@ def fetch_url(url: str, *, limit: int | None = None) -> bytes:
     raise FetchError(_("Too many redirects."))
 
 
-def _request(connection, url: str, *, limit: int) -> bytes | str:
+def _request(connection: http.client.HTTPConnection, url: str, *, limit: int) -> bytes | str:
     """The body, or the next URL when the answer is a redirect."""
     parts = urlsplit(url)
     target = parts.path or "/"

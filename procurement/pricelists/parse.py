@@ -9,7 +9,7 @@ Skipping PyYAML's node graph also makes this several times faster than `yaml.CSa
 import json
 from collections.abc import Iterable
 from decimal import Decimal, localcontext
-from typing import Any
+from typing import Any, NoReturn, Protocol
 
 import yaml
 from django.conf import settings
@@ -20,7 +20,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.pricelists.errors import ImportFailed
+from procurement.pricelists.errors import ImportFailed, Problem
 
 MAX_DEPTH = 32
 
@@ -33,7 +33,7 @@ _SAFE = SafeConstructor()
 
 class PriceListParseError(ImportFailed):
     def __init__(self, message: str, *, line: int | None = None):
-        problem = {"error": message} if line is None else {"line": line, "error": message}
+        problem: Problem = {"error": message} if line is None else {"line": line, "error": message}
         super().__init__(message, problems=[problem])
 
 
@@ -105,11 +105,16 @@ def _parse_yaml(data: bytes) -> Any:
         parser.dispose()
 
 
-def _refuse(message: str, event: events.Event) -> None:
-    raise PriceListParseError(message, line=event.start_mark.line + 1)
+def _refuse(message: str, event: events.Event) -> NoReturn:
+    mark = event.start_mark
+    raise PriceListParseError(message, line=mark.line + 1 if mark is not None else None)
 
 
-def _build(parser) -> Any:
+class _EventSource(Protocol):
+    def get_event(self) -> events.Event: ...
+
+
+def _build(parser: _EventSource) -> Any:
     """One YAML document from the parser's events; refuses tags, anchors and aliases."""
     get_event = parser.get_event
     documents = 0
@@ -118,30 +123,31 @@ def _build(parser) -> Any:
     stack: list[list[Any]] = []
     while True:
         event = get_event()
-        kind = type(event)
-        if kind is events.ScalarEvent:
+        if isinstance(event, events.ScalarEvent):
             if event.anchor is not None:
                 _refuse(_("YAML anchors and aliases are not allowed."), event)
             value = _scalar(event)
-        elif kind is events.MappingStartEvent or kind is events.SequenceStartEvent:
+        elif isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
             if event.anchor is not None:
                 _refuse(_("YAML anchors and aliases are not allowed."), event)
             if event.tag is not None and event.tag not in (_SEQ, _MAP, "!"):
                 _refuse(_("YAML tag %(tag)s is not allowed.") % {"tag": event.tag}, event)
             if len(stack) >= MAX_DEPTH:
                 _refuse(_("The document is nested too deeply."), event)
-            stack.append([{} if kind is events.MappingStartEvent else [], _NO_KEY, event])
+            stack.append(
+                [{} if isinstance(event, events.MappingStartEvent) else [], _NO_KEY, event]
+            )
             continue
-        elif kind is events.MappingEndEvent or kind is events.SequenceEndEvent:
+        elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
             value = stack.pop()[0]
-        elif kind is events.AliasEvent:
+        elif isinstance(event, events.AliasEvent):
             _refuse(_("YAML anchors and aliases are not allowed."), event)
-        elif kind is events.DocumentStartEvent:
+        elif isinstance(event, events.DocumentStartEvent):
             documents += 1
             if documents > 1:
                 _refuse(_("Only one YAML document is allowed."), event)
             continue
-        elif kind is events.StreamEndEvent:
+        elif isinstance(event, events.StreamEndEvent):
             return root
         else:  # stream start, document end
             continue
@@ -180,7 +186,7 @@ def _scalar(event: events.ScalarEvent) -> Any:
     return value
 
 
-def _yaml_int(value: str, event) -> int | Decimal:
+def _yaml_int(value: str, event: events.ScalarEvent) -> int | Decimal:
     try:
         if value.isdecimal() and (value[0] != "0" or len(value) == 1):
             return int(value)
@@ -212,7 +218,7 @@ def _long_integer(text: str) -> Decimal:
         return sign * value
 
 
-def _refuse_merge(value: str, event) -> None:
+def _refuse_merge(value: str, event: events.ScalarEvent) -> NoReturn:
     _refuse(_("YAML merge keys are not allowed."), event)
 
 

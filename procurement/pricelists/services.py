@@ -6,6 +6,7 @@ lease (`heartbeat_at`) from a thread of its own while it works; a job whose leas
 A run records its outcome only while its attempt still holds the claim, and an import
 applies its price list and records its outcome in one transaction: a slow run whose claim
 was taken over rolls back instead of finishing the job a second time.
+(docs/architecture.md: Jobs: claim, lease, at-most-once finish)
 """
 
 import logging
@@ -25,6 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from procurement.accounts.models import User
 from procurement.catalog.models import Shop
 from procurement.core.db import retry_on_conflict
 from procurement.core.errors import ApplicationError, ErrorCode
@@ -55,7 +57,12 @@ class ClaimLost(Exception):
 
 
 def import_pricelist(
-    *, supplier, data: bytes, source: str, filename: str = "", progress: Progress | None = None
+    *,
+    supplier: User,
+    data: bytes,
+    source: str,
+    filename: str = "",
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Parse, check and apply a price list for `supplier`'s shop; nothing is written if it is bad."""
     report = progress or (lambda stage: None)
@@ -65,7 +72,9 @@ def import_pricelist(
     return _apply(supplier=supplier, price_list=price_list, progress=report)
 
 
-def _checked(*, supplier, data: bytes, source: str, filename: str, report: Progress) -> PriceList:
+def _checked(
+    *, supplier: User, data: bytes, source: str, filename: str, report: Progress
+) -> PriceList:
     logger.info("importing a price list for %s from %s (%d bytes)", supplier, source, len(data))
     report("parsing")
     document = parse_document(data, filename=filename or source)
@@ -77,7 +86,7 @@ def _checked(*, supplier, data: bytes, source: str, filename: str, report: Progr
 @transaction.atomic
 def _apply(
     *,
-    supplier,
+    supplier: User,
     price_list: PriceList,
     progress: Progress | None = None,
     then: Callable[[ImportResult], None] | None = None,
@@ -93,15 +102,17 @@ def _apply(
 
 @transaction.atomic
 def import_job_create(
-    *, supplier, url: str | None = None, chunks: Iterable[bytes] | None = None, filename: str = ""
+    *,
+    supplier: User,
+    url: str | None = None,
+    chunks: Iterable[bytes] | None = None,
+    filename: str = "",
 ) -> ImportJob:
     """Queue an import of an uploaded file (its `chunks`) or of a URL; exactly one of them."""
-    if (url is None) == (chunks is None):
-        raise ApplicationError(ErrorCode.INVALID, _("Send either a url or a file, not both."))
-    if url is not None:
+    if url is not None and chunks is None:
         check_url(url)
         job = ImportJob.objects.create(supplier=supplier, url=url, source=url)
-    else:
+    elif chunks is not None and url is None:
         content = read_limited(chunks)
         job = ImportJob.objects.create(
             supplier=supplier,
@@ -109,6 +120,8 @@ def import_job_create(
             filename=filename[:255],
             source=_("uploaded file %(name)s") % {"name": filename or "-"},
         )
+    else:
+        raise ApplicationError(ErrorCode.INVALID, _("Send either a url or a file, not both."))
     run_after_commit(tasks.do_import, job.pk)
     return job
 
@@ -143,7 +156,7 @@ def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | No
     return ImportJob.objects.get(pk=job_id)
 
 
-def import_job_get(*, user, job_id: int) -> ImportJob:
+def import_job_get(*, user: User, job_id: int) -> ImportJob:
     jobs = ImportJob.objects.all() if user.is_staff else ImportJob.objects.filter(supplier=user)
     job = jobs.filter(pk=job_id).first()
     if job is None:
@@ -151,7 +164,7 @@ def import_job_get(*, user, job_id: int) -> ImportJob:
     return job
 
 
-def shop_of(*, supplier) -> Shop:
+def shop_of(*, supplier: User) -> Shop:
     shop = Shop.objects.filter(user=supplier).first()
     if shop is None:
         raise ApplicationError(
@@ -160,13 +173,13 @@ def shop_of(*, supplier) -> Shop:
     return shop
 
 
-def export_stream(*, supplier, fmt: str) -> tuple[Shop, Iterator[bytes]]:
+def export_stream(*, supplier: User, fmt: str) -> tuple[Shop, Iterator[bytes]]:
     shop = shop_of(supplier=supplier)
     return shop, export_chunks(shop=shop, fmt=fmt)
 
 
 @transaction.atomic
-def export_job_create(*, supplier, fmt: str) -> ExportJob:
+def export_job_create(*, supplier: User, fmt: str) -> ExportJob:
     shop_of(supplier=supplier)
     job = ExportJob.objects.create(supplier=supplier, format=fmt)
     run_after_commit(tasks.do_export, job.pk)
@@ -186,7 +199,7 @@ def export_job_run(*, job_id: int, task_id: str | None = None) -> ExportJob | No
     return ExportJob.objects.defer("content").get(pk=job_id)
 
 
-def export_job_get(*, user, job_id: int) -> ExportJob:
+def export_job_get(*, user: User, job_id: int) -> ExportJob:
     jobs = ExportJob.objects.all() if user.is_staff else ExportJob.objects.filter(supplier=user)
     job = jobs.defer("content").filter(pk=job_id).first()
     if job is None:
@@ -194,11 +207,16 @@ def export_job_get(*, user, job_id: int) -> ExportJob:
     return job
 
 
-def export_job_file(*, user, job_id: int) -> tuple[ExportJob, bytes]:
+def export_job_file(*, user: User, job_id: int) -> tuple[ExportJob, bytes]:
     job = export_job_get(user=user, job_id=job_id)
-    if job.state != JobState.DONE:
+    content = (
+        ExportJob.objects.values_list("content", flat=True).get(pk=job.pk)
+        if job.state == JobState.DONE
+        else None
+    )
+    if content is None:  # (a done export always keeps its file; a failed one drops it)
         raise ApplicationError(ErrorCode.CONFLICT, _("The export is not finished."))
-    return job, bytes(ExportJob.objects.values_list("content", flat=True).get(pk=job.pk))
+    return job, bytes(content)
 
 
 @transaction.atomic
@@ -236,7 +254,7 @@ def _lease_expired() -> Q:
     return Q(state=JobState.RUNNING) & (expired | Q(heartbeat_at__isnull=True))
 
 
-def _lost_ids(model: Model, queued_before: datetime) -> QuerySet:
+def _lost_ids(model: Model, queued_before: datetime) -> "QuerySet[Any, int]":
     lost = Q(state=JobState.QUEUED, created_at__lte=queued_before) | _lease_expired()
     return model.objects.filter(lost).order_by("pk").values_list("pk", flat=True)
 
@@ -274,7 +292,7 @@ def _run_job(
         return False
     job = kind.model.objects.select_related("supplier").defer(*kind.unread).get(pk=job_id)
 
-    def finish(**fields) -> None:
+    def finish(**fields: Any) -> None:
         if not _finish(kind.model, job_id, attempt, state=JobState.DONE, errors=[], **fields):
             raise ClaimLost
 
@@ -382,7 +400,7 @@ def _lease(model: Model, job_id: int, attempt: int) -> Iterator[None]:
 
 
 def _finish(
-    model: Model, job_id: int, attempt: int, *, state: JobState, errors: list, **fields
+    model: Model, job_id: int, attempt: int, *, state: JobState, errors: list[Any], **fields: Any
 ) -> bool:
     """Record run `attempt`'s outcome; False (and nothing written) when it no longer holds
     the job. The upload of an import is dropped: it is no longer needed."""
@@ -397,7 +415,7 @@ def _finish(
     return bool(updated)
 
 
-def _fail(model: Model, job_id: int, attempt: int, *, errors: list) -> None:
+def _fail(model: Model, job_id: int, attempt: int, *, errors: list[Any]) -> None:
     """Mark the job failed with `errors`; if even that cannot be stored, with a line saying
     so. Were the database away too, the lease runs out and the job is started again."""
     try:
@@ -414,11 +432,11 @@ def _fail(model: Model, job_id: int, attempt: int, *, errors: list) -> None:
         logger.exception("job %s %d could not be marked failed", model.__name__, job_id)
 
 
-def _language_of(user) -> str:
+def _language_of(user: User) -> str:
     return user.language or settings.LANGUAGE_CODE
 
 
-def storable(problems: list) -> list:
+def storable(problems: list[Any]) -> list[Any]:
     """`problems` as a job can always store them: at most MAX_PROBLEMS, each text at most
     MAX_TEXT characters, and no character PostgreSQL's jsonb refuses (NUL) nor one UTF-8
     cannot encode (a lone surrogate): those are written out visibly, as `\\x00`."""
@@ -432,7 +450,7 @@ def storable(problems: list) -> list:
     return kept
 
 
-def _storable_value(value):
+def _storable_value(value: object) -> object:
     if isinstance(value, dict):
         return {_storable_text(str(key)): _storable_value(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

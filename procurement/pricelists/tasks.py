@@ -7,18 +7,18 @@ any run once the job's lease has run out; only the run holding the claim can fin
 dispatch these very tasks.
 """
 
-from celery import shared_task
+from celery import Task, shared_task
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
-def do_import(self, job_id: int) -> None:
+def do_import(self: Task, job_id: int) -> None:
     from procurement.pricelists.services import import_job_run
 
     import_job_run(job_id=job_id, task_id=self.request.id)
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
-def do_export(self, job_id: int) -> None:
+def do_export(self: Task, job_id: int) -> None:
     from procurement.pricelists.services import export_job_run
 
     export_job_run(job_id=job_id, task_id=self.request.id)

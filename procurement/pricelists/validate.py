@@ -5,10 +5,12 @@ Each problem says where it is: `{"section": "goods", "index": 3, "id": 4216292,
 """
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict, TypeVar, Unpack
 
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from procurement.catalog.models import (
@@ -31,8 +33,11 @@ _CENT = Decimal("0.01")
 MAX_PRICE = MAX_MONEY
 
 
-def _max_length(model, field: str) -> int:
-    return model._meta.get_field(field).max_length
+def _max_length(model: type[Model], field: str) -> int:
+    max_length = getattr(model._meta.get_field(field), "max_length", None)
+    if not isinstance(max_length, int):
+        raise TypeError(f"{model.__name__}.{field} has no max_length")
+    return max_length
 
 
 SHOP_NAME_MAX = _max_length(Shop, "name")
@@ -75,11 +80,30 @@ class _Invalid(Exception):
     """One field's problem, raised by the field checkers."""
 
 
+class _Where(TypedDict, total=False):
+    """Where a problem is: the section of the price list, the item's index and its id."""
+
+    section: str
+    index: int
+    item_id: Any
+
+
+T = TypeVar("T")
+
+
 class _Errors:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(self, error: str, *, field: str, section: str | None = None, index=None, item_id=None):
+    def add(
+        self,
+        error: str,
+        *,
+        field: str,
+        section: str | None = None,
+        index: int | None = None,
+        item_id: Any = None,
+    ) -> None:
         entry: dict[str, Any] = {}
         if section is not None:
             entry.update(section=section, index=index, id=item_id)
@@ -116,7 +140,14 @@ def _check_document(document: Any, errors: _Errors) -> PriceList | None:
     return PriceList(shop=shop, categories=categories, goods=goods)
 
 
-def _field(mapping: dict, name: str, check, errors: _Errors, **where):
+def _field(
+    mapping: dict[str, Any],
+    name: str,
+    check: Callable[[Any], T],
+    errors: _Errors,
+    **where: Unpack[_Where],
+) -> T | None:
+    """`check` of the field `name`, or None with its problem added to `errors`."""
     try:
         if name not in mapping:
             raise _Invalid(_("This field is required."))
@@ -133,17 +164,21 @@ def _check_categories(raw: Any, errors: _Errors) -> dict[int, str] | None:
     categories: dict[int, str] = {}
     valid = True
     for index, item in enumerate(raw):
-        where = {"section": "categories", "index": index}
         if not isinstance(item, dict):
-            errors.add(_("Expected a mapping with id and name."), field="", item_id=None, **where)
+            errors.add(
+                _("Expected a mapping with id and name."),
+                field="",
+                section="categories",
+                index=index,
+                item_id=None,
+            )
             valid = False
             continue
-        category_id = _field(item, "id", _identifier, errors, item_id=_shown_id(item), **where)
-        name = _field(
-            item, "name", _text(CATEGORY_NAME_MAX), errors, item_id=_shown_id(item), **where
-        )
+        where: _Where = {"section": "categories", "index": index, "item_id": _shown_id(item)}
+        category_id = _field(item, "id", _identifier, errors, **where)
+        name = _field(item, "name", _text(CATEGORY_NAME_MAX), errors, **where)
         if category_id is not None and category_id in categories:
-            errors.add(_("Duplicate category id."), field="id", item_id=category_id, **where)
+            errors.add(_("Duplicate category id."), field="id", **where)
         if category_id is None or name is None or category_id in categories:
             valid = False
             continue
@@ -166,7 +201,7 @@ def _check_goods(raw: Any, categories: dict[int, str] | None, errors: _Errors) -
             )
             valid = False
             continue
-        where = {"section": "goods", "index": index, "item_id": _shown_id(item)}
+        where: _Where = {"section": "goods", "index": index, "item_id": _shown_id(item)}
         external_id = _field(item, "id", _identifier, errors, **where)
         category_id = _field(item, "category", _identifier, errors, **where)
         name = _field(item, "name", text_name, errors, **where)
@@ -188,8 +223,17 @@ def _check_goods(raw: Any, categories: dict[int, str] | None, errors: _Errors) -
         if category_id is not None and categories is not None and category_id not in categories:
             errors.add(_("Unknown category: it is not in categories."), field="category", **where)
             category_id = None
-        fields = (external_id, category_id, name, model, price, price_rrc, quantity, parameters)
-        if not valid or None in fields:
+        if (
+            not valid
+            or external_id is None
+            or category_id is None
+            or name is None
+            or model is None
+            or price is None
+            or price_rrc is None
+            or quantity is None
+            or parameters is None
+        ):
             valid = False
             continue
         goods.append(
@@ -237,7 +281,7 @@ def _money(value: Any) -> Decimal:
     return rounded
 
 
-def _text(max_length: int, *, blank: bool = False):
+def _text(max_length: int, *, blank: bool = False) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if not isinstance(value, str):
             raise _Invalid(_("Expected text."))

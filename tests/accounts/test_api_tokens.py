@@ -13,7 +13,7 @@ from procurement.accounts.authentication import ApiTokenAuthentication
 from procurement.accounts.models import ApiToken, OneTimeToken, Registration, TokenPurpose
 from procurement.accounts.tasks import delete_expired_credentials
 from procurement.accounts.tokens import issue_api_token
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
 LOGIN = "/api/v1/user/login"
 LOGOUT = "/api/v1/user/logout"

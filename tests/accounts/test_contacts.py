@@ -1,7 +1,7 @@
 import pytest
 
 from procurement.accounts.models import Contact
-from tests.factories import ContactFactory, UserFactory
+from tests.support.factories import ContactFactory, UserFactory
 
 CONTACT = "/api/v1/user/contact"
 NEW = {"city": "Kazan", "street": "Baumana", "house": "5", "phone": "+79991112233"}

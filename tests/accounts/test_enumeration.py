@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from procurement.accounts.models import OneTimeToken, Registration, User
 from procurement.notifications.models import OutboundEmail
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
 REGISTER = "/api/v1/user/register"
 RESET = "/api/v1/user/password_reset"

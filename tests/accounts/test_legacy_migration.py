@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from procurement.accounts.models import ApiToken, OneTimeToken, TokenPurpose, User, digest_of
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
 migration = importlib.import_module(
     "procurement.accounts.migrations.0003_secure_legacy_accounts_and_tokens"

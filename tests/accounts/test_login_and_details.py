@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from procurement.accounts.models import ApiToken, User, digest_of
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
 LOGIN = "/api/v1/user/login"
 DETAILS = "/api/v1/user/details"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from procurement.accounts.models import ApiToken, OneTimeToken
 from procurement.notifications.models import OutboundEmail
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
 RESET = "/api/v1/user/password_reset"
 RESET_CONFIRM = "/api/v1/user/password_reset/confirm"

@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from procurement.catalog.models import Offer, OfferParameter
-from tests.catalog.factories import OfferFactory, ProductFactory
+from tests.support.factories import OfferFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,22 +5,12 @@ from django.test.utils import CaptureQueriesContext
 
 from procurement.catalog.models import Offer
 from procurement.orders.models import Order
-from tests.catalog.factories import OfferFactory
-from tests.factories import ContactFactory, UserFactory
-from tests.orders.conftest import fill_basket, place
+from tests.support.factories import OfferFactory, UserFactory
+from tests.support.orders import fill_basket, placed_orders
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/orders/order/"
-
-
-def placed_orders(count, lines=1):
-    orders = []
-    for _ in range(count):
-        contact = ContactFactory()
-        offers = [OfferFactory(quantity=50) for _ in range(lines)]
-        orders.append(place(contact.user, contact, *[(offer, 1) for offer in offers]))
-    return orders
 
 
 def test_changelist_lists_orders_not_baskets(staff_client):
@@ -165,8 +155,8 @@ def test_import_page_starts_a_job_and_redirects_to_it(
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from procurement.pricelists.models import ImportJob
-    from tests.factories import SupplierFactory
-    from tests.pricelists.conftest import shop1_bytes
+    from tests.support.factories import SupplierFactory
+    from tests.support.pricelists import shop1_bytes
 
     supplier = SupplierFactory()
     page = staff_client.get("/admin/pricelists/importjob/")
@@ -188,7 +178,7 @@ def test_import_page_needs_exactly_one_source(staff_client, payload):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from procurement.pricelists.models import ImportJob
-    from tests.factories import SupplierFactory
+    from tests.support.factories import SupplierFactory
 
     data = {"supplier": SupplierFactory().pk, **payload}
     if "file" in data:
@@ -201,7 +191,7 @@ def test_import_page_needs_exactly_one_source(staff_client, payload):
 
 def test_import_page_refuses_a_private_address(staff_client):
     from procurement.pricelists.models import ImportJob
-    from tests.factories import SupplierFactory
+    from tests.support.factories import SupplierFactory
 
     response = staff_client.post(
         "/admin/pricelists/importjob/import/",

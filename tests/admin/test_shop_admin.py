@@ -7,8 +7,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from procurement.catalog.models import Shop
-from tests.catalog.factories import ShopFactory
-from tests.conftest import client_for
+from tests.support.clients import client_for
+from tests.support.factories import ShopFactory
 
 pytestmark = pytest.mark.django_db
 

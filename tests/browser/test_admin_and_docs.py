@@ -1,9 +1,8 @@
 import pytest
 
 from procurement.orders.models import Order
-from tests.catalog.factories import OfferFactory
-from tests.factories import DEFAULT_PASSWORD, ContactFactory, UserFactory
-from tests.orders.conftest import place
+from tests.support.factories import DEFAULT_PASSWORD, ContactFactory, OfferFactory, UserFactory
+from tests.support.orders import place
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,8 +46,8 @@ def test_swagger_ui_renders_the_operations(page):
 
 def test_staff_imports_a_price_list_from_the_admin_and_sees_the_job_done(page, tmp_path):
     from procurement.pricelists.models import ImportJob
-    from tests.factories import SupplierFactory
-    from tests.pricelists.conftest import shop1_bytes
+    from tests.support.factories import SupplierFactory
+    from tests.support.pricelists import shop1_bytes
 
     staff = UserFactory(is_staff=True, is_superuser=True)
     supplier = SupplierFactory(email="svyaznoy@example.com")

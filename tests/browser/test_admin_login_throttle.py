@@ -7,7 +7,7 @@ import time
 import pytest
 
 from procurement.core.throttling import AuthRateThrottle
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

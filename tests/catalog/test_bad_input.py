@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.catalog.factories import OfferFactory
+from tests.support.factories import OfferFactory
 
 PRODUCTS = "/api/v1/products"
 

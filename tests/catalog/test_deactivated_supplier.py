@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from procurement.accounts.models import User
 from procurement.catalog import selectors
 from procurement.catalog.models import Shop
-from tests.catalog.factories import CategoryFactory, OfferFactory, ShopFactory
+from tests.support.factories import CategoryFactory, OfferFactory, ShopFactory
 
 SHOPS = "/api/v1/shops"
 PRODUCTS = "/api/v1/products"

@@ -15,7 +15,7 @@ from procurement.catalog.models import Offer, OfferParameter, Shop
 from procurement.orders import services
 from procurement.orders.models import Order, OrderItem, OrderState
 from procurement.pricelists.models import ExportJob, ImportJob
-from tests.factories import ContactFactory, SupplierFactory, UserFactory
+from tests.support.factories import ContactFactory, SupplierFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from procurement.catalog import selectors
 from procurement.catalog.models import Offer, Shop
 from procurement.pricelists.services import import_pricelist
-from tests.catalog.factories import OfferFactory, ShopFactory
-from tests.pricelists.conftest import as_yaml, generated
+from tests.support.factories import OfferFactory, ShopFactory
+from tests.support.pricelists import as_yaml, generated
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from rest_framework import serializers
 from procurement.catalog import selectors
 from procurement.catalog.api.serializers import OFFER_ROWS, OfferSerializer
 from procurement.core.serializers import RowShape
-from tests.catalog.factories import OfferFactory
+from tests.support.factories import OfferFactory
 
 pytestmark = pytest.mark.django_db
 

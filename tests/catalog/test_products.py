@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.catalog.factories import (
+from tests.support.factories import (
     CategoryFactory,
     OfferFactory,
     ProductFactory,

@@ -1,7 +1,7 @@
 import pytest
 
 from procurement.catalog.search import search_words
-from tests.catalog.factories import OfferFactory, OfferParameterFactory, ProductFactory
+from tests.support.factories import OfferFactory, OfferParameterFactory, ProductFactory
 
 PRODUCTS = "/api/v1/products"
 

@@ -6,7 +6,7 @@ from django.db import connection
 from procurement.catalog.filters import OfferFilter
 from procurement.catalog.models import Offer
 from procurement.catalog.selectors import offer_list
-from tests.catalog.factories import OfferFactory, ProductFactory
+from tests.support.factories import OfferFactory, ProductFactory
 
 TRIGRAM_INDEX = "offer_search_text_trgm_idx"
 

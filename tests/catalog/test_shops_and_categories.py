@@ -1,6 +1,6 @@
 import pytest
 
-from tests.catalog.factories import CategoryFactory, ShopFactory
+from tests.support.factories import CategoryFactory, ShopFactory
 
 SHOPS = "/api/v1/shops"
 CATEGORIES = "/api/v1/categories"

@@ -6,11 +6,11 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import Client, override_settings
 
+from harness.ports import free_port
 from procurement.core.db import busy_error
 from procurement.core.errors import RETRY_AFTER_SECONDS
 from procurement.core.exception_handler import exception_handler
-from tests.core.test_db_errors import _wrapped
-from tests.support.ports import free_port
+from tests.support.database import database_error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,7 +79,7 @@ def test_an_error_raised_in_a_middleware_is_a_503(database_away):
 
 
 def test_a_conflict_that_reaches_a_view_is_a_busy_503():
-    deadlock = _wrapped(OperationalError, "40P01")
+    deadlock = database_error(OperationalError, "40P01")
     response = exception_handler(deadlock, {})
     assert response.status_code == 503
     assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
@@ -97,4 +97,4 @@ def test_every_unavailable_application_error_carries_retry_after():
 def test_other_database_errors_are_left_to_the_500_handler():
     from django.db import IntegrityError
 
-    assert exception_handler(_wrapped(IntegrityError, "23505"), {}) is None
+    assert exception_handler(database_error(IntegrityError, "23505"), {}) is None

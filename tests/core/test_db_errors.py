@@ -1,36 +1,24 @@
 """Which database errors are tried again, and which become a 503."""
 
 import pytest
-from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
 from procurement.core.db import is_conflict, is_unavailable, retry_on_conflict
 from procurement.core.errors import ApplicationError, ErrorCode
-
-
-class _PostgresError(Exception):
-    def __init__(self, sqlstate: str):
-        super().__init__(sqlstate)
-        self.sqlstate = sqlstate
-
-
-def _wrapped(error_class, sqlstate: str) -> DatabaseError:
-    try:
-        raise error_class("from the database") from _PostgresError(sqlstate)
-    except error_class as error:
-        return error
+from tests.support.database import database_error
 
 
 def test_deadlock_and_serialization_failure_are_conflicts():
-    assert is_conflict(_wrapped(OperationalError, "40P01"))
-    assert is_conflict(_wrapped(OperationalError, "40001"))
-    assert not is_conflict(_wrapped(IntegrityError, "23505"))
+    assert is_conflict(database_error(OperationalError, "40P01"))
+    assert is_conflict(database_error(OperationalError, "40001"))
+    assert not is_conflict(database_error(IntegrityError, "23505"))
     assert not is_conflict(OperationalError("server closed the connection unexpectedly"))
 
 
 def test_a_lost_connection_is_unavailable_and_a_conflict_is_not():
     assert is_unavailable(OperationalError("server closed the connection unexpectedly"))
-    assert not is_unavailable(_wrapped(OperationalError, "40P01"))
-    assert not is_unavailable(_wrapped(IntegrityError, "23505"))
+    assert not is_unavailable(database_error(OperationalError, "40P01"))
+    assert not is_unavailable(database_error(IntegrityError, "23505"))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -41,7 +29,7 @@ def test_a_conflict_is_tried_again_until_it_succeeds():
     def work():
         calls.append(1)
         if len(calls) < 3:
-            raise _wrapped(OperationalError, "40P01")
+            raise database_error(OperationalError, "40P01")
         return "done"
 
     assert work() == "done"
@@ -52,7 +40,7 @@ def test_a_conflict_is_tried_again_until_it_succeeds():
 def test_conflicts_past_the_attempts_are_a_503():
     @retry_on_conflict(attempts=2, first_pause=0)
     def work():
-        raise _wrapped(OperationalError, "40001")
+        raise database_error(OperationalError, "40001")
 
     with pytest.raises(ApplicationError) as raised:
         work()
@@ -69,7 +57,7 @@ def test_other_errors_and_conflicts_inside_an_outer_transaction_go_up_unchanged(
         raise error
 
     with pytest.raises(IntegrityError):
-        work(_wrapped(IntegrityError, "23505"))
+        work(database_error(IntegrityError, "23505"))
     with pytest.raises(OperationalError), transaction.atomic():
-        work(_wrapped(OperationalError, "40P01"))
+        work(database_error(OperationalError, "40P01"))
     assert len(calls) == 2

@@ -6,9 +6,8 @@ import pytest
 from procurement.accounts.models import Contact
 from procurement.core.serializers import MAX_IDS_PER_REQUEST, MAX_ITEMS_PER_REQUEST
 from procurement.orders.models import OrderItem, OrderState
-from tests.catalog.factories import OfferFactory
-from tests.factories import ContactFactory
-from tests.orders.conftest import fill_basket
+from tests.support.factories import ContactFactory, OfferFactory
+from tests.support.orders import fill_basket
 
 BASKET = "/api/v1/basket"
 CONTACT = "/api/v1/user/contact"

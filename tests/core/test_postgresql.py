@@ -8,7 +8,7 @@ from procurement.catalog.models import Shop
 from procurement.core.postgresql.base import MAX_QUERY_PARAMS
 from procurement.notifications.models import OutboundEmail
 from procurement.orders.models import Order, OrderState, OrderStateChange
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = [
     pytest.mark.django_db,

@@ -2,6 +2,7 @@ import pytest
 from django.conf import settings
 
 from config.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list
+from tests.support.processes import settings_in_a_fresh_process
 
 
 def test_debug_is_off_unless_the_environment_turns_it_on():
@@ -55,30 +56,9 @@ def test_json_log_lines():
     assert "ValueError: boom" in entry["exception"]
 
 
-def _settings_in_a_fresh_process(expression: str, **env_vars: str):
-    """`expression` (JSON-able, over the settings `s`) as settings.py computes it from the
-    caller's environment with `env_vars` added; DATABASE_PREPARED_STATEMENTS starts unset."""
-    import json
-    import os
-    import subprocess
-    import sys
-
-    code = (
-        "import django, json, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
-        f"django.setup(); from django.conf import settings as s; print(json.dumps({expression}))"
-    )
-    env = {
-        name: value for name, value in os.environ.items() if name != "DATABASE_PREPARED_STATEMENTS"
-    }
-    env.update(env_vars)
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def test_cache_is_redis_when_cache_url_is_set():
     cache = "[s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION')]"
-    assert _settings_in_a_fresh_process(cache, CACHE_URL="redis://127.0.0.1:6390/1") == [
+    assert settings_in_a_fresh_process(cache, CACHE_URL="redis://127.0.0.1:6390/1") == [
         "django.core.cache.backends.redis.RedisCache",
         "redis://127.0.0.1:6390/1",
     ]
@@ -86,7 +66,7 @@ def test_cache_is_redis_when_cache_url_is_set():
 
 def _database_settings(**env_vars: str) -> list:
     database = "[s.DATABASES['default']['ENGINE'], s.DATABASES['default']['OPTIONS']]"
-    return _settings_in_a_fresh_process(database, **env_vars)
+    return settings_in_a_fresh_process(database, **env_vars)
 
 
 def test_postgresql_prepares_statements_unless_turned_off():

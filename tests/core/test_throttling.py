@@ -9,10 +9,11 @@ from django.test import Client, override_settings
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
+from harness.redis import RedisServer
 from procurement.accounts.models import User
-from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.support.binaries import require_binary, which
-from tests.support.redis import RedisServer
+from tests.support.factories import DEFAULT_PASSWORD, UserFactory
+from tests.support.processes import settings_in_a_fresh_process
 
 pytestmark = pytest.mark.django_db
 
@@ -95,9 +96,7 @@ def test_a_redis_that_hangs_lets_the_request_through(api_client, three_per_minut
 
 
 def test_the_cache_has_short_socket_time_outs_with_cache_url():
-    from tests.core.test_settings import _settings_in_a_fresh_process
-
-    options = _settings_in_a_fresh_process(
+    options = settings_in_a_fresh_process(
         "s.CACHES['default']['OPTIONS']", CACHE_URL="redis://127.0.0.1:6390/1"
     )
     assert options == {"socket_connect_timeout": 0.5, "socket_timeout": 1}

@@ -8,14 +8,14 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.support.ports import free_port
+from harness.ports import free_port
+from harness.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -84,17 +84,22 @@ def serving(directory: Path, language: str) -> Iterator[int]:
         server = subprocess.Popen(
             image_command(port), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
         )
+
+    def healthy() -> bool:
+        if server.poll() is not None:
+            pytest.fail(f"gunicorn exited: {log.read_text()[-2000:]}")
+        try:
+            return exchange(port, get("/health", "Host: 127.0.0.1"))[0] == 200
+        except OSError:
+            return False
+
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if exchange(port, get("/health", "Host: 127.0.0.1"))[0] == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)
+        wait_until(
+            healthy,
+            timeout=60,
+            interval=0.2,
+            message=lambda: f"gunicorn did not start: {log.read_text()[-2000:]}",
+        )
         yield port
     finally:
         server.terminate()

@@ -1,16 +1,14 @@
 """Tasks through Redis to a real Celery worker process, emails to a real SMTP server."""
 
-import time
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from harness.waiting import wait_until
 from procurement.catalog.models import Offer
 from procurement.notifications.models import OutboundEmail
 from procurement.orders.models import Order
-from tests.catalog.factories import OfferFactory
-from tests.factories import ContactFactory
-from tests.orders.conftest import fill_basket
+from tests.support.factories import ContactFactory, OfferFactory
+from tests.support.orders import fill_basket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,6 +23,10 @@ def place_order_through_the_api(client, buyer):
     return Order.objects.get(pk=basket.id), first, second
 
 
+def all_emails_sent() -> bool:
+    return not OutboundEmail.objects.exclude(state=OutboundEmail.State.SENT).exists()
+
+
 def test_order_emails_travel_through_redis_and_the_worker(
     celery_worker, smtp_server, buyer, buyer_client, settings
 ):
@@ -36,12 +38,9 @@ def test_order_emails_travel_through_redis_and_the_worker(
     assert recipients == sorted(
         [buyer.email, settings.ORDER_ADMIN_EMAIL, first.shop.user.email, second.shop.user.email]
     )
-    deadline = time.monotonic() + 10
-    while OutboundEmail.objects.exclude(state=OutboundEmail.State.SENT).exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-    assert order.state == "new"
-    wait_until(lambda: "succeeded" in celery_worker.log(), 10, celery_worker.log())
+    wait_until(all_emails_sent, timeout=10, message=celery_worker.log)
+    assert Order.objects.get(pk=order.pk).state == "new"  # sending emails changes no order
+    wait_until(lambda: "succeeded" in celery_worker.log(), timeout=10, message=celery_worker.log)
     # One task carried the four emails of the order.
     assert celery_worker.log().count("procurement.notifications.tasks.send_email[") == 2
 
@@ -53,20 +52,17 @@ def test_smtp_down_then_back_the_email_arrives_after_a_retry(
     order, _first, _second = place_order_through_the_api(buyer_client, buyer)
     assert Order.objects.get(pk=order.pk).state == "new"  # the order does not wait for email
 
-    deadline = time.monotonic() + 20
-    while not OutboundEmail.objects.filter(state=OutboundEmail.State.FAILED).exists():
-        assert time.monotonic() < deadline, celery_worker.log()
-        time.sleep(0.1)
-    failed = OutboundEmail.objects.filter(state=OutboundEmail.State.FAILED).first()
-    assert "Connection refused" in failed.last_error or failed.last_error
+    failed = wait_until(
+        OutboundEmail.objects.filter(state=OutboundEmail.State.FAILED).first,
+        timeout=20,
+        message=celery_worker.log,
+    )
+    assert "Connection refused" in failed.last_error, failed.last_error
 
     smtp_server.start()
     messages = smtp_server.wait_for(4, timeout=60)
     assert buyer.email in [message["To"] for message in messages]
-    deadline = time.monotonic() + 10
-    while OutboundEmail.objects.exclude(state=OutboundEmail.State.SENT).exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until(all_emails_sent, timeout=10, message=celery_worker.log)
     assert max(OutboundEmail.objects.values_list("attempts", flat=True)) >= 2
     assert "Retry in" in celery_worker.log()
 
@@ -96,23 +92,20 @@ def import_transaction_open() -> bool:
         probe.close()
 
 
-def wait_until(condition, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.05)
-
-
 def test_an_import_job_runs_on_the_worker(celery_worker, supplier, supplier_client):
     from procurement.pricelists.models import ImportJob
-    from tests.pricelists.conftest import shop1_bytes
+    from tests.support.pricelists import shop1_bytes
 
     upload = SimpleUploadedFile("shop1.yaml", shop1_bytes(), content_type="application/x-yaml")
     response = supplier_client.post("/api/v1/partner/update", {"file": upload}, format="multipart")
     assert response.status_code == 202
     job_id = response.json()["job"]
 
-    wait_until(lambda: ImportJob.objects.get(pk=job_id).state == "done", 60, celery_worker.log())
+    wait_until(
+        lambda: ImportJob.objects.get(pk=job_id).state == "done",
+        timeout=60,
+        message=celery_worker.log,
+    )
     job = ImportJob.objects.get(pk=job_id)
     assert (job.created, job.attempts) == (14, 1)
     assert Offer.objects.filter(shop__user=supplier).count() == 14
@@ -123,11 +116,15 @@ def test_a_worker_killed_mid_import_leaves_the_catalog_and_the_job_is_retried(
     celery_worker, supplier, supplier_client
 ):
     from procurement.pricelists.models import ImportJob
-    from tests.pricelists.conftest import as_yaml, catalog_snapshot, generated, shop1_bytes
+    from tests.support.pricelists import as_yaml, catalog_snapshot, generated, shop1_bytes
 
     first = SimpleUploadedFile("shop1.yaml", shop1_bytes(), content_type="application/x-yaml")
     supplier_client.post("/api/v1/partner/update", {"file": first}, format="multipart")
-    wait_until(lambda: ImportJob.objects.filter(state="done").exists(), 60, celery_worker.log())
+    wait_until(
+        lambda: ImportJob.objects.filter(state="done").exists(),
+        timeout=60,
+        message=celery_worker.log,
+    )
     before = catalog_snapshot()
 
     big = SimpleUploadedFile(
@@ -135,7 +132,9 @@ def test_a_worker_killed_mid_import_leaves_the_catalog_and_the_job_is_retried(
     )
     response = supplier_client.post("/api/v1/partner/update", {"file": big}, format="multipart")
     job_id = response.json()["job"]
-    wait_until(import_transaction_open, 120, "the import never opened its transaction")
+    wait_until(
+        import_transaction_open, timeout=120, message="the import never opened its transaction"
+    )
 
     celery_worker.kill_pool_process()
 
@@ -143,8 +142,8 @@ def test_a_worker_killed_mid_import_leaves_the_catalog_and_the_job_is_retried(
     assert ImportJob.objects.get(pk=job_id).state != "done"
     wait_until(
         lambda: ImportJob.objects.get(pk=job_id).state in {"done", "failed"},
-        180,
-        celery_worker.log(),
+        timeout=180,
+        message=celery_worker.log,
     )
     job = ImportJob.objects.get(pk=job_id)
     assert job.state == "done"

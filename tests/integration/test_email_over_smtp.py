@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from harness.smtp import CapturingSMTPServer
 from procurement.accounts.models import Registration, User
 from procurement.notifications.models import OutboundEmail
-from tests.support.smtp import CapturingSMTPServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

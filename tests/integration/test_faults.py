@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -26,13 +25,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import psycopg
 import pytest
 
-from tests.factories import DEFAULT_PASSWORD
-from tests.pricelists.conftest import as_yaml, generated
+from harness.postgres import PostgresCluster, postgres_bindir
+from harness.redis import RedisServer
+from harness.smtp import CapturingSMTPServer
+from harness.waiting import wait_until
 from tests.support.binaries import require_binary, which
 from tests.support.celery_worker import REPO_ROOT, CeleryBeat, CeleryWorker
-from tests.support.postgres import PostgresCluster, postgres_bindir
-from tests.support.redis import RedisServer
-from tests.support.smtp import CapturingSMTPServer
+from tests.support.factories import DEFAULT_PASSWORD
+from tests.support.pricelists import as_yaml, generated
 from tests.support.web import GunicornServer
 
 BUYERS = 6
@@ -257,8 +257,8 @@ class Stack:
     def upload_price_list(self, answers: Counter) -> int:
         """The supplier asks for an import of its price list URL until one is accepted (a
         fault may answer 503); the job's id."""
-        deadline = time.monotonic() + 60
-        while True:
+
+        def accepted() -> int | None:
             status, body = call(
                 self.web.url,
                 "POST",
@@ -267,10 +267,10 @@ class Stack:
                 self.data["supplier"]["token"],
             )
             answers[status] += 1
-            if status == 202:
-                return body["job"]
-            assert status == 503 and time.monotonic() < deadline, (status, body)
-            time.sleep(0.5)
+            assert status in (202, 503), (status, body)
+            return body["job"] if status == 202 else None
+
+        return wait_until(accepted, timeout=60, interval=0.5, message="never accepted")
 
     def buyers_at_work(self, stop: threading.Event, report: FaultReport, placed: list[int]):
         """Every buyer places orders, one after another, until `stop` is set."""
@@ -313,15 +313,18 @@ class Stack:
     def settle_jobs(self, jobs: set[int]) -> int:
         """Wait until the jobs are finished; check each is done and was finished by exactly
         one run (across every worker, the lost ones included). How many there are."""
-        deadline = time.monotonic() + SETTLE_SECONDS
-        while True:
+
+        def job_states() -> dict[int, str]:
             states = dict(self.sql("SELECT id, state FROM pricelists_importjob"))
-            unfinished = {job: states[job] for job in jobs if states[job] in ("queued", "running")}
-            if not unfinished:
-                break
-            assert time.monotonic() < deadline, f"jobs left: {unfinished}\n{self.logs()}"
-            time.sleep(0.5)
-        assert {job: states[job] for job in jobs} == dict.fromkeys(jobs, "done"), self.logs()
+            return {job: states[job] for job in jobs}
+
+        wait_until(
+            lambda: not {"queued", "running"} & set(job_states().values()),
+            timeout=SETTLE_SECONDS,
+            interval=0.5,
+            message=lambda: f"jobs left: {job_states()}\n{self.logs()}",
+        )
+        assert job_states() == dict.fromkeys(jobs, "done"), self.logs()
         logs = "\n".join(
             process.log() for process in self.processes if isinstance(process, CeleryWorker)
         )
@@ -336,15 +339,18 @@ class Stack:
     def settle_outbox(self) -> Counter:
         """Wait until every recorded email is sent; check each was delivered exactly once.
         How many times the SMTP server received each email, by the email's id."""
-        deadline = time.monotonic() + SETTLE_SECONDS
-        while True:
-            states = dict(
+
+        def email_states() -> dict[str, int]:
+            return dict(
                 self.sql("SELECT state, count(*) FROM notifications_outboundemail GROUP BY state")
             )
-            if set(states) <= {"sent"}:
-                break
-            assert time.monotonic() < deadline, f"emails left: {states}\n{self.logs()}"
-            time.sleep(0.5)
+
+        wait_until(
+            lambda: set(email_states()) <= {"sent"},
+            timeout=SETTLE_SECONDS,
+            interval=0.5,
+            message=lambda: f"emails left: {email_states()}\n{self.logs()}",
+        )
         # <created.microseconds.ID@domain>: the email's id is the third dotted part.
         delivered = Counter(
             int(message_id.strip("<>").split("@")[0].split(".")[2])
@@ -364,13 +370,6 @@ def stack():
         yield stack.start()
     finally:
         stack.stop()
-
-
-def wait_for(condition, timeout: float, message) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message() if callable(message) else message
-        time.sleep(0.1)
 
 
 def finish(
@@ -410,14 +409,18 @@ def test_postgresql_restarts_while_buyers_place_orders(stack):
     for buyer in buyers:
         buyer.start()
     try:
-        wait_for(lambda: len(placed) >= 10, 60, lambda: f"no orders placed\n{stack.logs()}")
+        wait_until(
+            lambda: len(placed) >= 10,
+            timeout=60,
+            message=lambda: f"no orders placed\n{stack.logs()}",
+        )
         stack.cluster.restart("fast")
         stack.upload_price_list(report.answers)
         after_restart = len(placed)
-        wait_for(
+        wait_until(
             lambda: len(placed) >= after_restart + 10,
-            60,
-            lambda: f"no orders after the restart\n{stack.logs()}",
+            timeout=60,
+            message=lambda: f"no orders after the restart\n{stack.logs()}",
         )
     finally:
         stop.set()
@@ -474,7 +477,11 @@ def test_redis_stops_logins_and_orders_go_on_and_beat_sends_the_emails_once(stac
     handed_over = [int(count) for count in PERIODIC_RUN.findall(stack.worker.log())]
     assert any(handed_over), stack.logs()
     runs = len(handed_over)
-    wait_for(lambda: len(PERIODIC_RUN.findall(stack.worker.log())) >= runs + 2, 30, stack.logs)
+    wait_until(
+        lambda: len(PERIODIC_RUN.findall(stack.worker.log())) >= runs + 2,
+        timeout=30,
+        message=stack.logs,
+    )
     stack.settle_outbox()
 
 
@@ -491,15 +498,15 @@ def test_smtp_server_stops_and_comes_back(stack):
             order = stack.place_order(buyer, report.answers)
             assert order is not None, report.answers
             placed.append(order)
-        wait_for(
+        wait_until(
             lambda: (
                 stack.sql(
                     "SELECT count(*) FROM notifications_outboundemail WHERE state = 'failed'"
                 )[0][0]
                 > 0
             ),
-            60,
-            lambda: f"no email tried while the SMTP server was down\n{stack.logs()}",
+            timeout=60,
+            message=lambda: f"no email tried while the SMTP server was down\n{stack.logs()}",
         )
     finally:
         stack.smtp.start()
@@ -515,8 +522,10 @@ def test_a_worker_node_is_lost_in_the_middle_of_an_import(stack):
 
     stack.pricelists.stall_next()
     job = stack.upload_price_list(report.answers)
-    wait_for(
-        stack.pricelists.stalled.is_set, 60, lambda: f"the import never started\n{stack.logs()}"
+    wait_until(
+        stack.pricelists.stalled.is_set,
+        timeout=60,
+        message=lambda: f"the import never started\n{stack.logs()}",
     )
     running = stack.sql("SELECT state, attempts FROM pricelists_importjob WHERE id = %s", job)
     assert running == [("running", 1)]

@@ -4,19 +4,19 @@ again and the buyer gets the order, never a 500."""
 
 import logging
 import threading
-import time
 
 import psycopg
 import pytest
 from django.db import close_old_connections, connection
 
+from harness.waiting import wait_until
 from procurement.catalog.models import Offer
 from procurement.orders.models import Order, OrderState, OrderStateChange
-from tests.catalog.factories import OfferFactory
-from tests.conftest import client_for
-from tests.factories import ContactFactory
-from tests.orders.conftest import fill_basket
 from tests.support.celery_worker import database_url_of_test_database
+from tests.support.clients import client_for
+from tests.support.database import lock_waiters
+from tests.support.factories import ContactFactory, OfferFactory
+from tests.support.orders import fill_basket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,23 +25,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def postgresql():
     if connection.vendor != "postgresql":
         pytest.skip("deadlocks are PostgreSQL's: SQLite lets one writer at a time")
-
-
-def lock_waiters(except_pid: int) -> int:
-    """Backends (other than `except_pid`) waiting for a lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> %s",
-            [except_pid],
-        )
-        return cursor.fetchone()[0]
-
-
-def wait_until(condition, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.05)
 
 
 def test_a_deadlocked_placement_is_placed_on_its_next_attempt(postgresql, buyer, caplog):
@@ -70,7 +53,11 @@ def test_a_deadlocked_placement_is_placed_on_its_next_attempt(postgresql, buyer,
         with caplog.at_level(logging.WARNING, logger="procurement.core.db"):
             placing.start()
             # The placement has locked the first offer and waits for the second.
-            wait_until(lambda: lock_waiters(writer_pid) == 1, 30, "the placement never waited")
+            wait_until(
+                lambda: lock_waiters(besides=writer_pid) == 1,
+                timeout=30,
+                message="the placement never waited",
+            )
             # Now the writer wants the first offer: a deadlock.
             writer.execute("UPDATE catalog_offer SET quantity = quantity WHERE id = %s", [first.pk])
             writer.rollback()

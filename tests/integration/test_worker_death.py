@@ -4,16 +4,16 @@ hour). The job's lease runs out instead, and the recover-jobs beat task of anoth
 starts it again: it ends done once, with the catalog holding its offers once."""
 
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import redis
 
+from harness.waiting import wait_until
 from procurement.catalog.models import Offer
 from procurement.pricelists.models import ImportJob, JobState
-from tests.pricelists.conftest import as_yaml, generated
 from tests.support.celery_worker import CeleryWorker
+from tests.support.pricelists import as_yaml, generated
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,13 +87,6 @@ def workers(transactional_db, redis_server, settings, price_list_server):
     app.conf.broker_url = previous_broker
 
 
-def wait_until(condition, timeout: float, message) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message() if callable(message) else message
-        time.sleep(0.1)
-
-
 def test_a_lost_worker_node_s_import_is_started_again_and_done_once(
     workers, price_list_server, supplier, supplier_client
 ):
@@ -107,17 +100,17 @@ def test_a_lost_worker_node_s_import_is_started_again_and_done_once(
         return ImportJob.objects.get(pk=job_id)
 
     # In progress: claimed by the worker, halfway through its download, its lease renewed.
-    wait_until(lambda: price_list_server.requests == 1, 60, first.log)
+    wait_until(lambda: price_list_server.requests == 1, timeout=60, message=first.log)
     claimed = job()
     assert (claimed.state, claimed.attempts) == (JobState.RUNNING, 1)
-    wait_until(lambda: job().heartbeat_at > claimed.heartbeat_at, 30, first.log)
+    wait_until(lambda: job().heartbeat_at > claimed.heartbeat_at, timeout=30, message=first.log)
 
     first.kill()
 
     assert (job().state, job().attempts) == (JobState.RUNNING, 1)
     assert not Offer.objects.exists()
     second = workers(beat=True)
-    wait_until(lambda: job().state != JobState.RUNNING, 120, lambda: second.log())
+    wait_until(lambda: job().state != JobState.RUNNING, timeout=120, message=lambda: second.log())
 
     done = job()
     assert (done.state, done.attempts, done.errors) == (JobState.DONE, 2, [])
@@ -126,7 +119,9 @@ def test_a_lost_worker_node_s_import_is_started_again_and_done_once(
     assert price_list_server.requests == 2
     # Two more sweeps later it is still done once: nothing starts it a third time.
     sweeps = second.log().count("recover_jobs[")
-    wait_until(lambda: second.log().count("recover_jobs[") >= sweeps + 4, 30, second.log)
+    wait_until(
+        lambda: second.log().count("recover_jobs[") >= sweeps + 4, timeout=30, message=second.log
+    )
     assert job().attempts == 2 and job().finished_at == done.finished_at
     assert f"import job {job_id} finished" not in first.log()
     assert second.log().count(f"import job {job_id} finished") == 1

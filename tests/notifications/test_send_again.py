@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from procurement.notifications.models import OutboundEmail
 from procurement.orders.emails import order_invoice_for_admin_email
-from tests.admin.test_order_admin import placed_orders
+from tests.support.orders import placed_orders
 
 pytestmark = pytest.mark.django_db
 

@@ -18,8 +18,8 @@ from procurement.accounts.emails import password_reset_email, registration_attem
 from procurement.notifications.emails import unsent_emails_send
 from procurement.notifications.models import SEND_TIME_LIMIT_SECONDS, OutboundEmail
 from procurement.notifications.tasks import send_email
-from tests.factories import UserFactory
 from tests.support.celery_worker import database_url_of_test_database
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,9 +13,8 @@ from procurement.notifications.emails import queue
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.tasks import send_email
 from procurement.orders.services import order_set_state
-from tests.catalog.factories import OfferFactory
-from tests.factories import ContactFactory, UserFactory
-from tests.orders.conftest import place
+from tests.support.factories import ContactFactory, OfferFactory, UserFactory
+from tests.support.orders import place
 
 pytestmark = pytest.mark.django_db
 

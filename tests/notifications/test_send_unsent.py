@@ -9,7 +9,7 @@ from django.utils import timezone
 from procurement.accounts.emails import registration_attempt_email
 from procurement.notifications.models import SEND_TIME_LIMIT_SECONDS, OutboundEmail
 from procurement.notifications.tasks import send_unsent_emails
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

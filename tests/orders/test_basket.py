@@ -3,8 +3,8 @@ import json
 import pytest
 
 from procurement.orders.models import Order, OrderItem, OrderState
-from tests.catalog.factories import OfferFactory
-from tests.orders.conftest import fill_basket
+from tests.support.factories import OfferFactory
+from tests.support.orders import fill_basket
 
 BASKET = "/api/v1/basket"
 
@@ -131,7 +131,7 @@ def test_update_quantities(buyer_client, buyer, offer, other_offer):
 
 
 def test_update_refuses_lines_of_another_basket_and_changes_nothing(buyer_client, buyer, offer):
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     mine = fill_basket(buyer, (offer, 2)).ordered_items.get()
     theirs = fill_basket(UserFactory(), (offer, 1)).ordered_items.get()
@@ -169,7 +169,7 @@ def test_delete_lines(buyer_client, buyer, offer, other_offer, form):
 
 
 def test_delete_never_touches_other_baskets_or_orders(buyer_client, buyer, offer):
-    from tests.factories import UserFactory
+    from tests.support.factories import UserFactory
 
     fill_basket(buyer, (offer, 1))
     theirs = fill_basket(UserFactory(), (offer, 1)).ordered_items.get()

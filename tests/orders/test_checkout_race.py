@@ -13,8 +13,7 @@ from procurement.catalog.models import Offer
 from procurement.core.errors import ApplicationError
 from procurement.orders import services
 from procurement.orders.models import Order, OrderState
-from tests.catalog.factories import OfferFactory
-from tests.factories import ContactFactory, UserFactory
+from tests.support.factories import ContactFactory, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,8 +7,8 @@ from django.core import mail
 from procurement.accounts.models import User
 from procurement.catalog.models import Offer
 from procurement.orders.models import Order, OrderItem, OrderState
-from tests.catalog.factories import OfferFactory, ShopFactory
-from tests.orders.conftest import fill_basket
+from tests.support.factories import OfferFactory, ShopFactory
+from tests.support.orders import fill_basket
 
 BASKET = "/api/v1/basket"
 ORDER = "/api/v1/order"

@@ -10,9 +10,9 @@ from procurement.catalog.models import Offer
 from procurement.orders.models import Order, OrderItem, OrderState
 from procurement.orders.services import MAX_ORDER_TOTAL, basket_get_or_create
 from procurement.pricelists.validate import PriceListInvalid, validate_pricelist
-from tests.catalog.factories import OfferFactory
-from tests.orders.conftest import fill_basket
-from tests.pricelists.conftest import shop1_document, with_good
+from tests.support.factories import OfferFactory
+from tests.support.orders import fill_basket
+from tests.support.pricelists import shop1_document, with_good
 
 BASKET = "/api/v1/basket"
 ORDER = "/api/v1/order"

@@ -3,9 +3,9 @@ from django.core import mail
 
 from procurement.catalog.models import Offer
 from procurement.orders.models import ALLOWED_TRANSITIONS, Order, OrderState
-from tests.conftest import client_for
-from tests.factories import UserFactory
-from tests.orders.conftest import fill_basket, place
+from tests.support.clients import client_for
+from tests.support.factories import UserFactory
+from tests.support.orders import fill_basket, place
 
 ORDER = "/api/v1/order"
 

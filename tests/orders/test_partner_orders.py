@@ -1,8 +1,8 @@
 import pytest
 
-from tests.conftest import client_for
-from tests.factories import UserFactory
-from tests.orders.conftest import fill_basket, place
+from tests.support.clients import client_for
+from tests.support.factories import UserFactory
+from tests.support.orders import fill_basket, place
 
 PARTNER_ORDERS = "/api/v1/partner/orders"
 

@@ -6,8 +6,8 @@ from django.core import mail
 from procurement.accounts.models import Contact
 from procurement.catalog.models import Offer
 from procurement.orders.models import Order, OrderItem, OrderState, OrderStateChange
-from tests.factories import ContactFactory, UserFactory
-from tests.orders.conftest import fill_basket
+from tests.support.factories import ContactFactory, UserFactory
+from tests.support.orders import fill_basket
 
 ORDER = "/api/v1/order"
 

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from procurement.catalog.models import Offer
-from tests.catalog.factories import OfferFactory, ShopFactory
-from tests.conftest import client_for
-from tests.orders.conftest import fill_basket, place
+from tests.support.clients import client_for
+from tests.support.factories import OfferFactory, ShopFactory
+from tests.support.orders import fill_basket, place
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from procurement.catalog.models import Offer, Shop
 from procurement.pricelists.models import ImportJob
 from procurement.pricelists.services import import_pricelist
-from tests.conftest import client_for
-from tests.factories import SupplierFactory, UserFactory
-from tests.pricelists.conftest import (
+from tests.support.clients import client_for
+from tests.support.factories import SupplierFactory, UserFactory
+from tests.support.pricelists import (
     as_json,
     as_yaml,
     catalog_snapshot,

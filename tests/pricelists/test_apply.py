@@ -8,8 +8,8 @@ from procurement.catalog.models import Category, Offer, OfferParameter, Product,
 from procurement.catalog.offers import refresh_search_text
 from procurement.core.errors import ApplicationError
 from procurement.pricelists.services import import_pricelist
-from tests.factories import SupplierFactory
-from tests.pricelists.conftest import (
+from tests.support.factories import SupplierFactory
+from tests.support.pricelists import (
     as_json,
     as_yaml,
     catalog_snapshot,

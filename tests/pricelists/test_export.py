@@ -9,9 +9,9 @@ from django.core.management import call_command
 from procurement.catalog.models import Shop
 from procurement.pricelists.models import ExportJob, JobState
 from procurement.pricelists.services import import_pricelist
-from tests.conftest import client_for
-from tests.factories import SupplierFactory
-from tests.pricelists.conftest import (
+from tests.support.clients import client_for
+from tests.support.factories import SupplierFactory
+from tests.support.pricelists import (
     as_json,
     as_yaml,
     catalog_snapshot,
@@ -172,6 +172,14 @@ def test_unfinished_export_job_has_no_file(supplier_client, supplier, imported):
     response = supplier_client.get(f"/api/v1/partner/exports/{job.id}/download")
     assert response.status_code == 409
     assert response.json()["Status"] is False
+
+
+def test_a_done_export_job_without_its_file_is_not_a_500(supplier_client, supplier, imported):
+    job = ExportJob.objects.create(supplier=supplier, format="yaml", state=JobState.DONE)
+    response = supplier_client.get(f"/api/v1/partner/exports/{job.id}/download")
+    assert response.status_code == 409
+    assert response.json() == {"Status": False, "Errors": "The export is not finished."}
+    assert ExportJob.objects.values_list("state", "content").get(pk=job.pk) == (JobState.DONE, None)
 
 
 def test_bad_export_job_format_is_400(supplier_client, imported):

@@ -18,7 +18,7 @@ from procurement.pricelists.fetch import (
     is_public_address,
 )
 from procurement.pricelists.models import ImportJob
-from tests.pricelists.conftest import shop1_bytes
+from tests.support.pricelists import shop1_bytes
 
 BODY = shop1_bytes()
 

@@ -8,7 +8,6 @@ the last test races real checkouts against imports on whichever database the sui
 
 import logging
 import threading
-import time
 from decimal import Decimal
 
 import psycopg
@@ -16,13 +15,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections, connection
 
+from harness.waiting import wait_until
 from procurement.catalog.models import Category, Offer, Shop
 from procurement.orders.models import Order, OrderItem, OrderState
 from procurement.pricelists.models import ImportJob, JobState
 from procurement.pricelists.services import import_pricelist
-from tests.conftest import client_for
-from tests.factories import ContactFactory, SupplierFactory, UserFactory
-from tests.pricelists.conftest import as_yaml, generated, shop1_bytes
+from tests.support.clients import client_for
+from tests.support.database import lock_waiters
+from tests.support.factories import ContactFactory, SupplierFactory, UserFactory
+from tests.support.pricelists import as_yaml, generated, shop1_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,18 +59,13 @@ def lock_offer(other: psycopg.Connection, offer_id: int) -> None:
 
 def wait_until_blocked(other: psycopg.Connection | None = None, timeout: float = 30) -> None:
     """Until a backend other than `other` waits for a lock (the import, in its thread)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND pid NOT IN (pg_backend_pid(), %s)",
-                [other.info.backend_pid if other else 0],
-            )
-            if cursor.fetchone()[0]:
-                return
-        assert time.monotonic() < deadline, "the import never waited for the held lock"
-        time.sleep(0.02)
+    besides = other.info.backend_pid if other else 0
+    wait_until(
+        lambda: lock_waiters(besides=besides),
+        timeout=timeout,
+        interval=0.02,
+        message="the import never waited for the held lock",
+    )
 
 
 class InThread:

@@ -13,7 +13,7 @@ from django.db import connection
 from procurement.catalog.models import Offer
 from procurement.pricelists.models import ImportJob, JobState
 from procurement.pricelists.services import MAX_PROBLEMS, MAX_TEXT, import_pricelist, storable
-from tests.pricelists.conftest import as_yaml, catalog_snapshot, generated, shop1_bytes
+from tests.support.pricelists import as_yaml, catalog_snapshot, generated, shop1_bytes
 
 UPDATE = "/api/v1/partner/update"
 
@@ -244,8 +244,8 @@ def test_the_import_command_prints_every_problem(supplier, tmp_path):
 @pytest.mark.django_db
 def test_a_jobs_errors_are_written_in_its_suppliers_language(commit_callbacks):
     from procurement.pricelists.models import ExportJob
-    from tests.conftest import client_for
-    from tests.factories import SupplierFactory
+    from tests.support.clients import client_for
+    from tests.support.factories import SupplierFactory
 
     client = client_for(SupplierFactory(language="ru"))
     with commit_callbacks():

@@ -2,7 +2,6 @@
 and a job runs at most once to completion, even when a slow run's lease is taken over."""
 
 import threading
-import time
 from datetime import timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +11,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
+from harness.waiting import wait_until
 from procurement.catalog.models import Offer
 from procurement.pricelists import services, tasks
 from procurement.pricelists.models import ExportJob, ImportJob, JobState
@@ -22,8 +22,8 @@ from procurement.pricelists.services import (
     import_pricelist,
     jobs_recover,
 )
-from tests.factories import SupplierFactory
-from tests.pricelists.conftest import as_yaml, generated, shop1_bytes
+from tests.support.factories import SupplierFactory
+from tests.support.pricelists import as_yaml, generated, shop1_bytes
 
 
 def running_import(owner, *, lease_renewed_ago: timedelta, attempts: int = 1) -> ImportJob:
@@ -40,13 +40,6 @@ def running_import(owner, *, lease_renewed_ago: timedelta, attempts: int = 1) ->
     )
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - lease_renewed_ago)
     return job
-
-
-def wait_until(condition, timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, message
-        time.sleep(0.05)
 
 
 def test_recover_jobs_is_the_beat_task():
@@ -231,13 +224,17 @@ def test_a_running_job_renews_its_lease_and_is_not_started_again(supplier, list_
     runner = threading.Thread(target=lambda: (import_job_run(job_id=job.pk), connection.close()))
     runner.start()
     try:
-        wait_until(lambda: list_server.requests == 1, 10, "the run never started its download")
+        wait_until(
+            lambda: list_server.requests == 1,
+            timeout=10,
+            message="the run never started its download",
+        )
         claimed = ImportJob.objects.get(pk=job.pk).heartbeat_at
         # Three lease lengths: a run that did not renew its lease would have lost it.
         wait_until(
             lambda: ImportJob.objects.get(pk=job.pk).heartbeat_at > claimed + timedelta(seconds=3),
-            20,
-            "the lease was not renewed",
+            timeout=20,
+            message="the lease was not renewed",
         )
         assert jobs_recover() == (0, 0)
         assert ImportJob.objects.get(pk=job.pk).attempts == 1

@@ -4,7 +4,7 @@ import pytest
 
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.pricelists.parse import PriceListParseError, parse_document, read_limited
-from tests.pricelists.conftest import as_json, shop1_bytes, shop1_document
+from tests.support.pricelists import as_json, shop1_bytes, shop1_document
 
 BILLION_LAUGHS = b"""
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]

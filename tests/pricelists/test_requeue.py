@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from procurement.catalog.models import Offer
 from procurement.pricelists.models import ExportJob, ImportJob, JobState
-from tests.pricelists.conftest import DEMO, shop1_bytes
+from tests.support.pricelists import DEMO, shop1_bytes
 
 pytestmark = pytest.mark.django_db
 

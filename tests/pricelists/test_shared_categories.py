@@ -10,9 +10,9 @@ from django.core.management import call_command
 from procurement.catalog.models import Category, Offer, Product
 from procurement.pricelists.models import ImportJob
 from procurement.pricelists.services import import_pricelist
-from tests.conftest import client_for
-from tests.factories import SupplierFactory
-from tests.pricelists.conftest import as_yaml, shop1_bytes
+from tests.support.clients import client_for
+from tests.support.factories import SupplierFactory
+from tests.support.pricelists import as_yaml, shop1_bytes
 
 pytestmark = pytest.mark.django_db
 

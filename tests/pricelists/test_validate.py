@@ -8,7 +8,7 @@ from procurement.pricelists.validate import (
     PriceListInvalid,
     validate_pricelist,
 )
-from tests.pricelists.conftest import generated, shop1_document, with_good
+from tests.support.pricelists import generated, shop1_document, with_good
 
 FIRST_ID = 4216292
 

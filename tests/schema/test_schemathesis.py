@@ -18,8 +18,7 @@ from schemathesis.checks import (
 
 from config.wsgi import application
 from procurement.accounts.tokens import issue_api_token
-from tests.catalog.factories import OfferFactory
-from tests.factories import ContactFactory, SupplierFactory, UserFactory
+from tests.support.factories import ContactFactory, OfferFactory, SupplierFactory, UserFactory
 
 CHECKS = [
     not_a_server_error,

@@ -7,10 +7,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from django.db import connection
+
+from harness.waiting import WaitTimedOut, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,13 +56,19 @@ class _CeleryProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while self.ready_marker not in self.log():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                log_text = self.log()
-                self.stop()
-                raise RuntimeError(f"celery {self.command[0]} did not start:\n{log_text}")
-            time.sleep(0.1)
+        process = self.process
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"celery {self.command[0]} exited")
+            return self.ready_marker in self.log()
+
+        try:
+            wait_until(ready, timeout=timeout, interval=0.1)
+        except (WaitTimedOut, RuntimeError):
+            log_text = self.log()
+            self.stop()
+            raise RuntimeError(f"celery {self.command[0]} did not start:\n{log_text}") from None
         return self
 
     def log(self) -> str:

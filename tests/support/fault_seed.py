@@ -10,8 +10,13 @@ def seed(buyers: int) -> dict:
     from django.core.management import call_command
 
     from procurement.accounts.tokens import issue_api_token
-    from tests.catalog.factories import OfferFactory, ShopFactory
-    from tests.factories import ContactFactory, SupplierFactory, UserFactory
+    from tests.support.factories import (
+        ContactFactory,
+        OfferFactory,
+        ShopFactory,
+        SupplierFactory,
+        UserFactory,
+    )
 
     call_command("migrate", verbosity=0)
     offers = [

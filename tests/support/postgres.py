@@ -1,132 +1,20 @@
-"""A throwaway PostgreSQL cluster: initdb in a temp dir, on a free port, stopped on exit.
-
-As a module it runs a command with DATABASE_URL pointing at a fresh cluster:
-    python -m tests.support.postgres -- python -m pytest
+"""Run a command with DATABASE_URL pointing at a fresh throwaway PostgreSQL cluster:
+python -m tests.support.postgres -- python -m pytest
 """
 
-import glob
 import os
-import pwd
-import shutil
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-from tests.support.ports import free_port
-
-UNPRIVILEGED_USER = "nobody"  # initdb refuses to run as root
-
-
-def postgres_bindir() -> Path | None:
-    initdb = shutil.which("initdb")
-    if initdb:
-        return Path(os.path.realpath(initdb)).parent
-    candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3])
-    )
-    return Path(candidates[-1]).parent if candidates else None
-
-
-class PostgresCluster:
-    def __init__(self, bindir: Path):
-        self.bindir = bindir
-        self.port = free_port()
-        self.tempdir = Path(tempfile.mkdtemp(prefix="pgcluster-"))
-        self.datadir = self.tempdir / "data"
-        self.user_kwargs: dict = {}
-        if os.geteuid() == 0:
-            nobody = pwd.getpwnam(UNPRIVILEGED_USER)
-            os.chown(self.tempdir, nobody.pw_uid, nobody.pw_gid)
-            self.user_kwargs = {"user": nobody.pw_uid, "group": nobody.pw_gid}
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, *args: str) -> None:
-        subprocess.run(
-            [str(self.bindir / args[0]), *args[1:]],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            cwd=self.tempdir,
-            **self.user_kwargs,
-        )
-
-    def start(self) -> "PostgresCluster":
-        self._run(
-            "initdb",
-            "-D",
-            str(self.datadir),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-        )
-        options = (
-            f"-p {self.port} -k {self.tempdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=120"
-        )
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.datadir),
-            "-o",
-            options,
-            "-l",
-            str(self.tempdir / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        )
-        return self
-
-    def restart(self, mode: str = "fast") -> None:
-        """`pg_ctl restart`: `fast` ends every session (their transactions roll back) and
-        shuts down cleanly; the cluster comes back with the same options and port."""
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.datadir),
-            "-m",
-            mode,
-            "-l",
-            str(self.tempdir / "server.log"),
-            "-w",
-            "-t",
-            "60",
-            "restart",
-        )
-
-    def stop(self) -> None:
-        try:
-            self._run("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
-        except subprocess.CalledProcessError:
-            pass
-        finally:
-            shutil.rmtree(self.tempdir, ignore_errors=True)
-
-    def __enter__(self) -> "PostgresCluster":
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+from harness.postgres import PostgresCluster, postgres_bindir
+from tests.support.binaries import in_ci
 
 
 def main(argv: list[str]) -> int:
     command = argv[argv.index("--") + 1 :] if "--" in argv else argv
     bindir = postgres_bindir()
     if bindir is None:
-        if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        if in_ci():
             print("PostgreSQL is not installed; CI=true, so this is a failure", file=sys.stderr)
             return 1
         print("PostgreSQL is not installed: the PostgreSQL run is skipped", file=sys.stderr)

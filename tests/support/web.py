@@ -5,12 +5,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.support.ports import free_port
+from harness.ports import free_port
+from harness.waiting import WaitTimedOut, wait_until
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,13 +52,19 @@ class GunicornServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while not self._healthy():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                log_text = self.log()
-                self.stop()
-                raise RuntimeError(f"gunicorn did not start:\n{log_text}")
-            time.sleep(0.2)
+        process = self.process
+
+        def serving() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError("gunicorn exited")
+            return self._healthy()
+
+        try:
+            wait_until(serving, timeout=timeout, interval=0.2)
+        except (WaitTimedOut, RuntimeError):
+            log_text = self.log()
+            self.stop()
+            raise RuntimeError(f"gunicorn did not start:\n{log_text}") from None
         return self
 
     def _healthy(self) -> bool:

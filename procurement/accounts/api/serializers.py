@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -7,12 +9,18 @@ from procurement.core.serializers import IdListField
 READ_ONLY_USER_FIELDS = ("id", "email", "type", "is_active", "is_staff", "is_superuser")
 
 
-class RefuseReadOnlyFieldsMixin:
+if TYPE_CHECKING:
+    _SerializerMixinBase = serializers.Serializer  # what the mixin is combined with
+else:
+    _SerializerMixinBase = object
+
+
+class RefuseReadOnlyFieldsMixin(_SerializerMixinBase):
     """Writing a field that is never writable is a 400, not silently ignored."""
 
     refused_fields: tuple[str, ...] = ()
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         sent = getattr(self, "initial_data", {}) or {}
         refused = [name for name in self.refused_fields if name in sent]
         if refused:

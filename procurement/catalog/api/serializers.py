@@ -39,7 +39,7 @@ class OfferParameterSerializer(serializers.ModelSerializer):
 
 
 class OfferSerializer(serializers.ModelSerializer):
-    """An offer (the spec's "product_info"); load it with `selectors.offer_list()`, or its rows
+    """An offer (the API's `product_info`); load it with `selectors.offer_list()`, or its rows
     with `selectors.offer_rows(columns=OFFER_ROWS.columns)` (see OFFER_ROWS)."""
 
     product = OfferProductSerializer()

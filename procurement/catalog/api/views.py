@@ -2,8 +2,10 @@ from functools import partial
 
 from django.core.paginator import Paginator
 from drf_spectacular.utils import extend_schema
+from rest_framework import pagination
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
 from procurement.catalog import selectors
 from procurement.catalog.api import serializers as s
@@ -11,7 +13,7 @@ from procurement.catalog.filters import CategoryFilter, OfferFilter
 from procurement.core.serializers import error_responses
 
 
-class CatalogView:
+class CatalogView(APIView):
     """Public reads: anyone may browse the catalog."""
 
     permission_classes = [AllowAny]
@@ -77,8 +79,11 @@ class OfferListView(CatalogView, ListAPIView):
 
     def paginate_queryset(self, queryset):
         filtered = set(self.request.query_params) & (set(OfferFilter.base_filters) - {"ordering"})
-        if not filtered:  # the whole catalog: its size is kept, not counted
-            self.paginator.django_paginator_class = partial(
+        paginator = self.paginator
+        # The whole catalog: its size is kept, not counted.
+        if not filtered and isinstance(paginator, pagination.PageNumberPagination):
+            # DRF only calls the class it is given: a Paginator told the count does.
+            paginator.django_paginator_class = partial(  # type: ignore[assignment]
                 KnownCountPaginator, count=selectors.offer_count()
             )
         return super().paginate_queryset(queryset)

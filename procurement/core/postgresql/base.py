@@ -8,6 +8,7 @@ After a few runs a prepared statement gets one plan for any values: right for lo
 key, wrong for a LIKE search, whose best plan depends on how common the word is (one plan
 for all made the catalog's searches for both a rare and a common word slower). Statements
 with LIKE are therefore planned for their values every time.
+(docs/architecture.md: The PostgreSQL backend, and why)
 """
 
 from django.db.backends.postgresql import base, features, operations
@@ -31,7 +32,8 @@ class DatabaseOperations(operations.DatabaseOperations):
         return max(1, min(len(objs), MAX_QUERY_PARAMS // (2 * columns)))
 
 
-class ServerBindingCursor(base.ServerBindingCursor):
+# Django's cursor for server-side binding (psycopg 3), which its stubs do not declare.
+class ServerBindingCursor(base.ServerBindingCursor):  # type: ignore[name-defined]
     def execute(self, query, params=None, *, prepare=None, **kwargs):
         if prepare is None and isinstance(query, str) and " LIKE " in query:
             prepare = False
@@ -44,6 +46,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self):
         params = super().get_connection_params()
-        if params["cursor_factory"] is base.ServerBindingCursor:
+        # (the same cursor of Django's, undeclared in its stubs)
+        if params["cursor_factory"] is base.ServerBindingCursor:  # type: ignore[attr-defined]
             params["cursor_factory"] = ServerBindingCursor
         return params

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import TYPE_CHECKING, TypedDict
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -8,7 +9,16 @@ from procurement.core.serializers import ContractModelSerializer, IdListField, O
 from procurement.orders.models import PLACED_STATE_CHOICES, Order, OrderItem, OrderStateChange
 from procurement.orders.services import MAX_LINE_QUANTITY
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 MONEY = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class ShopItems(TypedDict):
+    """What `supplier_order_list` attaches to each order: the lines of the supplier's shop."""
+
+    shop_items: list[OrderItem]
 
 
 def basket_sum_field(**kwargs) -> serializers.DecimalField:
@@ -116,7 +126,7 @@ class OrderItemSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(MONEY)
     def get_sum(self, item: OrderItem) -> str:
-        return MONEY.to_representation(item.price * item.quantity)
+        return MONEY.to_representation(item.placed_sum)
 
 
 class DeliveryAddressSerializer(serializers.Serializer):
@@ -160,9 +170,9 @@ class SupplierOrderSerializer(ContractModelSerializer):
         api_names = {"dt": "placed_at"}
 
     @extend_schema_field(MONEY)
-    def get_total_sum(self, order: Order) -> str:
+    def get_total_sum(self, order: "WithAnnotations[Order, ShopItems]") -> str:
         return MONEY.to_representation(
-            sum((item.price * item.quantity for item in order.shop_items), Decimal("0.00"))
+            sum((item.placed_sum for item in order.shop_items), Decimal("0.00"))
         )
 
 

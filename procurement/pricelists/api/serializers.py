@@ -36,7 +36,9 @@ class JobCreatedSerializer(serializers.Serializer):
 
 class ImportJobSerializer(serializers.ModelSerializer):
     state = JobStateField()
-    errors = serializers.ListField(
+    # A field named `errors`: DRF's metaclass moves it into _declared_fields, so the
+    # serializer's own `errors` stays; the stub sees an attribute replaced.
+    errors = serializers.ListField(  # type: ignore[assignment]
         child=serializers.DictField(),
         help_text="What is wrong and where: section, index, id, field, error (or line, error).",
     )
@@ -111,7 +113,9 @@ class ExportRequestSerializer(serializers.Serializer):
 
 class ExportJobSerializer(serializers.ModelSerializer):
     state = JobStateField()
-    errors = serializers.ListField(child=serializers.DictField())
+    # A field named `errors`: DRF's metaclass moves it into _declared_fields, so the
+    # serializer's own `errors` stays; the stub sees an attribute replaced.
+    errors = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
     download = serializers.SerializerMethodField(
         help_text="When the job is done: the URL of the file (GET, same authentication)."
     )

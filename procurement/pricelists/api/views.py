@@ -42,7 +42,8 @@ class IsSupplierOrStaff(IsSupplier):
 class FormatIsNotARenderer(DefaultContentNegotiation):
     """`?format=` names the price list's file format here, not a DRF renderer."""
 
-    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+    # The one setting DRF's negotiation reads (its stub expects the whole settings object).
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]
 
 
 class PartnerUpdateView(APIView):

@@ -35,7 +35,7 @@ class Command(BaseCommand):
             user = User.objects.filter(email=email).first()
             if user is None:
                 user = User(
-                    email=email, first_name="Demo", last_name=user_type.label, type=user_type
+                    email=email, first_name="Demo", last_name=str(user_type.label), type=user_type
                 )
             user.is_active = True
             user.is_staff = user.is_superuser = staff

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
-from tests.support.ports import free_port
+from harness.ports import free_port
 
 
 class _CaptureHandler:

@@ -3,12 +3,12 @@
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import redis
 
-from tests.support.ports import free_port
+from harness.ports import free_port
+from harness.waiting import WaitTimedOut, wait_until
 
 
 class RedisServer:
@@ -41,16 +41,22 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 20
-        while True:
+        process = self.process
+
+        def answers() -> bool:
             try:
-                client.ping()
-                return self
+                return bool(client.ping())
             except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
+                if process.poll() is not None:
+                    raise RuntimeError("redis-server exited") from None
+                return False
+
+        try:
+            wait_until(answers, timeout=20)
+        except (WaitTimedOut, RuntimeError) as error:
+            self.stop()
+            raise RuntimeError(f"redis-server did not start: {error}") from None
+        return self
 
     def halt(self) -> None:
         """Stop the server; `start()` brings it back on the same port, empty."""
