@@ -251,6 +251,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": False,  # a PATCH's input is validated whole, its required fields too
     "ENUM_NAME_OVERRIDES": {
         "OrderStateEnum": "procurement.orders.models.OrderState",
         "PlacedOrderStateEnum": "procurement.orders.models.PLACED_STATE_CHOICES",
