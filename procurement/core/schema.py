@@ -25,6 +25,7 @@ from procurement.core.errors import RETRY_AFTER_SECONDS
 from procurement.core.serializers import ERROR_DESCRIPTIONS, ErrorSerializer
 
 JSON = "application/json"
+MAX_SAFE_INTEGER = 2**53 - 1  # the largest integer a JavaScript client holds exactly
 SECURITY_SCHEME = "tokenAuth"  # drf-spectacular's name for DRF's token header
 
 # Answers shared by many operations, documented once under components/responses.
@@ -54,6 +55,18 @@ class ApiSchema(AutoSchema):
         if any(isinstance(permission, AllowAny) for permission in self.view.get_permissions()):
             return []
         return [{SECURITY_SCHEME: []}]
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # An id field allows up to 2**63 - 1; Swagger UI would fill a body it makes up with a
+        # number JavaScript cannot even hold (9223372036854776000), which no server accepts.
+        if (
+            schema.get("type") == "integer"
+            and schema.get("maximum", 0) > MAX_SAFE_INTEGER
+            and "example" not in schema
+        ):
+            schema["example"] = max(schema.get("minimum", 1), 1)
+        return schema
 
     def map_parsers(self) -> list[str]:
         return [media_type for media_type in super().map_parsers() if media_type == JSON]

@@ -163,18 +163,49 @@ class PartnerStateView(APIView):
         return Response({"Status": True, **s.ShopStateSerializer(shop).data})
 
 
+PRICE_LIST = {
+    "shop": "Связной",
+    "categories": [{"id": 224, "name": "Смартфоны"}],
+    "goods": [
+        {
+            "id": 4216292,
+            "category": 224,
+            "model": "apple/iphone/xs-max",
+            "name": "Смартфон Apple iPhone XS Max 512GB (золотистый)",
+            "price": 110000,
+            "price_rrc": 116990,
+            "quantity": 14,
+            "parameters": {"Диагональ (дюйм)": 6.5, "Цвет": "золотистый"},
+        }
+    ],
+}
+PRICE_LIST_CSV = (
+    "id,category,category_name,model,name,price,price_rrc,quantity,parameters\r\n"
+    "4216292,224,Смартфоны,apple/iphone/xs-max,Смартфон Apple iPhone XS Max 512GB "
+    '(золотистый),110000.00,116990.00,14,"{""Диагональ (дюйм)"": 6.5, ""Цвет"": '
+    '""золотистый""}"\r\n'
+)
+
+
+def price_list_file(schema_type, media_type: str, value, description: str = ""):
+    example = OpenApiExample("A price list", value=value, media_type=media_type)
+    return OpenApiResponse(schema_type, description=description, examples=[example])
+
+
 # A price list in each export format; YAML and JSON hold the import document. CSV comes
 # first: client generators that read one media type per answer (openapi-python-client takes
 # the first it knows) then give the file's text, which is right for every format.
 PRICE_LIST_FILES = {
-    (200, "text/csv"): OpenApiResponse(
+    (200, "text/csv"): price_list_file(
         OpenApiTypes.STR,
+        "text/csv",
+        PRICE_LIST_CSV,
         description="The price list: CSV, YAML or JSON as asked. CSV has one row per good: "
         "id, category, category_name, model, name, price, price_rrc, quantity, parameters "
         "(a JSON object name → value).",
     ),
-    (200, "application/yaml"): OpenApiResponse(OpenApiTypes.OBJECT),
-    (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+    (200, "application/yaml"): price_list_file(OpenApiTypes.OBJECT, "application/yaml", PRICE_LIST),
+    (200, "application/json"): price_list_file(OpenApiTypes.OBJECT, "application/json", PRICE_LIST),
 }
 
 
