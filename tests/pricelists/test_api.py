@@ -38,6 +38,7 @@ def test_upload_queues_a_job_that_imports_after_commit(supplier_client, supplier
     assert response.status_code == 202
     job = ImportJob.objects.get()
     assert response.json() == {"Status": True, "job": job.id}
+    assert response["Location"] == f"http://testserver{job_url(job.id)}"
 
     body = supplier_client.get(job_url(job.id)).json()
     assert body["state"] == "done"

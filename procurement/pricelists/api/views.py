@@ -2,6 +2,7 @@ from types import SimpleNamespace
 
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -20,6 +21,25 @@ from procurement.pricelists.export import CONTENT_TYPES, export_filename
 from procurement.pricelists.parse import max_bytes, too_large_error
 
 TAGS = ["partner"]
+JOB_LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=[202],
+    description="The URL of the job to follow.",
+)
+
+
+def job_created(request, job, url_name: str) -> Response:
+    """202 with the job's id, and its URL in Location."""
+    location = request.build_absolute_uri(reverse(url_name, kwargs={"job_id": job.pk}))
+    return Response(
+        {"Status": True, "job": job.pk},
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": location},
+    )
+
+
 JOB_CREATED_EXAMPLE = OpenApiExample(
     "Queued", value={"Status": True, "job": 17}, response_only=True, status_codes=[202]
 )
@@ -82,6 +102,7 @@ class PartnerUpdateView(APIView):
             "multipart/form-data": s.ImportFileSerializer,
             "application/json": s.ImportUrlSerializer,
         },
+        parameters=[JOB_LOCATION],
         responses={202: s.JobCreatedSerializer, **error_responses(400, 403, 413)},
         operation_id="partner_update",
         summary="Import a price list from an uploaded file or a URL, as a background job",
@@ -108,7 +129,7 @@ class PartnerUpdateView(APIView):
             chunks=upload.chunks() if upload is not None else None,
             filename=upload.name if upload is not None else "",
         )
-        return Response({"Status": True, "job": job.pk}, status=status.HTTP_202_ACCEPTED)
+        return job_created(request, job, "partner-import-detail")
 
 
 class ImportJobView(APIView):
@@ -235,6 +256,7 @@ class PartnerExportView(APIView):
     @extend_schema(
         tags=TAGS,
         request=s.ExportRequestSerializer,
+        parameters=[JOB_LOCATION],
         responses={202: s.JobCreatedSerializer, **error_responses(400, 403, 404)},
         operation_id="partner_export_start",
         summary="Export your price list as a background job",
@@ -247,7 +269,7 @@ class PartnerExportView(APIView):
     def post(self, request):
         data = validated(s.ExportRequestSerializer, request.data)
         job = services.export_job_create(supplier=request.user, fmt=data["format"])
-        return Response({"Status": True, "job": job.pk}, status=status.HTTP_202_ACCEPTED)
+        return job_created(request, job, "partner-export-detail")
 
 
 class ExportJobView(APIView):
