@@ -236,11 +236,7 @@ class PartnerExportView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[
-            OpenApiParameter(
-                "format", str, enum=["yaml", "json", "csv"], default="yaml", required=False
-            )
-        ],
+        parameters=[s.ExportFormatQuerySerializer],
         responses={**PRICE_LIST_FILES, **error_responses(400, 403, 404)},
         operation_id="partner_export_file",
         summary="Download your current price list (withdrawn offers left out)",
