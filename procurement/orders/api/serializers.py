@@ -166,6 +166,13 @@ class SupplierOrderSerializer(ContractModelSerializer):
         )
 
 
+class OrderChangedSerializer(OrderDetailSerializer):
+    Status = serializers.BooleanField()
+
+    class Meta(OrderDetailSerializer.Meta):
+        fields = ["Status", *OrderDetailSerializer.Meta.fields]
+
+
 class BasketCreatedSerializer(serializers.Serializer):
     Status = serializers.BooleanField()
     Created = serializers.IntegerField(

@@ -187,7 +187,7 @@ class OrderDetailView(APIView):
     @extend_schema(
         tags=["orders"],
         request=s.OrderStateInputSerializer,
-        responses={200: s.OrderDetailSerializer, **error_responses(400, 403, 404, 409)},
+        responses={200: s.OrderChangedSerializer, **error_responses(400, 403, 404, 409)},
         operation_id="order_set_state",
         summary="Change the state (the owner may cancel a new order; staff any allowed move)",
         examples=[
@@ -195,6 +195,7 @@ class OrderDetailView(APIView):
             OpenApiExample(
                 "Canceled",
                 value={
+                    "Status": True,
                     **ORDER,
                     "state": "canceled",
                     "history": [
@@ -209,11 +210,8 @@ class OrderDetailView(APIView):
     def patch(self, request, order_id: int):
         state = validated(s.OrderStateInputSerializer, request.data)["state"]
         services.order_set_state(order_id=order_id, state=state, actor=request.user)
-        return Response(
-            s.OrderDetailSerializer(
-                selectors.order_detail(user=request.user, order_id=order_id)
-            ).data
-        )
+        order = selectors.order_detail(user=request.user, order_id=order_id)
+        return Response({"Status": True, **s.OrderDetailSerializer(order).data})
 
 
 class SupplierOrderListView(GenericAPIView):
