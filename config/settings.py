@@ -233,7 +233,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "procurement.core.metadata.ApiMetadata",
     "DEFAULT_PAGINATION_CLASS": "procurement.core.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "procurement.core.schema.ApiSchema",
     "EXCEPTION_HANDLER": "procurement.core.exception_handler.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("AUTH_THROTTLE_RATE", "10/minute")},
     "NUM_PROXIES": env_int("NUM_PROXIES", 0),
@@ -251,6 +251,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "COMPONENT_SPLIT_PATCH": False,  # a PATCH's input is validated whole, its required fields too
     "ENUM_NAME_OVERRIDES": {
         "OrderStateEnum": "procurement.orders.models.OrderState",
         "PlacedOrderStateEnum": "procurement.orders.models.PLACED_STATE_CHOICES",

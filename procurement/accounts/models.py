@@ -54,6 +54,14 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    new_shop_accepts_orders = models.BooleanField(
+        _("new shop accepts orders"),
+        default=True,
+        help_text=_(
+            "A supplier's intake switch set before its first price list: that import creates "
+            "the shop with it. Once the shop exists, the switch is the shop's."
+        ),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -1,5 +1,6 @@
 """Query-string filters of the catalog lists; every malformed value is a 400, never a guess."""
 
+import re
 from typing import Any
 
 from django import forms
@@ -7,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema_field
+from django_filters.widgets import CSVWidget
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema_field
 
 from procurement.catalog.models import MONEY, Category, Offer, open_for_orders
 from procurement.catalog.search import search_words
@@ -64,8 +66,35 @@ class StrictBooleanFilter(filters.Filter):
     field_class = StrictBooleanField
 
 
+class RepeatableCSVWidget(CSVWidget):
+    """`?ordering=-price&ordering=name` reads as `?ordering=-price,name` instead of keeping
+    only the last value."""
+
+    def value_from_datadict(self, data, files, name):
+        if hasattr(data, "getlist") and len(data.getlist(name)) > 1:
+            data = {name: ",".join(data.getlist(name))}
+        return super().value_from_datadict(data, files, name)
+
+
 class StableOrderingFilter(filters.OrderingFilter):
-    """The requested ordering, then id: equal prices or names never swap places between pages."""
+    """The requested ordering, then id: equal prices or names never swap places between pages.
+
+    One parameter, keys separated by commas (`-price,name`); an unknown key is a 400.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, widget=RepeatableCSVWidget, **kwargs)
+
+    def parameter(self, *, example: str) -> OpenApiParameter:
+        """The OpenAPI parameter: one string, as generated clients send it (an array would
+        go out as the parameter repeated)."""
+        keys = "|".join(re.escape(key) for key in self.param_map or {})
+        return OpenApiParameter(
+            str(self.field_name),
+            {"type": "string", "pattern": rf"^-?({keys})(,-?({keys}))*$"},
+            description=str(self.label),
+            examples=[OpenApiExample(example, value=example)],
+        )
 
     def filter(self, qs, value):
         if not value:
@@ -139,7 +168,10 @@ class OfferFilter(filters.FilterSet):
     )
     ordering = StableOrderingFilter(
         fields=(("price", "price"), ("product__name", "name")),
-        label=_("price, -price, name or -name; by id when omitted."),
+        label=_(
+            "Keys separated by commas, each price or name, with a minus for descending "
+            "(-price,name); by id when omitted."
+        ),
     )
 
     class Meta:

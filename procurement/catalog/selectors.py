@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from django.db.models import Prefetch, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from procurement.accounts.models import User
 from procurement.catalog.models import (
     Category,
     Offer,
@@ -19,6 +20,18 @@ from procurement.core.errors import ApplicationError, ErrorCode
 def shop_list() -> QuerySet[Shop]:
     """Shops that accept orders."""
     return Shop.objects.open_for_orders().order_by("name", "id")
+
+
+def supplier_shop(*, supplier: User) -> Shop:
+    """The supplier's shop; before its first price list, an unsaved one holding the switch
+    that import will create the shop with."""
+    shop = Shop.objects.filter(user=supplier).first()
+    if shop is not None:
+        return shop
+    accepts_orders = (
+        User.objects.filter(pk=supplier.pk).values_list("new_shop_accepts_orders", flat=True).get()
+    )
+    return Shop(user=supplier, name="", accepts_orders=accepts_orders)
 
 
 def category_list() -> QuerySet[Category]:

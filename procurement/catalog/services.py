@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from procurement.accounts.models import User
 from procurement.catalog.models import Shop
 
 
@@ -14,3 +15,20 @@ def shop_set_accepts_orders(*, shop: Shop, accepts_orders: bool) -> Shop:
         shop.accepts_orders = accepts_orders
         shop.save(update_fields=["accepts_orders", "updated_at"])
     return shop
+
+
+@transaction.atomic
+def supplier_set_accepts_orders(*, supplier: User, accepts_orders: bool) -> Shop:
+    """The supplier's own switch, also before its first price list: with no shop yet the
+    setting is kept on the account and the first import creates the shop with it (see
+    `procurement.pricelists.apply`). Returns the shop, unsaved when there is none yet.
+
+    The account's row is locked first, as the first import locks it before creating the
+    shop: a switch set while that import runs either reaches the new shop or waits for it.
+    """
+    User.objects.select_for_update().filter(pk=supplier.pk).values_list("pk").first()
+    shop = Shop.objects.select_for_update().filter(user=supplier).first()
+    if shop is not None:
+        return shop_set_accepts_orders(shop=shop, accepts_orders=accepts_orders)
+    User.objects.filter(pk=supplier.pk).update(new_shop_accepts_orders=accepts_orders)
+    return Shop(user=supplier, name="", accepts_orders=accepts_orders)

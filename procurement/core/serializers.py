@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 from rest_framework.relations import PKOnlyObject, RelatedField
@@ -32,6 +32,16 @@ def body_or_query(request):
     """A DELETE's input: its body, or its query string (`?items=12,15`) when the body is empty,
     since not every client can send a body with DELETE."""
     return request.data or request.query_params
+
+
+# The query-string form of a DELETE's `items` (see body_or_query).
+ITEMS_QUERY_PARAMETER = OpenApiParameter(
+    "items",
+    str,
+    description="The ids as in the body, separated by commas (`12,15`), for clients that "
+    "cannot send a body with DELETE; read when the body is empty.",
+    pattern=r"^\d+(,\d+)*,?$",
+)
 
 
 # A ModelSerializer that shows model fields under the names the API contract gives them.
@@ -67,9 +77,9 @@ class ErrorSerializer(serializers.Serializer):
     Errors = serializers.JSONField()
 
 
-_ERROR_DESCRIPTIONS = {
+ERROR_DESCRIPTIONS = {
     400: "Bad input",
-    401: "Not authenticated",
+    401: "Not authenticated: no token, or a token that is wrong, expired or revoked",
     403: "Not allowed",
     404: "Not found, or not yours",
     405: "Method not allowed",
@@ -77,12 +87,13 @@ _ERROR_DESCRIPTIONS = {
     413: "Too large",
     415: "Unsupported media type",
     429: "Throttled",
+    503: "Unavailable",
 }
 
 
 def error_responses(*status_codes: int) -> dict[int, OpenApiResponse]:
     return {
-        code: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[code])
+        code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
         for code in status_codes
     }
 

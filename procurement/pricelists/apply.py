@@ -74,9 +74,17 @@ def apply_pricelist(
 def _lock_or_create_shop(*, supplier: User, name: str) -> Shop:
     shop = Shop.objects.select_for_update().filter(user=supplier).first()
     if shop is None:
+        # The switch the supplier set before this first import, read under the lock that
+        # `supplier_set_accepts_orders` takes, so a switch set meanwhile is not lost.
+        accepts_orders = (
+            User.objects.select_for_update()
+            .filter(pk=supplier.pk)
+            .values_list("new_shop_accepts_orders", flat=True)
+            .get()
+        )
         try:
             with transaction.atomic():
-                return Shop.objects.create(user=supplier, name=name)
+                return Shop.objects.create(user=supplier, name=name, accepts_orders=accepts_orders)
         except IntegrityError:  # a concurrent first import created it
             shop = Shop.objects.select_for_update().get(user=supplier)
     if shop.name != name:

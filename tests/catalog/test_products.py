@@ -195,6 +195,18 @@ def test_ordering_by_two_keys(api_client):
     assert ids(response) == [b_cheap.id, a_cheap.id, a_dear.id]
 
 
+def test_ordering_sent_repeated_reads_as_one_list(api_client):
+    b_cheap = OfferFactory(price=Decimal("1"), product=ProductFactory(name="B"))
+    a_dear = OfferFactory(price=Decimal("9"), product=ProductFactory(name="A"))
+    a_cheap = OfferFactory(price=Decimal("1"), product=ProductFactory(name="A2"))
+    response = api_client.get(f"{PRODUCTS}?ordering=price&ordering=name")
+    assert ids(response) == [a_cheap.id, b_cheap.id, a_dear.id]
+
+    response = api_client.get(f"{PRODUCTS}?ordering=bogus&ordering=price")
+    assert response.status_code == 400
+    assert set(response.json()["Errors"]) == {"ordering"}
+
+
 def test_combined_filters(api_client):
     shop = ShopFactory()
     phones = CategoryFactory()

@@ -153,3 +153,18 @@ def test_object_lists_are_capped_too(buyer_client, buyer, basket_of_two, method)
         "Errors": {"items": [f"At most {MAX_ITEMS_PER_REQUEST} items per request."]},
     }
     assert basket_lines(buyer) == basket_of_two
+
+
+def test_contact_ids_may_come_in_the_query_string(buyer_client, buyer, two_contacts):
+    theirs = ContactFactory()
+
+    response = buyer_client.delete(f"{CONTACT}?items=x,{two_contacts[0]}")
+    assert response.status_code == 400
+    assert "items" in response.json()["Errors"]
+    assert contact_ids(buyer) == two_contacts
+
+    response = buyer_client.delete(f"{CONTACT}?items={two_contacts[0]},{theirs.id},")
+    assert response.status_code == 200
+    assert response.json() == {"Status": True, "Deleted": 1}
+    assert contact_ids(buyer) == two_contacts[1:]
+    assert Contact.objects.filter(pk=theirs.pk).exists()

@@ -46,6 +46,30 @@ def test_basket_with_lines_from_two_shops(buyer_client, buyer, offer, other_offe
     assert lines[other_offer.id]["sum"] == "990.50"
 
 
+def test_add_answers_the_basket_ready_to_place(buyer_client, buyer, offer, other_offer):
+    fill_basket(buyer, (offer, 1))
+    response = buyer_client.post(
+        BASKET,
+        {
+            "items": [
+                {"product_info": offer.id, "quantity": 1},
+                {"product_info": other_offer.id, "quantity": 1},
+            ]
+        },
+        format="json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    basket = Order.objects.get(user=buyer, state=OrderState.BASKET)
+    assert set(body) == {"Status", "Created", "basket"}
+    assert body["Created"] == 2  # the offer already there counts: its quantity grew
+    assert body["basket"]["id"] == basket.id
+    assert body["basket"]["total_sum"] == "130990.50"
+    assert sorted(
+        (line["product_info"]["id"], line["quantity"]) for line in body["basket"]["ordered_items"]
+    ) == basket_lines(buyer)
+
+
 @pytest.mark.parametrize("encoding", ["json-array", "json-string", "form-string"])
 def test_add_items_in_every_accepted_form(buyer_client, buyer, offer, other_offer, encoding):
     items = [
@@ -59,7 +83,9 @@ def test_add_items_in_every_accepted_form(buyer_client, buyer, offer, other_offe
     else:
         response = buyer_client.post(BASKET, {"items": json.dumps(items)})
     assert response.status_code == 201
-    assert response.json() == {"Status": True, "Created": 2}
+    body = response.json()
+    assert (body["Status"], body["Created"]) == (True, 2)
+    assert body["basket"] == buyer_client.get(BASKET).json()
     assert basket_lines(buyer) == sorted([(offer.id, 2), (other_offer.id, 1)])
 
 

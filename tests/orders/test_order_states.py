@@ -109,6 +109,7 @@ def test_owner_cancels_a_new_order_and_gets_the_stock_back(
     assert Offer.objects.get(pk=offer.pk).quantity == 12
     response = move(buyer_client, commit_callbacks, order.id, "canceled")
     assert response.status_code == 200
+    assert response.json() == {"Status": True, **buyer_client.get(f"{ORDER}/{order.id}").json()}
     assert response.json()["state"] == "canceled"
     assert [entry["state"] for entry in response.json()["history"]] == ["new", "canceled"]
     assert Offer.objects.get(pk=offer.pk).quantity == 14

@@ -38,6 +38,7 @@ def test_upload_queues_a_job_that_imports_after_commit(supplier_client, supplier
     assert response.status_code == 202
     job = ImportJob.objects.get()
     assert response.json() == {"Status": True, "job": job.id}
+    assert response["Location"] == f"http://testserver{job_url(job.id)}"
 
     body = supplier_client.get(job_url(job.id)).json()
     assert body["state"] == "done"
@@ -242,11 +243,45 @@ def test_partner_paths_refuse_buyers_and_anonymous(
     assert not ImportJob.objects.exists()
 
 
-def test_state_without_a_shop_is_404(supplier_client):
-    assert supplier_client.get(STATE).status_code == 404
+def test_state_set_before_the_first_upload_sticks(supplier_client, supplier, commit_callbacks):
+    assert supplier_client.get(STATE).json() == {"id": None, "name": None, "state": True}
+
     response = supplier_client.post(STATE, {"state": "off"}, format="json")
-    assert response.status_code == 404
-    assert response.json()["Status"] is False
+    assert response.status_code == 200
+    assert response.json() == {"Status": True, "id": None, "name": None, "state": False}
+    assert not Shop.objects.exists()
+    assert supplier_client.get(STATE).json() == {"id": None, "name": None, "state": False}
+
+    with commit_callbacks():
+        assert upload(supplier_client, shop1_bytes()).status_code == 202
+    shop = Shop.objects.get(user=supplier)
+    assert shop.accepts_orders is False
+    assert supplier_client.get(STATE).json() == {"id": shop.id, "name": "Связной", "state": False}
+    assert client_for(UserFactory()).get("/api/v1/shops").json()["count"] == 0
+
+
+def test_after_the_first_upload_the_switch_is_the_shops(
+    supplier_client, supplier, commit_callbacks
+):
+    supplier_client.post(STATE, {"state": "off"}, format="json")
+    with commit_callbacks():
+        upload(supplier_client, shop1_bytes())
+    response = supplier_client.post(STATE, {"state": "on"}, format="json")
+    shop = Shop.objects.get(user=supplier)
+    assert response.json() == {"Status": True, "id": shop.id, "name": "Связной", "state": True}
+    with commit_callbacks():
+        upload(supplier_client, shop1_bytes())
+    shop.refresh_from_db()
+    assert shop.accepts_orders is True
+
+
+def test_bad_state_before_the_first_upload_is_400_and_changes_nothing(supplier_client, supplier):
+    response = supplier_client.post(STATE, {"state": "maybe"}, format="json")
+    assert response.status_code == 400
+    assert "state" in response.json()["Errors"]
+    supplier.refresh_from_db()
+    assert supplier.new_shop_accepts_orders is True
+    assert not Shop.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -268,7 +303,7 @@ def test_state_can_be_switched(supplier_client, supplier, value, expected):
     shop = Shop.objects.create(user=supplier, name="Мой", accepts_orders=not expected)
     response = supplier_client.post(STATE, {"state": value}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"id": shop.id, "name": "Мой", "state": expected}
+    assert response.json() == {"Status": True, "id": shop.id, "name": "Мой", "state": expected}
     shop.refresh_from_db()
     assert shop.accepts_orders is expected
     assert supplier_client.get(STATE).json() == {"id": shop.id, "name": "Мой", "state": expected}
@@ -294,4 +329,4 @@ def test_state_can_be_sent_as_a_form(supplier_client, supplier):
     shop = Shop.objects.create(user=supplier, name="Мой", accepts_orders=True)
     response = supplier_client.post(STATE, {"state": "off"}, format="multipart")
     assert response.status_code == 200
-    assert response.json() == {"id": shop.id, "name": "Мой", "state": False}
+    assert response.json() == {"Status": True, "id": shop.id, "name": "Мой", "state": False}

@@ -200,7 +200,7 @@ def test_query_count_does_not_grow_with_the_number_of_goods():
     first_small = count_queries(small, generated(200, first_id=1))
     first_large = count_queries(large, generated(2000, first_id=10_000))
     assert abs(first_large - first_small) <= 2, (first_small, first_large)
-    assert first_large <= 20
+    assert first_large <= 21  # a first import also reads the switch set before it, under lock
 
     changed_small = generated(200, first_id=1)
     changed_large = generated(2000, first_id=10_000)

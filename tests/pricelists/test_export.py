@@ -152,7 +152,8 @@ def test_export_job(supplier_client, imported, commit_callbacks):
     assert response.status_code == 202
     job = ExportJob.objects.get()
     assert response.json() == {"Status": True, "job": job.id}
-    body = supplier_client.get(f"/api/v1/partner/exports/{job.id}").json()
+    assert response["Location"] == f"http://testserver/api/v1/partner/exports/{job.id}"
+    body = supplier_client.get(response["Location"]).json()
     assert body["state"] == JobState.DONE and body["format"] == "json" and body["errors"] == []
     assert body["download"] == f"http://testserver/api/v1/partner/exports/{job.id}/download"
     download = supplier_client.get(body["download"])

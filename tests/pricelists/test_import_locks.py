@@ -276,3 +276,28 @@ def test_imports_while_buyers_check_out_no_errors_and_stock_adds_up(supplier, tw
         ).count()
         assert offer.price in {Decimal(100 + round_) for round_ in range(1, ROUNDS + 1)}
         assert offer.quantity == QUANTITY - after_last_import
+
+
+def test_a_switch_set_during_the_first_import_reaches_the_new_shop(supplier):
+    """`POST partner/state` before the first price list locks the account, writes the
+    switch, commits; the first import, creating the shop meanwhile, waits for that lock and
+    creates the shop with the switch as it was just set, not as it was before."""
+    postgres_only()
+    switching = other_connection(deadlock_timeout="1s")
+    try:
+        switching.execute(
+            "SELECT id FROM accounts_user WHERE id = %s FOR UPDATE", [supplier.pk]
+        ).fetchall()
+        importing = InThread(import_with_deadlock_timeout, supplier, shop1_bytes(), "10s")
+        wait_until_blocked(switching)
+        switching.execute(
+            "UPDATE accounts_user SET new_shop_accepts_orders = false WHERE id = %s",
+            [supplier.pk],
+        )
+        switching.commit()
+    finally:
+        switching.close()
+    importing.join()
+
+    assert importing.error is None, importing.error
+    assert Shop.objects.get(user=supplier).accepts_orders is False

@@ -1,5 +1,5 @@
 from django.utils import translation
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
@@ -8,20 +8,44 @@ from rest_framework.views import APIView
 
 from procurement.accounts import selectors, services
 from procurement.accounts.api import serializers as s
+from procurement.accounts.api.examples import CONTACT, DETAILS
 from procurement.core.serializers import (
+    ITEMS_QUERY_PARAMETER,
     CreatedIdSerializer,
     DeletedCountSerializer,
     StatusSerializer,
+    body_or_query,
     error_responses,
     validated,
 )
 from procurement.core.throttling import AuthRateThrottle
 
 OK = {"Status": True}
+OK_EXAMPLE = OpenApiExample("Done", value=OK, response_only=True)
 UPDATE_DESCRIPTION = (
     "A password change revokes every API token of the user, the one of this request "
     "included; the answer carries the new one as `Token`."
 )
+UPDATE_EXAMPLES = [
+    OpenApiExample(
+        "A new position",
+        value={"position": "Старший закупщик"},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Changed",
+        value={"Status": True, **DETAILS, "position": "Старший закупщик"},
+        response_only=True,
+    ),
+]
+CONTACT_UPDATE_EXAMPLES = [
+    OpenApiExample("A new phone", value={"id": 3, "phone": "+79167654321"}, request_only=True),
+    OpenApiExample(
+        "Changed",
+        value={"Status": True, **CONTACT, "phone": "+79167654321"},
+        response_only=True,
+    ),
+]
 
 
 class AuthThrottledView(APIView):
@@ -36,8 +60,25 @@ class RegisterView(AuthThrottledView):
     @extend_schema(
         tags=["accounts"],
         request=s.RegisterInputSerializer,
-        responses={201: StatusSerializer, **error_responses(400, 415, 429)},
+        responses={201: StatusSerializer, **error_responses(400)},
+        operation_id="user_register",
         summary="Register a buyer or a supplier; a confirmation token is emailed",
+        examples=[
+            OpenApiExample(
+                "A buyer",
+                value={
+                    "first_name": "Анна",
+                    "last_name": "Смирнова",
+                    "email": "anna.smirnova@example.com",
+                    "password": "Vesna-2024-sad",
+                    "company": "ООО «Ромашка»",
+                    "position": "Закупщик",
+                    "type": "buyer",
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Registered", value=OK, response_only=True, status_codes=[201]),
+        ],
         description="The answer is the same whether or not the address already has an "
         "account; an existing account's owner is emailed that someone tried to register.",
     )
@@ -60,8 +101,20 @@ class ConfirmEmailView(AuthThrottledView):
     @extend_schema(
         tags=["accounts"],
         request=s.ConfirmEmailInputSerializer,
-        responses={200: StatusSerializer, **error_responses(400, 415, 429)},
+        responses={200: StatusSerializer, **error_responses(400)},
+        operation_id="user_register_confirm",
         summary="Activate an account with the emailed token",
+        examples=[
+            OpenApiExample(
+                "The emailed token",
+                value={
+                    "email": "anna.smirnova@example.com",
+                    "token": "kV3x9QzL0bTq7mW2pR5sYc8dFh1jNu4a",
+                },
+                request_only=True,
+            ),
+            OK_EXAMPLE,
+        ],
         description="The account gets the data of the registration this token was issued for.",
     )
     def post(self, request):
@@ -73,8 +126,23 @@ class LoginView(AuthThrottledView):
     @extend_schema(
         tags=["accounts"],
         request=s.LoginInputSerializer,
-        responses={200: s.LoginResultSerializer, **error_responses(400, 401, 415, 429)},
+        responses={200: s.LoginResultSerializer, **error_responses(400, 401)},
+        operation_id="user_login",
         summary="Get a new API token (one per login)",
+        description="Send the token as `Authorization: Token <key>`. Wrong credentials and "
+        "an unconfirmed account are 401.",
+        examples=[
+            OpenApiExample(
+                "Email and password",
+                value={"email": "anna.smirnova@example.com", "password": "Vesna-2024-sad"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Logged in",
+                value={"Status": True, "Token": "3f9c1e7a5b2d4c6e8f0a1b3c5d7e9f1a2b4c6d8e"},
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request):
         data = validated(s.LoginInputSerializer, request.data)
@@ -86,8 +154,10 @@ class LogoutView(APIView):
     @extend_schema(
         tags=["accounts"],
         request=None,
-        responses={200: StatusSerializer, **error_responses(401)},
+        responses={200: StatusSerializer},
+        operation_id="user_logout",
         summary="Revoke the API token of this request (other logins keep theirs)",
+        examples=[OK_EXAMPLE],
     )
     def post(self, request):
         services.user_logout(token=request.auth)
@@ -98,8 +168,17 @@ class PasswordResetView(AuthThrottledView):
     @extend_schema(
         tags=["accounts"],
         request=s.PasswordResetInputSerializer,
-        responses={200: StatusSerializer, **error_responses(400, 415, 429)},
+        responses={200: StatusSerializer, **error_responses(400)},
+        operation_id="user_password_reset",
         summary="Email a password reset token (the answer is the same for unknown emails)",
+        examples=[
+            OpenApiExample(
+                "An address",
+                value={"email": "anna.smirnova@example.com"},
+                request_only=True,
+            ),
+            OK_EXAMPLE,
+        ],
     )
     def post(self, request):
         services.password_reset_request(**validated(s.PasswordResetInputSerializer, request.data))
@@ -110,8 +189,18 @@ class PasswordResetConfirmView(AuthThrottledView):
     @extend_schema(
         tags=["accounts"],
         request=s.PasswordResetConfirmInputSerializer,
-        responses={200: StatusSerializer, **error_responses(400, 415, 429)},
+        responses={200: StatusSerializer, **error_responses(400)},
+        operation_id="user_password_reset_confirm",
         summary="Set a new password with the emailed token",
+        description="Every API token of the account stops working; log in again.",
+        examples=[
+            OpenApiExample(
+                "The emailed token and a new password",
+                value={"token": "Zt8wQ2mX5cV9bN1kL4hJ7gF0dS3aP6oI", "password": "Osen-2025-list"},
+                request_only=True,
+            ),
+            OK_EXAMPLE,
+        ],
     )
     def post(self, request):
         services.password_reset_confirm(
@@ -125,7 +214,11 @@ class UserDetailsView(APIView):
         return s.UserDetailsSerializer(selectors.user_details(user=user)).data
 
     @extend_schema(
-        tags=["accounts"], responses={200: s.UserDetailsSerializer, **error_responses(401)}
+        tags=["accounts"],
+        responses={200: s.UserDetailsSerializer},
+        operation_id="user_details",
+        summary="Your profile and delivery contacts",
+        examples=[OpenApiExample("A buyer", value=DETAILS, response_only=True)],
     )
     def get(self, request):
         return Response(self._details(request.user))
@@ -133,9 +226,11 @@ class UserDetailsView(APIView):
     @extend_schema(
         tags=["accounts"],
         request=s.UserUpdateInputSerializer,
-        responses={200: s.UserUpdateResultSerializer, **error_responses(400, 401, 415)},
+        responses={200: s.UserUpdateResultSerializer, **error_responses(400)},
+        operation_id="user_details_update",
         summary="Change the profile or the password",
         description=UPDATE_DESCRIPTION,
+        examples=UPDATE_EXAMPLES,
     )
     def post(self, request):
         change = services.user_update(
@@ -149,9 +244,11 @@ class UserDetailsView(APIView):
     @extend_schema(
         tags=["accounts"],
         request=s.UserUpdateInputSerializer,
-        responses={200: s.UserUpdateResultSerializer, **error_responses(400, 401, 415)},
-        summary="Change the profile or the password",
+        responses={200: s.UserUpdateResultSerializer, **error_responses(400)},
+        operation_id="user_details_patch",
+        summary="Change the profile or the password (as POST)",
         description=UPDATE_DESCRIPTION,
+        examples=UPDATE_EXAMPLES,
     )
     def patch(self, request):
         return self.post(request)
@@ -163,7 +260,10 @@ class ContactView(GenericAPIView):
 
     @extend_schema(
         tags=["accounts"],
-        responses={200: s.ContactSerializer(many=True), **error_responses(400, 401, 404)},
+        responses={200: s.ContactSerializer(many=True), **error_responses(400, 404)},
+        operation_id="user_contact_list",
+        summary="Your delivery contacts",
+        examples=[OpenApiExample("One contact", value=CONTACT, response_only=True)],
     )
     def get(self, request):
         page = self.paginate_queryset(selectors.contact_list(user=request.user))
@@ -172,8 +272,19 @@ class ContactView(GenericAPIView):
     @extend_schema(
         tags=["accounts"],
         request=s.ContactSerializer,
-        responses={201: CreatedIdSerializer, **error_responses(400, 401, 415)},
+        responses={201: CreatedIdSerializer, **error_responses(400)},
+        operation_id="user_contact_create",
         summary="Add a delivery contact (at most 5)",
+        examples=[
+            OpenApiExample(
+                "An address",
+                value={key: value for key, value in CONTACT.items() if key != "id"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Created", value={"Status": True, "id": 3}, response_only=True, status_codes=[201]
+            ),
+        ],
     )
     def post(self, request):
         contact = services.contact_create(
@@ -184,8 +295,10 @@ class ContactView(GenericAPIView):
     @extend_schema(
         tags=["accounts"],
         request=s.ContactUpdateInputSerializer,
-        responses={200: s.ContactResultSerializer, **error_responses(400, 401, 404, 415)},
+        responses={200: s.ContactResultSerializer, **error_responses(400, 404)},
+        operation_id="user_contact_update",
         summary="Change one of your contacts",
+        examples=CONTACT_UPDATE_EXAMPLES,
     )
     def put(self, request):
         data = dict(validated(s.ContactUpdateInputSerializer, request.data))
@@ -195,8 +308,10 @@ class ContactView(GenericAPIView):
     @extend_schema(
         tags=["accounts"],
         request=s.ContactUpdateInputSerializer,
-        responses={200: s.ContactResultSerializer, **error_responses(400, 401, 404, 415)},
-        summary="Change one of your contacts",
+        responses={200: s.ContactResultSerializer, **error_responses(400, 404)},
+        operation_id="user_contact_patch",
+        summary="Change one of your contacts (as PUT)",
+        examples=CONTACT_UPDATE_EXAMPLES,
     )
     def patch(self, request):
         return self.put(request)
@@ -204,10 +319,17 @@ class ContactView(GenericAPIView):
     @extend_schema(
         tags=["accounts"],
         request=s.ContactDeleteInputSerializer,
-        responses={200: DeletedCountSerializer, **error_responses(400, 401, 415)},
+        parameters=[ITEMS_QUERY_PARAMETER],
+        responses={200: DeletedCountSerializer, **error_responses(400)},
+        operation_id="user_contact_delete",
         summary="Delete your contacts by id",
+        description="Ids of other users' contacts are ignored.",
+        examples=[
+            OpenApiExample("Two contacts", value={"items": [3, 4]}, request_only=True),
+            OpenApiExample("Deleted", value={"Status": True, "Deleted": 2}, response_only=True),
+        ],
     )
     def delete(self, request):
-        ids = validated(s.ContactDeleteInputSerializer, request.data)["items"]
+        ids = validated(s.ContactDeleteInputSerializer, body_or_query(request))["items"]
         deleted = services.contacts_delete(user=request.user, contact_ids=ids)
         return Response({"Status": True, "Deleted": deleted})

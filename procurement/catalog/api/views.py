@@ -1,7 +1,8 @@
 from functools import partial
+from typing import cast
 
 from django.core.paginator import Paginator
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import pagination
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
@@ -9,8 +10,11 @@ from rest_framework.views import APIView
 
 from procurement.catalog import selectors
 from procurement.catalog.api import serializers as s
-from procurement.catalog.filters import CategoryFilter, OfferFilter
+from procurement.catalog.api.examples import OFFER
+from procurement.catalog.filters import CategoryFilter, OfferFilter, StableOrderingFilter
 from procurement.core.serializers import error_responses
+
+ORDERING = cast(StableOrderingFilter, OfferFilter.base_filters["ordering"])
 
 
 class CatalogView(APIView):
@@ -29,7 +33,13 @@ class ShopListView(CatalogView, ListAPIView):
     @extend_schema(
         tags=["catalog"],
         responses={200: s.ShopSerializer(many=True), **error_responses(400, 404)},
+        operation_id="shop_list",
         summary="Shops that accept orders",
+        examples=[
+            OpenApiExample(
+                "A shop", value={"id": 1, "name": "Связной", "state": True}, response_only=True
+            )
+        ],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -45,7 +55,11 @@ class CategoryListView(CatalogView, ListAPIView):
     @extend_schema(
         tags=["catalog"],
         responses={200: s.CategorySerializer(many=True), **error_responses(400, 404)},
+        operation_id="category_list",
         summary="Categories, or the categories of one shop",
+        examples=[
+            OpenApiExample("A category", value={"id": 224, "name": "Смартфоны"}, response_only=True)
+        ],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -90,10 +104,14 @@ class OfferListView(CatalogView, ListAPIView):
 
     @extend_schema(
         tags=["catalog"],
+        parameters=[ORDERING.parameter(example="-price,name")],
         responses={200: s.OfferSerializer(many=True), **error_responses(400, 404)},
+        operation_id="product_list",
         summary="Offers of the shops that accept orders, filtered, searched and ordered",
         description="Withdrawn offers and offers of shops that do not accept orders are "
-        "never listed. A page past the end is 404.",
+        "never listed. A page past the end is 404. An offer is the reference's "
+        "`product_info`: add its `id` to the basket.",
+        examples=[OpenApiExample("An offer", value=OFFER, response_only=True)],
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -108,7 +126,9 @@ class OfferDetailView(CatalogView, RetrieveAPIView):
     @extend_schema(
         tags=["catalog"],
         responses={200: s.OfferSerializer, **error_responses(404)},
+        operation_id="product_get",
         summary="One offer",
+        examples=[OpenApiExample("An offer", value=OFFER, response_only=True)],
         description="404 if the offer does not exist, is withdrawn, or its shop does not "
         "accept orders.",
     )

@@ -176,9 +176,19 @@ class SupplierOrderSerializer(ContractModelSerializer):
         )
 
 
+class OrderChangedSerializer(OrderDetailSerializer):
+    Status = serializers.BooleanField()
+
+    class Meta(OrderDetailSerializer.Meta):
+        fields = ["Status", *OrderDetailSerializer.Meta.fields]
+
+
 class BasketCreatedSerializer(serializers.Serializer):
     Status = serializers.BooleanField()
-    Created = serializers.IntegerField()
+    Created = serializers.IntegerField(
+        help_text="Offers added; one already in the basket counts too (its quantity grew)."
+    )
+    basket = BasketSerializer(help_text="The basket after the change, as `GET /basket`.")
 
 
 class BasketUpdatedSerializer(serializers.Serializer):

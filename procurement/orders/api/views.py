@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import (
+    ITEMS_QUERY_PARAMETER,
     CreatedIdSerializer,
     body_or_query,
     error_responses,
@@ -13,6 +14,7 @@ from procurement.core.serializers import (
 )
 from procurement.orders import selectors, services
 from procurement.orders.api import serializers as s
+from procurement.orders.api.examples import BASKET, ORDER, PLACED_LINE
 from procurement.orders.models import PLACED_STATE_CHOICES
 
 STATE_FILTER = OpenApiParameter(
@@ -24,21 +26,41 @@ STATE_FILTER = OpenApiParameter(
 
 
 class BasketView(APIView):
-    def _basket(self, request, status_code=status.HTTP_200_OK):
-        basket = services.basket_get_or_create(user=request.user)
-        return Response(
-            s.BasketSerializer(selectors.basket_detail(basket=basket)).data, status=status_code
-        )
+    def _basket(self, user) -> dict:
+        basket = services.basket_get_or_create(user=user)
+        return s.BasketSerializer(selectors.basket_detail(basket=basket)).data
 
-    @extend_schema(tags=["basket"], responses={200: s.BasketSerializer, **error_responses(401)})
+    @extend_schema(
+        tags=["basket"],
+        responses={200: s.BasketSerializer},
+        operation_id="basket_get",
+        summary="Your basket, priced at today's offers",
+        examples=[OpenApiExample("Two units of one offer", value=BASKET, response_only=True)],
+    )
     def get(self, request):
-        return self._basket(request)
+        return Response(self._basket(request.user))
 
     @extend_schema(
         tags=["basket"],
         request=s.BasketAddInputSerializer,
-        responses={201: s.BasketCreatedSerializer, **error_responses(400, 401, 415)},
+        responses={201: s.BasketCreatedSerializer, **error_responses(400)},
+        operation_id="basket_add",
         summary="Add offers to the basket (an offer already there gets the quantity added)",
+        description="Offers of several shops may share the basket. The answer holds the "
+        "basket after the change, so its `id` can go straight to `POST /order`.",
+        examples=[
+            OpenApiExample(
+                "Two units of one offer",
+                value={"items": [{"product_info": 12, "quantity": 2}]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Added",
+                value={"Status": True, "Created": 1, "basket": BASKET},
+                response_only=True,
+                status_codes=[201],
+            ),
+        ],
     )
     def post(self, request):
         lines = [
@@ -46,13 +68,25 @@ class BasketView(APIView):
             for line in validated(s.BasketAddInputSerializer, request.data)["items"]
         ]
         created = services.basket_add(user=request.user, lines=lines)
-        return Response({"Status": True, "Created": created}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"Status": True, "Created": created, "basket": self._basket(request.user)},
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         tags=["basket"],
         request=s.BasketUpdateInputSerializer,
-        responses={200: s.BasketUpdatedSerializer, **error_responses(400, 401, 415)},
+        responses={200: s.BasketUpdatedSerializer, **error_responses(400)},
+        operation_id="basket_update",
         summary="Set the quantity of basket lines",
+        examples=[
+            OpenApiExample(
+                "Three units instead of two",
+                value={"items": [{"id": 101, "quantity": 3}]},
+                request_only=True,
+            ),
+            OpenApiExample("Updated", value={"Status": True, "Updated": 1}, response_only=True),
+        ],
     )
     def put(self, request):
         changes = [
@@ -65,16 +99,14 @@ class BasketView(APIView):
     @extend_schema(
         tags=["basket"],
         request=s.BasketRemoveInputSerializer,
-        responses={200: s.BasketDeletedSerializer, **error_responses(400, 401, 415)},
-        parameters=[
-            OpenApiParameter(
-                "items",
-                str,
-                description="The ids as in the body (12,15), for clients that cannot send a "
-                "body with DELETE; used when the body is empty.",
-            )
-        ],
+        parameters=[ITEMS_QUERY_PARAMETER],
+        responses={200: s.BasketDeletedSerializer, **error_responses(400)},
+        operation_id="basket_remove",
         summary="Remove basket lines",
+        examples=[
+            OpenApiExample("One line", value={"items": [101]}, request_only=True),
+            OpenApiExample("Removed", value={"Status": True, "Deleted": 1}, response_only=True),
+        ],
     )
     def delete(self, request):
         ids = validated(s.BasketRemoveInputSerializer, body_or_query(request))["items"]
@@ -89,8 +121,22 @@ class OrderListView(GenericAPIView):
     @extend_schema(
         tags=["orders"],
         parameters=[STATE_FILTER],
-        responses={200: s.OrderSummarySerializer(many=True), **error_responses(400, 401, 404)},
-        summary="Your orders, newest first",
+        responses={200: s.OrderSummarySerializer(many=True), **error_responses(400, 404)},
+        operation_id="order_list",
+        summary="Your orders, newest first (their lines are in `GET /order/{id}`)",
+        examples=[
+            OpenApiExample(
+                "A new order",
+                value={
+                    "id": 41,
+                    "dt": ORDER["dt"],
+                    "state": "new",
+                    "total_sum": "220000.00",
+                    "items_count": 1,
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request):
         state = validated(s.OrderStateFilterSerializer, request.query_params).get("state")
@@ -100,8 +146,20 @@ class OrderListView(GenericAPIView):
     @extend_schema(
         tags=["orders"],
         request=s.OrderPlaceInputSerializer,
-        responses={200: CreatedIdSerializer, **error_responses(400, 401, 404, 409, 415)},
+        responses={200: CreatedIdSerializer, **error_responses(400, 404, 409)},
+        operation_id="order_place",
         summary="Place the basket as an order",
+        description="The basket becomes order `id` in state `new`: stock is taken, prices, "
+        "names and the address are kept as they are now. 409 names the closed shops or the "
+        "lines short of stock.",
+        examples=[
+            OpenApiExample(
+                "The basket, to one of your contacts",
+                value={"id": 41, "contact": 3},
+                request_only=True,
+            ),
+            OpenApiExample("Placed", value={"Status": True, "id": 41}, response_only=True),
+        ],
     )
     def post(self, request):
         data = validated(s.OrderPlaceInputSerializer, request.data)
@@ -113,7 +171,11 @@ class OrderListView(GenericAPIView):
 
 class OrderDetailView(APIView):
     @extend_schema(
-        tags=["orders"], responses={200: s.OrderDetailSerializer, **error_responses(401, 404)}
+        tags=["orders"],
+        responses={200: s.OrderDetailSerializer, **error_responses(404)},
+        operation_id="order_get",
+        summary="One of your orders with its lines and history (staff: any order)",
+        examples=[OpenApiExample("A new order", value=ORDER, response_only=True)],
     )
     def get(self, request, order_id: int):
         return Response(
@@ -125,17 +187,31 @@ class OrderDetailView(APIView):
     @extend_schema(
         tags=["orders"],
         request=s.OrderStateInputSerializer,
-        responses={200: s.OrderDetailSerializer, **error_responses(400, 401, 403, 404, 409, 415)},
+        responses={200: s.OrderChangedSerializer, **error_responses(400, 403, 404, 409)},
+        operation_id="order_set_state",
         summary="Change the state (the owner may cancel a new order; staff any allowed move)",
+        examples=[
+            OpenApiExample("Cancel", value={"state": "canceled"}, request_only=True),
+            OpenApiExample(
+                "Canceled",
+                value={
+                    "Status": True,
+                    **ORDER,
+                    "state": "canceled",
+                    "history": [
+                        *ORDER["history"],
+                        {"state": "canceled", "at": "2025-03-14T10:02:11.204000+00:00"},
+                    ],
+                },
+                response_only=True,
+            ),
+        ],
     )
     def patch(self, request, order_id: int):
         state = validated(s.OrderStateInputSerializer, request.data)["state"]
         services.order_set_state(order_id=order_id, state=state, actor=request.user)
-        return Response(
-            s.OrderDetailSerializer(
-                selectors.order_detail(user=request.user, order_id=order_id)
-            ).data
-        )
+        order = selectors.order_detail(user=request.user, order_id=order_id)
+        return Response({"Status": True, **s.OrderDetailSerializer(order).data})
 
 
 class SupplierOrderListView(GenericAPIView):
@@ -146,11 +222,17 @@ class SupplierOrderListView(GenericAPIView):
     @extend_schema(
         tags=["partner"],
         parameters=[STATE_FILTER],
-        responses={
-            200: s.SupplierOrderSerializer(many=True),
-            **error_responses(400, 401, 403, 404),
-        },
+        responses={200: s.SupplierOrderSerializer(many=True), **error_responses(400, 403, 404)},
+        operation_id="partner_order_list",
         summary="Placed orders holding your offers, each with only your lines",
+        examples=[
+            OpenApiExample(
+                "An order with one of your lines",
+                value={key: ORDER[key] for key in ("id", "dt", "state", "total_sum", "contact")}
+                | {"ordered_items": [PLACED_LINE]},
+                response_only=True,
+            )
+        ],
     )
     def get(self, request):
         state = validated(s.OrderStateFilterSerializer, request.query_params).get("state")

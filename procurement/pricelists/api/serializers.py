@@ -15,13 +15,27 @@ class JobStateField(serializers.ChoiceField):
         super().__init__(choices=JobState.choices, **kwargs)
 
 
+URL_HELP = "An http(s) URL of a YAML or JSON price list."
+FILE_HELP = "The price list as a multipart upload (YAML or JSON)."
+
+
+class ImportUrlSerializer(serializers.Serializer):
+    """A price list to download (a JSON body)."""
+
+    url = serializers.CharField(max_length=2000, help_text=URL_HELP)
+
+
+class ImportFileSerializer(serializers.Serializer):
+    """A price list uploaded as a file (a multipart body)."""
+
+    file = serializers.FileField(help_text=FILE_HELP)
+
+
 class ImportRequestSerializer(serializers.Serializer):
-    url = serializers.CharField(
-        max_length=2000, required=False, help_text="An http(s) URL of a YAML or JSON price list."
-    )
-    file = serializers.FileField(
-        required=False, help_text="The price list as a multipart upload (YAML or JSON)."
-    )
+    """What `partner/update` reads, whatever the body's media type: a url or a file."""
+
+    url = serializers.CharField(max_length=2000, required=False, help_text=URL_HELP)
+    file = serializers.FileField(required=False, help_text=FILE_HELP)
 
     def validate(self, attrs):
         if ("url" in attrs) == ("file" in attrs):
@@ -66,10 +80,34 @@ class ImportJobSerializer(serializers.ModelSerializer):
 
 
 class ShopStateSerializer(ContractModelSerializer):
+    """The supplier's shop and its switch; before the first price list creates the shop,
+    `id` and `name` are null and `state` is what the shop will start with."""
+
+    id = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="null until the first price list."
+    )
+    name = serializers.CharField(
+        read_only=True, allow_null=True, help_text="null until the first price list."
+    )
+
     class Meta:
         model = Shop
         fields = ["id", "name", "state"]
         api_names = {"state": "accepts_orders"}
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.pk is None:
+            data["name"] = None
+        return data
+
+
+class ShopStateResultSerializer(ShopStateSerializer):
+    Status = serializers.BooleanField()
+
+    class Meta(ShopStateSerializer.Meta):
+        fields = ["Status", *ShopStateSerializer.Meta.fields]
         read_only_fields = fields
 
 

@@ -2,15 +2,17 @@ from types import SimpleNamespace
 
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpResponse, StreamingHttpResponse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from procurement.catalog.services import shop_set_accepts_orders
+from procurement.catalog.selectors import supplier_shop
+from procurement.catalog.services import supplier_set_accepts_orders
 from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import error_responses, validated
 from procurement.pricelists import services
@@ -19,6 +21,51 @@ from procurement.pricelists.export import CONTENT_TYPES, export_filename
 from procurement.pricelists.parse import max_bytes, too_large_error
 
 TAGS = ["partner"]
+JOB_LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    OpenApiParameter.HEADER,
+    response=[202],
+    description="The URL of the job to follow.",
+)
+
+
+def job_created(request, job, url_name: str) -> Response:
+    """202 with the job's id, and its URL in Location."""
+    location = request.build_absolute_uri(reverse(url_name, kwargs={"job_id": job.pk}))
+    return Response(
+        {"Status": True, "job": job.pk},
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": location},
+    )
+
+
+JOB_CREATED_EXAMPLE = OpenApiExample(
+    "Queued", value={"Status": True, "job": 17}, response_only=True, status_codes=[202]
+)
+SHOP_STATE = {"id": 1, "name": "Связной", "state": True}
+IMPORT_JOB = {
+    "id": 17,
+    "state": "done",
+    "source": "https://supplier.example.com/pricelists/shop1.yaml",
+    "created": 12,
+    "updated": 2,
+    "withdrawn": 1,
+    "warnings": [],
+    "errors": [],
+    "started_at": "2025-03-14T09:26:54.011000+00:00",
+    "finished_at": "2025-03-14T09:26:55.734000+00:00",
+}
+EXPORT_JOB = {
+    "id": 5,
+    "format": "yaml",
+    "state": "done",
+    "errors": [],
+    "created_at": "2025-03-14T09:30:00.120000+00:00",
+    "started_at": "2025-03-14T09:30:00.342000+00:00",
+    "finished_at": "2025-03-14T09:30:01.015000+00:00",
+    "download": "https://procurement.example.com/api/v1/partner/exports/5/download",
+}
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
@@ -53,12 +100,25 @@ class PartnerUpdateView(APIView):
     @extend_schema(
         tags=TAGS,
         request={
-            "multipart/form-data": s.ImportRequestSerializer,
-            "application/json": s.ImportRequestSerializer,
+            "multipart/form-data": s.ImportFileSerializer,
+            "application/json": s.ImportUrlSerializer,
         },
-        responses={202: s.JobCreatedSerializer, **error_responses(400, 401, 403, 413, 415)},
+        parameters=[JOB_LOCATION],
+        responses={202: s.JobCreatedSerializer, **error_responses(400, 403, 413)},
+        operation_id="partner_update",
         summary="Import a price list from an uploaded file or a URL, as a background job",
-        description="Exactly one of `url` and `file`. Follow the job at `/partner/imports/{id}`.",
+        description="A YAML or JSON price list, as a multipart `file` or as a JSON `url` "
+        "(a form or multipart `url` is read too). Follow the job at "
+        "`/partner/imports/{id}`; the first price list creates your shop.",
+        examples=[
+            OpenApiExample(
+                "A URL",
+                value={"url": "https://supplier.example.com/pricelists/shop1.yaml"},
+                request_only=True,
+                media_type="application/json",
+            ),
+            JOB_CREATED_EXAMPLE,
+        ],
     )
     def post(self, request):
         request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
@@ -70,7 +130,7 @@ class PartnerUpdateView(APIView):
             chunks=upload.chunks() if upload is not None else None,
             filename=upload.name if upload is not None else "",
         )
-        return Response({"Status": True, "job": job.pk}, status=status.HTTP_202_ACCEPTED)
+        return job_created(request, job, "partner-import-detail")
 
 
 class ImportJobView(APIView):
@@ -78,8 +138,10 @@ class ImportJobView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        responses={200: s.ImportJobSerializer, **error_responses(401, 403, 404)},
+        responses={200: s.ImportJobSerializer, **error_responses(403, 404)},
+        operation_id="partner_import_get",
         summary="State and outcome of an import job (its supplier or staff)",
+        examples=[OpenApiExample("Done", value=IMPORT_JOB, response_only=True)],
     )
     def get(self, request, job_id: int):
         job = services.import_job_get(user=request.user, job_id=job_id)
@@ -91,35 +153,81 @@ class PartnerStateView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        responses={200: s.ShopStateSerializer, **error_responses(401, 403, 404)},
+        responses={200: s.ShopStateSerializer, **error_responses(403)},
+        operation_id="partner_state_get",
         summary="Your shop and whether it accepts orders",
+        description="Before your first price list, `id` and `name` are null and `state` is "
+        "the one the shop will start with.",
+        examples=[OpenApiExample("Open", value=SHOP_STATE, response_only=True)],
     )
     def get(self, request):
-        return Response(s.ShopStateSerializer(services.shop_of(supplier=request.user)).data)
+        return Response(s.ShopStateSerializer(supplier_shop(supplier=request.user)).data)
 
     @extend_schema(
         tags=TAGS,
         request=s.ShopStateInputSerializer,
-        responses={200: s.ShopStateSerializer, **error_responses(400, 401, 403, 404, 415)},
+        responses={200: s.ShopStateResultSerializer, **error_responses(400, 403)},
+        operation_id="partner_state_set",
         summary="Open or close your shop to orders",
+        description="Also before your first price list: the shop it creates starts so.",
+        examples=[
+            OpenApiExample("Close", value={"state": "off"}, request_only=True),
+            OpenApiExample(
+                "Closed",
+                value={"Status": True, **SHOP_STATE, "state": False},
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request):
         data = validated(s.ShopStateInputSerializer, request.data)
-        shop = shop_set_accepts_orders(
-            shop=services.shop_of(supplier=request.user), accepts_orders=data["state"]
-        )
-        return Response(s.ShopStateSerializer(shop).data)
+        shop = supplier_set_accepts_orders(supplier=request.user, accepts_orders=data["state"])
+        return Response({"Status": True, **s.ShopStateSerializer(shop).data})
 
 
-# A price list in each export format; YAML and JSON hold the import document.
+PRICE_LIST = {
+    "shop": "Связной",
+    "categories": [{"id": 224, "name": "Смартфоны"}],
+    "goods": [
+        {
+            "id": 4216292,
+            "category": 224,
+            "model": "apple/iphone/xs-max",
+            "name": "Смартфон Apple iPhone XS Max 512GB (золотистый)",
+            "price": 110000,
+            "price_rrc": 116990,
+            "quantity": 14,
+            "parameters": {"Диагональ (дюйм)": 6.5, "Цвет": "золотистый"},
+        }
+    ],
+}
+PRICE_LIST_CSV = (
+    "id,category,category_name,model,name,price,price_rrc,quantity,parameters\r\n"
+    "4216292,224,Смартфоны,apple/iphone/xs-max,Смартфон Apple iPhone XS Max 512GB "
+    '(золотистый),110000.00,116990.00,14,"{""Диагональ (дюйм)"": 6.5, ""Цвет"": '
+    '""золотистый""}"\r\n'
+)
+
+
+def price_list_file(schema_type, media_type: str, value, description: str = ""):
+    example = OpenApiExample("A price list", value=value, media_type=media_type)
+    return OpenApiResponse(schema_type, description=description, examples=[example])
+
+
+# A price list in each export format; YAML and JSON hold the import document. CSV comes
+# first: client generators that read one media type per answer (openapi-python-client takes
+# the first it knows) then give the file's text, which is right for every format.
 PRICE_LIST_FILES = {
-    (200, "application/yaml"): OpenApiResponse(OpenApiTypes.OBJECT, description="YAML"),
-    (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT, description="JSON"),
-    (200, "text/csv"): OpenApiResponse(
+    (200, "text/csv"): price_list_file(
         OpenApiTypes.STR,
-        description="One row per good: id, category, category_name, model, name, "
-        "price, price_rrc, quantity, parameters (a JSON object name → value).",
+        "text/csv",
+        PRICE_LIST_CSV,
+        description="The price list: CSV, YAML or JSON as asked. CSV has one row per good: "
+        "id, category, category_name, model, name, price, price_rrc, quantity, parameters "
+        "(a JSON object name → value).",
     ),
+    (200, "application/yaml"): price_list_file(OpenApiTypes.OBJECT, "application/yaml", PRICE_LIST),
+    (200, "application/json"): price_list_file(OpenApiTypes.OBJECT, "application/json", PRICE_LIST),
 }
 
 
@@ -129,12 +237,9 @@ class PartnerExportView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        parameters=[
-            OpenApiParameter(
-                "format", str, enum=["yaml", "json", "csv"], default="yaml", required=False
-            )
-        ],
-        responses={**PRICE_LIST_FILES, **error_responses(400, 401, 403, 404)},
+        parameters=[s.ExportFormatQuerySerializer],
+        responses={**PRICE_LIST_FILES, **error_responses(400, 403, 404)},
+        operation_id="partner_export_file",
         summary="Download your current price list (withdrawn offers left out)",
         description="YAML and JSON use the import format and re-import to the same catalog.",
     )
@@ -148,14 +253,20 @@ class PartnerExportView(APIView):
     @extend_schema(
         tags=TAGS,
         request=s.ExportRequestSerializer,
-        responses={202: s.JobCreatedSerializer, **error_responses(400, 401, 403, 404, 415)},
+        parameters=[JOB_LOCATION],
+        responses={202: s.JobCreatedSerializer, **error_responses(400, 403, 404)},
+        operation_id="partner_export_start",
         summary="Export your price list as a background job",
+        examples=[
+            OpenApiExample("YAML", value={"format": "yaml"}, request_only=True),
+            JOB_CREATED_EXAMPLE,
+        ],
         description="Follow the job at `/partner/exports/{id}`; when done it links the file.",
     )
     def post(self, request):
         data = validated(s.ExportRequestSerializer, request.data)
         job = services.export_job_create(supplier=request.user, fmt=data["format"])
-        return Response({"Status": True, "job": job.pk}, status=status.HTTP_202_ACCEPTED)
+        return job_created(request, job, "partner-export-detail")
 
 
 class ExportJobView(APIView):
@@ -163,8 +274,10 @@ class ExportJobView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        responses={200: s.ExportJobSerializer, **error_responses(401, 403, 404)},
+        responses={200: s.ExportJobSerializer, **error_responses(403, 404)},
+        operation_id="partner_export_get",
         summary="State of an export job, with the download URL when done",
+        examples=[OpenApiExample("Done", value=EXPORT_JOB, response_only=True)],
     )
     def get(self, request, job_id: int):
         job = services.export_job_get(user=request.user, job_id=job_id)
@@ -176,7 +289,8 @@ class ExportJobDownloadView(APIView):
 
     @extend_schema(
         tags=TAGS,
-        responses={**PRICE_LIST_FILES, **error_responses(401, 403, 404, 409)},
+        responses={**PRICE_LIST_FILES, **error_responses(403, 404, 409)},
+        operation_id="partner_export_download",
         summary="The file of a finished export job",
     )
     def get(self, request, job_id: int):
