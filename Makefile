@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres lint clean
+.PHONY: install run demo test test-sqlite test-postgres lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,18 +17,24 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 	$(BIN)/python manage.py compile_translations
 
+# Serves on http://$(HOST):$(PORT). The demo data goes only into a database without any
+# account (the first run); later runs keep everything as it was left.
 run: export LOG_FORMAT = plain
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py load_demo --if-empty
 	@echo ""
 	@echo "  API:      http://$(HOST):$(PORT)/api/v1/"
 	@echo "  Swagger:  http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Admin:    http://$(HOST):$(PORT)/admin/"
 	@echo ""
-	SECURE_SSL_REDIRECT=false SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false \
-	SECURE_HSTS_SECONDS=0 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Adds what is missing of the demo data to any database; changes nothing that exists.
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
 
 lint: install
 	$(BIN)/ruff check .
