@@ -110,6 +110,46 @@ def test_required_secrets_come_from_env_example():
     assert defaulted <= set(ENV_EXAMPLE) | {"IMPORT_ALLOWED_HOSTS"}
 
 
+def compose_interpolate(text: str, variables: dict[str, str]) -> str:
+    """docker compose's interpolation: `${NAME:?message}` fails when NAME is unset or empty,
+    `${NAME:-default}` falls back when it is unset or empty, `$$` is a dollar."""
+
+    def value(match: re.Match) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, operator, argument = match.group(1), match.group(2), match.group(3)
+        current = variables.get(name, "")
+        if operator == ":?" and not current:
+            raise ValueError(f"required variable {name} is missing a value: {argument}")
+        if operator == ":-" and not current:
+            return argument
+        return current
+
+    return re.sub(r"\$\$|\$\{(\w+)(?:(:\?|:-)([^}]*))?\}", value, text)
+
+
+def test_compose_refuses_to_start_with_env_example_until_its_secrets_are_set():
+    compose_text = (ROOT / "docker-compose.yml").read_text()
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        compose_interpolate(compose_text, ENV_EXAMPLE)
+    with pytest.raises(ValueError, match="POSTGRES_PASSWORD"):
+        compose_interpolate(compose_text, {**ENV_EXAMPLE, "SECRET_KEY": secrets.token_urlsafe(50)})
+
+    filled = {**ENV_EXAMPLE, "SECRET_KEY": "k" * 50, "POSTGRES_PASSWORD": "p" * 20}
+    environment = yaml.safe_load(compose_interpolate(compose_text, filled))["x-app"]["environment"]
+    assert environment["SECRET_KEY"] == "k" * 50
+    assert (
+        environment["DATABASE_URL"]
+        == f"postgres://procurement:{'p' * 20}@postgres:5432/procurement"
+    )
+
+
+def test_env_example_holds_no_secret_value():
+    secret_names = {name for name in ENV_EXAMPLE if re.search(r"SECRET|PASSWORD", name)}
+    assert secret_names == {"SECRET_KEY", "POSTGRES_PASSWORD"}
+    assert {name: ENV_EXAMPLE[name] for name in secret_names} == dict.fromkeys(secret_names, "")
+
+
 def test_env_example_names_only_variables_something_reads():
     compose_text = (ROOT / "docker-compose.yml").read_text()
     for name in ENV_EXAMPLE:
