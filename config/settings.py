@@ -113,12 +113,18 @@ STORAGES = {
 # Without `collectstatic` (make run, tests) WhiteNoise serves straight from the apps.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", True)
 
-# HTTPS: on by default without DEBUG; each can be set by the variable of the same name.
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+# HTTPS: on by default, unless DEBUG or every allowed host is a name of this machine itself
+# (a local start: `make run`, `manage.py runserver`), where a browser's requests never cross
+# a network and there is no certificate to redirect to. A deployment names its own host in
+# ALLOWED_HOSTS, so it keeps them on. Each can be set by the variable of the same name.
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+SERVES_ONLY_THIS_MACHINE = bool(ALLOWED_HOSTS) and set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS
+HTTPS_BY_DEFAULT = not DEBUG and not SERVES_ONLY_THIS_MACHINE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS_BY_DEFAULT)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS_BY_DEFAULT)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS_BY_DEFAULT)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS_BY_DEFAULT else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_BY_DEFAULT)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain HTTP
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
@@ -248,6 +254,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # The token entered under "Authorize" is kept in the browser across reloads.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from procurement.core.views import health
+from procurement.core.views import ApiIndexView, health
 
 api_v1 = [
+    path("", ApiIndexView.as_view(), name="api-index"),
     path("", include("procurement.accounts.api.urls")),
     path("", include("procurement.catalog.api.urls")),
     path("", include("procurement.pricelists.api.urls")),
@@ -12,6 +14,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # Temporary: the docs are where a newcomer starts today; the address may lead elsewhere later.
+    path("", RedirectView.as_view(pattern_name="swagger-ui", permanent=False), name="root"),
+    path("api/v1", ApiIndexView.as_view()),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -4,10 +4,17 @@ from http import HTTPStatus
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import csrf, defaults
 from django.views.decorators.http import require_GET
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from procurement.core.errors import RETRY_AFTER_SECONDS
 from procurement.core.exception_handler import database_error_response
@@ -57,6 +64,48 @@ def health(request):
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     return JsonResponse({"status": "ok", "database": True})
+
+
+class ApiIndexView(APIView):
+    """`/api/v1/`: every endpoint with its methods and what each does, and where the docs are.
+
+    Read from the OpenAPI schema, so it lists exactly what the schema and Swagger UI show."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(exclude=True)
+    def get(self, request: Request) -> Response:
+        schema = SchemaGenerator().get_schema(request=None, public=True)
+        return Response(
+            {
+                "name": schema["info"]["title"],
+                "version": schema["info"]["version"],
+                "docs": request.build_absolute_uri(reverse("swagger-ui")),
+                "schema": request.build_absolute_uri(reverse("schema")),
+                "endpoints": [
+                    {
+                        "path": path,
+                        "methods": {
+                            method.upper(): _short_description(operation)
+                            for method, operation in operations.items()
+                            if method in HTTP_METHODS
+                        },
+                    }
+                    for path, operations in schema["paths"].items()
+                ],
+            }
+        )
+
+
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+
+def _short_description(operation: dict) -> str:
+    """The operation's summary, else the first sentence of its description."""
+    if operation.get("summary"):
+        return str(operation["summary"])
+    return str(operation.get("description", "")).split(". ")[0].strip()
 
 
 def bad_request(request, exception=None):

@@ -1,13 +1,15 @@
 """The deployment files hold together: compose, Dockerfile, .env.example and the settings."""
 
-import ast
 import re
 import secrets
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
+
+from tests.support.settings_env import environment_without_settings, variables_read_by_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -41,18 +43,6 @@ PRODUCTION_ENVIRONMENT = {
     "SECURE_HSTS_PRELOAD": "true",
     "SECURE_PROXY_SSL_HEADER": "true",
 }
-
-
-def variables_read_by_settings() -> set[str]:
-    tree = ast.parse((ROOT / "config" / "settings.py").read_text())
-    return {
-        node.args[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Call)
-        and getattr(node.func, "id", "").startswith("env_")
-        and node.args
-        and isinstance(node.args[0], ast.Constant)
-    }
 
 
 APP_SERVICES = ["web", "worker", "beat"]  # the project's image, each with its command
@@ -120,6 +110,46 @@ def test_required_secrets_come_from_env_example():
     assert defaulted <= set(ENV_EXAMPLE) | {"IMPORT_ALLOWED_HOSTS"}
 
 
+def compose_interpolate(text: str, variables: dict[str, str]) -> str:
+    """docker compose's interpolation: `${NAME:?message}` fails when NAME is unset or empty,
+    `${NAME:-default}` falls back when it is unset or empty, `$$` is a dollar."""
+
+    def value(match: re.Match) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, operator, argument = match.group(1), match.group(2), match.group(3)
+        current = variables.get(name, "")
+        if operator == ":?" and not current:
+            raise ValueError(f"required variable {name} is missing a value: {argument}")
+        if operator == ":-" and not current:
+            return argument
+        return current
+
+    return re.sub(r"\$\$|\$\{(\w+)(?:(:\?|:-)([^}]*))?\}", value, text)
+
+
+def test_compose_refuses_to_start_with_env_example_until_its_secrets_are_set():
+    compose_text = (ROOT / "docker-compose.yml").read_text()
+    with pytest.raises(ValueError, match="SECRET_KEY"):
+        compose_interpolate(compose_text, ENV_EXAMPLE)
+    with pytest.raises(ValueError, match="POSTGRES_PASSWORD"):
+        compose_interpolate(compose_text, {**ENV_EXAMPLE, "SECRET_KEY": secrets.token_urlsafe(50)})
+
+    filled = {**ENV_EXAMPLE, "SECRET_KEY": "k" * 50, "POSTGRES_PASSWORD": "p" * 20}
+    environment = yaml.safe_load(compose_interpolate(compose_text, filled))["x-app"]["environment"]
+    assert environment["SECRET_KEY"] == "k" * 50
+    assert (
+        environment["DATABASE_URL"]
+        == f"postgres://procurement:{'p' * 20}@postgres:5432/procurement"
+    )
+
+
+def test_env_example_holds_no_secret_value():
+    secret_names = {name for name in ENV_EXAMPLE if re.search(r"SECRET|PASSWORD", name)}
+    assert secret_names == {"SECRET_KEY", "POSTGRES_PASSWORD"}
+    assert {name: ENV_EXAMPLE[name] for name in secret_names} == dict.fromkeys(secret_names, "")
+
+
 def test_env_example_names_only_variables_something_reads():
     compose_text = (ROOT / "docker-compose.yml").read_text()
     for name in ENV_EXAMPLE:
@@ -159,21 +189,70 @@ def test_check_deploy_is_clean_under_the_documented_production_variables():
     assert "no issues" in result.stdout
 
 
-def test_without_debug_https_defaults_are_on():
-    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": secrets.token_urlsafe(60), "DEBUG": "false"}
+def https_settings(**variables: str) -> list[str]:
+    """The HTTPS settings, log format and browsable API as settings.py makes them from only
+    `variables` (no DEBUG: its default, false)."""
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": secrets.token_urlsafe(60), **variables}
     code = (
         "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
         "django.setup(); from django.conf import settings as s;"
         "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
-        " s.SECURE_HSTS_SECONDS, s.LOG_FORMAT,"
+        " s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.LOG_FORMAT,"
         " 'BrowsableAPIRenderer' in str(s.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES']))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
-    assert result.stdout.split() == ["True", "True", "True", "31536000", "json", "False"], (
-        result.stderr
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+HTTPS_ON = ["True", "True", "True", "31536000", "True", "json", "False"]
+HTTPS_OFF = ["False", "False", "False", "0", "False", "json", "False"]
+
+
+@pytest.mark.parametrize(
+    "allowed_hosts",
+    ["procurement.example.com", "procurement.example.com,localhost,127.0.0.1", "10.0.0.5"],
+)
+def test_a_service_that_answers_to_any_other_name_has_the_https_defaults_on(allowed_hosts):
+    assert https_settings(ALLOWED_HOSTS=allowed_hosts) == HTTPS_ON
+
+
+@pytest.mark.parametrize("variables", [{}, {"ALLOWED_HOSTS": "localhost,127.0.0.1,[::1]"}])
+def test_a_service_only_this_machine_reaches_answers_plain_http(variables):
+    """`make run` and a plain `manage.py runserver` (the default ALLOWED_HOSTS) have no
+    certificate: a redirect to https, worse a permanent one, would only break them."""
+    assert https_settings(**variables) == HTTPS_OFF
+
+
+def test_each_https_setting_can_still_be_set_by_its_variable():
+    assert https_settings(SECURE_SSL_REDIRECT="true", SECURE_HSTS_SECONDS="60")[:4] == [
+        "True",
+        "False",
+        "False",
+        "60",
+    ]
+    assert https_settings(ALLOWED_HOSTS="procurement.example.com", SECURE_SSL_REDIRECT="false")[
+        :2
+    ] == ["False", "True"]
+
+
+def test_plain_runserver_with_the_defaults_answers_http_without_a_redirect(tmp_path):
+    """What `manage.py runserver` serves with nothing set: the API over plain HTTP."""
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings');"
+        "django.setup(); from django.test.utils import setup_test_environment;"
+        "setup_test_environment(); from django.test import Client;"
+        "answer = Client().get('/api/v1/', HTTP_HOST='127.0.0.1:8000');"
+        "print(answer.status_code, answer.get('Location', '-'))"
     )
+    env = environment_without_settings(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", "-"]
 
 
 def test_every_gunicorn_the_project_starts_reads_its_config():

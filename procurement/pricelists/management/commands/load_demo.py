@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from procurement.accounts.models import User, UserType
+from procurement.catalog.models import Shop
 from procurement.pricelists.services import import_pricelist
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -16,7 +17,7 @@ DEMO_ACCOUNTS = [
     ("supplier2@example.com", "demo-Supplier2-2026", UserType.SHOP, False),
 ]
 
-# Each supplier's demo price list; re-importing an unchanged file changes nothing.
+# Each demo supplier's price list, imported only while that supplier has no shop.
 DEMO_PRICE_LISTS = [
     ("supplier@example.com", DEMO_DIR / "shop1.yaml"),
     ("supplier2@example.com", DEMO_DIR / "shop2.yaml"),
@@ -25,31 +26,69 @@ DEMO_PRICE_LISTS = [
 
 class Command(BaseCommand):
     help = (
-        "Create the demo accounts and import the demo shops' price lists (idempotent), "
-        "then print the credentials. For local use only."
+        "Add what is missing of the demo data: the demo accounts that do not exist, and the "
+        "demo price list of a demo supplier that has no shop yet. Nothing that exists is "
+        "changed (no password is reset, no shop's goods are replaced). With --if-empty, only "
+        "into a database without any account. For local use only."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing unless the database holds no account at all (what `make run` does).",
+        )
+
     @transaction.atomic
-    def handle(self, *args, **options):
+    def handle(self, *args, if_empty: bool = False, **options):
+        # A database that already holds accounts is someone's work, or a real one reached
+        # through DATABASE_URL: demo accounts with published passwords have no place there.
+        if if_empty and User.objects.exists():
+            self.stdout.write(
+                "The database already holds accounts: nothing loaded, nothing changed "
+                "(`make demo` adds what is missing of the demo data)."
+            )
+            created: set[str] = set()
+        else:
+            created = self._add_missing()
+        existing = set(
+            User.objects.filter(email__in=[email for email, *_ in DEMO_ACCOUNTS]).values_list(
+                "email", flat=True
+            )
+        )
+        if existing:
+            self.stdout.write("Demo accounts (local use only):")
         for email, password, user_type, staff in DEMO_ACCOUNTS:
-            user = User.objects.filter(email=email).first()
-            if user is None:
-                user = User(
-                    email=email, first_name="Demo", last_name=str(user_type.label), type=user_type
-                )
-            user.is_active = True
-            user.is_staff = user.is_superuser = staff
+            if email not in existing:
+                continue
+            role = "staff" if staff else user_type.label.lower()
+            kept = "" if email in created else "  (existed before: its password was left as it is)"
+            self.stdout.write(f"  {role:9} {email} / {password}{kept}")
+
+    def _add_missing(self) -> set[str]:
+        created = set()
+        for email, password, user_type, staff in DEMO_ACCOUNTS:
+            if User.objects.filter(email=email).exists():
+                continue
+            user = User(
+                email=email,
+                first_name="Demo",
+                last_name=str(user_type.label),
+                type=user_type,
+                is_active=True,
+                is_staff=staff,
+                is_superuser=staff,
+            )
             user.set_password(password)
             user.save()
+            created.add(email)
         for email, path in DEMO_PRICE_LISTS:
-            result = import_pricelist(
-                supplier=User.objects.get(email=email), data=path.read_bytes(), source=path.name
-            )
+            supplier = User.objects.get(email=email)
+            if Shop.objects.filter(user=supplier).exists():
+                self.stdout.write(f"Price list {path.name}: {email} has a shop, left as it is")
+                continue
+            result = import_pricelist(supplier=supplier, data=path.read_bytes(), source=path.name)
             self.stdout.write(
-                f"Price list {path.name} → shop {result.shop_id}: {result.created} created, "
-                f"{result.updated} updated, {result.withdrawn} withdrawn"
+                f"Price list {path.name} → shop {result.shop_id}: {result.created} created"
             )
-        self.stdout.write("Demo accounts (local use only):")
-        for email, password, user_type, staff in DEMO_ACCOUNTS:
-            role = "staff" if staff else user_type.label.lower()
-            self.stdout.write(f"  {role:9} {email} / {password}")
+        return created
