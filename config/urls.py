@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from procurement.core.views import ApiIndexView, health
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", ApiIndexView.as_view(), name="api-index"),
     path("", include("procurement.accounts.api.urls")),
     path("", include("procurement.catalog.api.urls")),

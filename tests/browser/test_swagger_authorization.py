@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from procurement.accounts.tokens import issue_api_token
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,16 +4,16 @@
 import json
 import re
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.pricelists.conftest import as_yaml, generated
+from harness.waiting import wait_until
 from tests.support.binaries import require_binary, which
 from tests.support.local_run import MakeRun
+from tests.support.pricelists import as_yaml, generated
 from tests.support.settings_env import environment_without_settings
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -136,13 +136,12 @@ def test_the_readme_quick_start_places_the_first_order(make_run, tmp_path):
 
 
 def wait_for_job(server: MakeRun, token: str, job_id: int, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
+    def finished() -> dict | None:
         status, job, _ = call(server, "GET", f"/api/v1/partner/imports/{job_id}", token=token)
         assert status == 200, job
-        if job["state"] in {"done", "failed"} or time.monotonic() > deadline:
-            return job
-        time.sleep(0.3)
+        return job if job["state"] in {"done", "failed"} else None
+
+    return wait_until(finished, timeout=timeout, interval=0.3, message=server.log)
 
 
 def catalog_of_shop(server: MakeRun, shop_id: int) -> list[tuple]:

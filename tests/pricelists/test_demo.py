@@ -6,8 +6,8 @@ from django.core.management import call_command
 from procurement.accounts.models import User
 from procurement.catalog.models import Offer, Product, Shop
 from procurement.pricelists.services import import_pricelist
-from tests.factories import UserFactory
-from tests.pricelists.conftest import as_yaml, generated
+from tests.support.factories import UserFactory
+from tests.support.pricelists import as_yaml, generated
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,13 @@ import os
 import signal
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from harness.ports import free_port
+from harness.waiting import WaitTimedOut, wait_until
 from tests.support.binaries import require_binary, which
-from tests.support.ports import free_port
 from tests.support.settings_env import environment_without_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -46,12 +46,18 @@ class MakeRun:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while not self._healthy():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"make run did not start:\n{self.log()}")
-            time.sleep(0.3)
+
+        def serving() -> bool:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError("make run ended")
+            return self._healthy()
+
+        try:
+            wait_until(serving, timeout=timeout, interval=0.3)
+        except (WaitTimedOut, RuntimeError):
+            log_text = self.log()
+            self.stop()
+            raise RuntimeError(f"make run did not start:\n{log_text}") from None
         return self
 
     def _healthy(self) -> bool:
@@ -74,6 +80,4 @@ class MakeRun:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         # The runserver child may outlive make for a moment: wait until its port is free.
-        deadline = time.monotonic() + 30
-        while self._healthy() and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until(lambda: not self._healthy(), timeout=30, interval=0.2)
