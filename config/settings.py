@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "procurement.catalog",
     "procurement.pricelists",
     "procurement.orders",
+    "procurement.web",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +131,10 @@ SECURE_REDIRECT_EXEMPT = [r"^health$"]  # load balancers probe over plain HTTP
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# The web pages log in with a session; the API keeps its tokens.
+LOGIN_URL = "web:login"
+# The public address of the web pages, for the links in emails.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 CSRF_FAILURE_VIEW = "procurement.core.views.csrf_failure"  # JSON on API paths
 
 # Throttling counts live in the cache: share it (Redis) when more than one process serves.

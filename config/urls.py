@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from procurement.core.views import ApiIndexView, health
@@ -14,14 +13,15 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    # Temporary: the docs are where a newcomer starts today; the address may lead elsewhere later.
-    path("", RedirectView.as_view(pattern_name="swagger-ui", permanent=False), name="root"),
     path("api/v1", ApiIndexView.as_view()),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("health", health, name="health"),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The web pages for buyers and suppliers, from `/`.
+    path("", include("procurement.web.urls")),
 ]
 
 # Errors on API paths answer {"Status": false, "Errors": ...}; the admin keeps Django's pages.

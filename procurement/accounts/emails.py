@@ -1,10 +1,14 @@
 """The emails of accounts: each built with what it is written from, and the context each is
 written with when the send_email task writes it (registered in AccountsConfig.ready)."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.urls import reverse
 
 from procurement.accounts.models import Registration, User
 from procurement.accounts.tokens import issue_password_reset_token
+from procurement.core.site import site_url
 from procurement.notifications.emails import outbound_email
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.rendering import LANGUAGE, SharedReads, register_email
@@ -50,15 +54,22 @@ def _registration_context(params: dict, _reads: SharedReads) -> dict:
     if registration_id is None:
         raise Registration.DoesNotExist("an email recorded for a user, before registrations")
     registration = Registration.objects.get(pk=registration_id)
+    query = urlencode({"email": registration.email, "token": params["token"]})
     return {
         "user": registration,  # the templates greet by `user.first_name`
         "token": params["token"],
         "ttl_hours": settings.CONFIRM_TOKEN_TTL_HOURS,
+        # The page it opens confirms only when its button is pressed (a POST).
+        "confirm_url": f"{site_url(reverse('web:confirm'))}?{query}",
     }
 
 
 def _registration_attempt_context(params: dict, _reads: SharedReads) -> dict:
-    return {"user": User.objects.get(pk=params["user_id"])}
+    return {
+        "user": User.objects.get(pk=params["user_id"]),
+        "login_url": site_url(reverse("web:login")),
+        "reset_url": site_url(reverse("web:password-reset")),
+    }
 
 
 def _password_reset_context(params: dict, _reads: SharedReads) -> dict:
@@ -73,6 +84,7 @@ def _password_reset_context(params: dict, _reads: SharedReads) -> dict:
         "user": user,
         "token": token,
         "ttl_hours": settings.PASSWORD_RESET_TOKEN_TTL_HOURS,
+        "reset_url": f"{site_url(reverse('web:password-reset-confirm'))}?{urlencode({'token': token})}",
         LANGUAGE: user.language,
     }
 

@@ -173,14 +173,21 @@ def _account_from(registration: Registration, *, unclaimed: User | None) -> User
     return user
 
 
-def user_login(*, email: str, password: str, request: HttpRequest | None = None) -> str:
-    """A new API token of an active account (one per login), or 401."""
+def user_authenticate(*, email: str, password: str, request: HttpRequest | None = None) -> User:
+    """The active account with these credentials, or 401: the one check of a password, for
+    the API's tokens and the web pages' sessions alike."""
     user = authenticate(request, email=email, password=password)
-    if user is None:
+    if not isinstance(user, User):
         raise ApplicationError(
             ErrorCode.NOT_AUTHENTICATED,
             _("Wrong email or password, or the account is not confirmed yet."),
         )
+    return user
+
+
+def user_login(*, email: str, password: str, request: HttpRequest | None = None) -> str:
+    """A new API token of an active account (one per login), or 401."""
+    user = user_authenticate(email=email, password=password, request=request)
     with transaction.atomic():
         key = issue_api_token(user=user)
         User.objects.filter(pk=user.pk).update(last_login=timezone.now())

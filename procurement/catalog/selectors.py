@@ -85,3 +85,17 @@ def offer_get(*, offer_id: int) -> Offer:
         return offer_list().get(pk=offer_id)
     except Offer.DoesNotExist:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("No such offer.")) from None
+
+
+def product_offers(*, product_id: int) -> list[Offer]:
+    """Every offer of one product a buyer can order (one per shop), cheapest first, with
+    their shops and parameters; 404 when there is none."""
+    offers = list(
+        offer_list()
+        .select_related("product__category")
+        .filter(product_id=product_id)
+        .order_by("price", "id")
+    )
+    if not offers:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No such product."))
+    return offers

@@ -1,3 +1,4 @@
+from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
@@ -50,3 +51,12 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 def _is_positive(value: str) -> bool:
     return value.isascii() and value.isdigit() and value.strip("0") != ""
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its count instead of counting the queryset (the whole catalog, whose
+    size is kept by triggers)."""
+
+    def __init__(self, object_list, per_page, *, count: int, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count = count

@@ -5,8 +5,10 @@ emails of one order share the reading of the order and its lines."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.urls import reverse
 
 from procurement.catalog.models import Shop
+from procurement.core.site import site_url
 from procurement.notifications.emails import outbound_email
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.rendering import SharedReads, register_email
@@ -67,7 +69,12 @@ def _lines(reads: SharedReads, order_id: int) -> list[OrderItem]:
 
 def _order_context(params: dict, reads: SharedReads) -> dict:
     order, items = _order(reads, params["order_id"]), _lines(reads, params["order_id"])
-    context = {"order": order, "buyer": order.user, "address": order.delivery_address}
+    context = {
+        "order": order,
+        "buyer": order.user,
+        "address": order.delivery_address,
+        "order_url": site_url(reverse("web:order", kwargs={"order_id": order.pk})),
+    }
     if "shop_id" in params:
         items = [item for item in items if item.shop_id_snapshot == params["shop_id"]]
         context["shop"] = Shop.objects.get(pk=params["shop_id"])
@@ -92,6 +99,7 @@ def _order_context(params: dict, reads: SharedReads) -> dict:
 def _state_change_context(params: dict, reads: SharedReads) -> dict:
     return {
         "order": _order(reads, params["order_id"]),
+        "order_url": site_url(reverse("web:order", kwargs={"order_id": params["order_id"]})),
         "state": OrderState(params["state"]).label,
         "previous_state": OrderState(params["previous_state"]).label,
     }

@@ -131,6 +131,8 @@ class OrderItem(models.Model):
 
     # Not a column: basket_detail attaches the line's sum at its offer's current price.
     line_sum: Decimal
+    # Not a column: basket_detail attaches what would stop the line from being ordered now.
+    line_problem: str | None
 
     class Meta:
         verbose_name = _("order line")

@@ -6,9 +6,9 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from procurement.accounts.models import User
-from procurement.catalog.models import OfferParameter, Shop
+from procurement.catalog.models import OfferParameter, Shop, open_for_orders_value
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.orders.models import Order, OrderItem
+from procurement.orders.models import Order, OrderItem, OrderState
 
 
 def _items_with_offers() -> QuerySet[OrderItem]:
@@ -22,16 +22,39 @@ def _items_with_offers() -> QuerySet[OrderItem]:
 
 
 def basket_detail(*, basket: Order) -> Order:
-    """The basket with its lines priced at today's offers."""
-    basket = Order.baskets.prefetch_related(
-        Prefetch("ordered_items", queryset=_items_with_offers())
-    ).get(pk=basket.pk)
+    """The basket with its lines priced at today's offers, each with what would stop it
+    from being ordered now (`line_problem`), as placing the order would find it."""
+    lines = _items_with_offers().annotate(
+        shop_open_for_orders=open_for_orders_value("offer__shop__")
+    )
+    basket = Order.baskets.prefetch_related(Prefetch("ordered_items", queryset=lines)).get(
+        pk=basket.pk
+    )
     for item in basket.ordered_items.all():
         item.line_sum = item.offer.price * item.quantity
+        item.line_problem = _line_problem(item)
     basket.basket_total = sum(
         (item.line_sum for item in basket.ordered_items.all()), Decimal("0.00")
     )
     return basket
+
+
+def _line_problem(item: OrderItem) -> str | None:
+    offer = item.offer
+    if offer.is_withdrawn:
+        return _("No longer in its shop's price list.")
+    if not getattr(item, "shop_open_for_orders", True):
+        return _("The shop %(shop)s does not accept orders now.") % {"shop": offer.shop.name}
+    if offer.quantity == 0:
+        return _("Out of stock.")
+    if item.quantity > offer.quantity:
+        return _("Only %(available)d in stock.") % {"available": offer.quantity}
+    return None
+
+
+def order_cancelable_by_buyer(order: Order) -> bool:
+    """Whether the buyer may cancel the order (staff may make any allowed move)."""
+    return order.state == OrderState.NEW
 
 
 def order_list(*, user: User, state: str | None = None) -> QuerySet[Order]:

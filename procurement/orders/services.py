@@ -33,7 +33,11 @@ from procurement.orders.models import (
     OrderState,
     OrderStateChange,
 )
-from procurement.orders.selectors import order_not_found, orders_open_to
+from procurement.orders.selectors import (
+    order_cancelable_by_buyer,
+    order_not_found,
+    orders_open_to,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -397,7 +401,7 @@ def order_set_state(*, order_id: int, state: str, actor: User | None) -> Order:
     is_staff = actor is None or actor.is_staff
     if state not in OrderState.values or state == OrderState.BASKET:
         raise ApplicationError(ErrorCode.INVALID, field_errors={"state": [_("Unknown state.")]})
-    if not is_staff and not (order.state == OrderState.NEW and state == OrderState.CANCELED):
+    if not is_staff and not (order_cancelable_by_buyer(order) and state == OrderState.CANCELED):
         raise ApplicationError(
             ErrorCode.FORBIDDEN, _("You may only cancel an order that is still new.")
         )

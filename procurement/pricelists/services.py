@@ -164,6 +164,13 @@ def import_job_get(*, user: User, job_id: int) -> ImportJob:
     return job
 
 
+def import_job_list(*, supplier: User) -> "QuerySet[ImportJob]":
+    """The supplier's import jobs, newest first, without their uploaded files."""
+    return (
+        ImportJob.objects.filter(supplier=supplier).defer("content").order_by("-created_at", "-id")
+    )
+
+
 def shop_of(*, supplier: User) -> Shop:
     shop = Shop.objects.filter(user=supplier).first()
     if shop is None:

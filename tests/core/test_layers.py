@@ -49,10 +49,12 @@ def test_the_outbox_writes_only_the_events_an_app_registered():
     assert email.subject == ""
 
 
-def test_api_views_read_and_write_through_selectors_and_services():
+def test_views_read_and_write_through_selectors_and_services():
+    views = [*PROCUREMENT.glob("*/api/views.py"), *PROCUREMENT.glob("web/views/*.py")]
+    assert any(path.parent.name == "views" for path in views)
     managers = [
         f"{path.relative_to(PROCUREMENT.parent)}:{node.lineno}"
-        for path in sorted(PROCUREMENT.glob("*/api/views.py"))
+        for path in sorted(views)
         for node in ast.walk(ast.parse(path.read_text()))
         if isinstance(node, ast.Attribute) and node.attr in ("objects", "_default_manager")
     ]

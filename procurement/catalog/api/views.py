@@ -1,7 +1,6 @@
 from functools import partial
 from typing import cast
 
-from django.core.paginator import Paginator
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import pagination
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -12,6 +11,7 @@ from procurement.catalog import selectors
 from procurement.catalog.api import serializers as s
 from procurement.catalog.api.examples import OFFER
 from procurement.catalog.filters import CategoryFilter, OfferFilter, StableOrderingFilter
+from procurement.core.pagination import KnownCountPaginator
 from procurement.core.serializers import error_responses
 
 ORDERING = cast(StableOrderingFilter, OfferFilter.base_filters["ordering"])
@@ -63,14 +63,6 @@ class CategoryListView(CatalogView, ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
-
-
-class KnownCountPaginator(Paginator):
-    """A paginator told its count instead of counting the queryset."""
-
-    def __init__(self, object_list, per_page, *, count: int, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.count = count
 
 
 class OfferListView(CatalogView, ListAPIView):

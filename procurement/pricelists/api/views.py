@@ -1,6 +1,5 @@
 from types import SimpleNamespace
 
-from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -18,7 +17,7 @@ from procurement.core.serializers import error_responses, validated
 from procurement.pricelists import services
 from procurement.pricelists.api import serializers as s
 from procurement.pricelists.export import CONTENT_TYPES, export_filename
-from procurement.pricelists.parse import max_bytes, too_large_error
+from procurement.pricelists.uploads import SizeLimitUploadHandler
 
 TAGS = ["partner"]
 JOB_LOCATION = OpenApiParameter(
@@ -66,18 +65,6 @@ EXPORT_JOB = {
     "finished_at": "2025-03-14T09:30:01.015000+00:00",
     "download": "https://procurement.example.com/api/v1/partner/exports/5/download",
 }
-
-
-class SizeLimitUploadHandler(FileUploadHandler):
-    """Refuses an upload with 413 as soon as its bytes pass IMPORT_MAX_BYTES, before storing it."""
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > max_bytes():
-            raise too_large_error(max_bytes())
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
 
 
 class IsSupplierOrStaff(IsSupplier):

@@ -1,0 +1,93 @@
+"""The catalog: a page of offers (search, filters, ordering) and a product's offers side by side."""
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from procurement.catalog import selectors
+from procurement.catalog.filters import OfferFilter
+from procurement.core.pagination import KnownCountPaginator
+from procurement.web import forms
+from procurement.web.views.common import PAGE_SIZE, page_of, query_without_page, shows_refusals
+
+# What a row of the catalog page shows: plain rows, no model objects (as the API's page).
+OFFER_COLUMNS = [
+    "id",
+    "model",
+    "price",
+    "price_rrc",
+    "quantity",
+    "product_id",
+    "product__name",
+    "shop_id",
+    "shop__name",
+]
+ORDERINGS = ["price", "-price", "name", "-name"]
+
+
+def _filled(query: QueryDict) -> QueryDict:
+    """The query without the fields the filter form left empty (a blank box filters nothing)."""
+    filled = QueryDict(mutable=True)
+    for name, values in query.lists():
+        kept = [value for value in values if value.strip()]
+        if kept:
+            filled.setlist(name, kept)
+    return filled
+
+
+@require_GET
+def catalog_page(request: HttpRequest) -> HttpResponse:
+    query = _filled(request.GET)
+    query.pop("page", None)
+    offers = OfferFilter(data=query, queryset=selectors.offer_rows(columns=OFFER_COLUMNS))
+    context = {
+        "query": request.GET,
+        "shops": selectors.shop_list(),
+        "categories": selectors.category_list(),
+        "orderings": ORDERINGS,
+        "page_query": query_without_page(request),
+        "add_form": forms.BasketAddForm(),
+    }
+    if not offers.is_valid():
+        context["errors"] = offers.errors
+        return render(request, "web/catalog.html", context, status=400)
+    # As the API's page: the whole catalog's size is kept by triggers, not counted.
+    filtered = set(query) & (set(OfferFilter.base_filters) - {"ordering"})
+    paginator = (
+        None
+        if filtered
+        else KnownCountPaginator(offers.qs, PAGE_SIZE, count=selectors.offer_count())
+    )
+    context["page"] = page_of(request, offers.qs, paginator=paginator)
+    return render(request, "web/catalog.html", context)
+
+
+@require_GET
+@shows_refusals
+def product_page(request: HttpRequest, product_id: int) -> HttpResponse:
+    offers = selectors.product_offers(product_id=product_id)
+    parameter_names: list[str] = []
+    for offer in offers:
+        for value in offer.parameters.all():
+            if value.parameter.name not in parameter_names:
+                parameter_names.append(value.parameter.name)
+    rows = [
+        {
+            "name": name,
+            "values": [
+                next(
+                    (each.value for each in offer.parameters.all() if each.parameter.name == name),
+                    "",
+                )
+                for offer in offers
+            ],
+        }
+        for name in parameter_names
+    ]
+    context = {
+        "product": offers[0].product,
+        "offers": offers,
+        "parameters": rows,
+        "add_form": forms.BasketAddForm(),
+    }
+    return render(request, "web/product.html", context)

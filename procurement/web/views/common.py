@@ -1,0 +1,95 @@
+"""What every page shares: refusals shown as pages with their true status, the suppliers'
+gate, the login throttle, pages of a list."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from procurement.core.errors import RETRY_AFTER_SECONDS, ApplicationError, ErrorCode
+from procurement.core.throttling import AuthRateThrottle
+
+PAGE_SIZE = 20
+
+
+def refusal_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    response = render(
+        request, "web/refused.html", {"message": error.message}, status=error.status_code
+    )
+    if error.code == ErrorCode.UNAVAILABLE:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def shows_refusals(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A refusal the view does not show on its own form becomes a page with the message and
+    the status the API would answer (404 for another buyer's order, 409, 413, ...)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ApplicationError as error:
+            return refusal_page(request, error)
+
+    return wrapper
+
+
+def buyer_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Any logged-in account, as the API's basket and orders."""
+    return login_required(shows_refusals(view))
+
+
+def supplier_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Supplier accounts only, as the API's partner paths."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_supplier:
+            raise PermissionDenied(_("Only supplier accounts may use this page."))
+        return view(request, *args, **kwargs)
+
+    return login_required(shows_refusals(wrapper))
+
+
+def throttled(request: HttpRequest) -> HttpResponse | None:
+    """The 429 page when this client posted a password form past AUTH_THROTTLE_RATE (the
+    counts the API's logins and the admin's use); None when it may go on."""
+    throttle = AuthRateThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    seconds = max(1, round(throttle.wait() or 1))
+    message = _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds}
+    response = render(request, "web/refused.html", {"message": message}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def page_of(request: HttpRequest, items, *, paginator: Paginator | None = None) -> Page:
+    """The page `?page=` asks for; anything that is not a page number gives the first, a
+    number past the end the last."""
+    paginator = paginator or Paginator(items, PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The query string minus `page`, for the links to other pages of the same list."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def next_url(request: HttpRequest, default: str) -> str:
+    """Where to go after a form: `next` when it is a path of this site, else `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
