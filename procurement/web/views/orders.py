@@ -128,6 +128,8 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
                 account_services.contact_create(user=request.user, **contact_form.cleaned_data)
             except ApplicationError as error:
                 forms.show_refusal(contact_form, error)
+                if not error.field_errors:  # the form may be hidden: at the most contacts
+                    messages.error(request, error.message)
                 status = error.status_code
             else:
                 messages.success(request, _("The contact is added."))
