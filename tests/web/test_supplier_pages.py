@@ -45,7 +45,7 @@ def test_an_uploaded_price_list_becomes_a_job_whose_page_shows_the_result(
     assert response.status_code == 302
     assert response["Location"] == f"/supplier/imports/{job.pk}/"
     page = supplier_web.get(response["Location"]).content.decode()
-    assert 'id="job-state" role="status">done<' in page
+    assert 'id="job-state">done<' in page
     assert '<dd id="job-created">14</dd>' in page
     assert 'http-equiv="refresh"' not in page
     dashboard = supplier_web.get("/supplier/").content.decode()
