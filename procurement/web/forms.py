@@ -12,7 +12,7 @@ from procurement.orders.services import MAX_LINE_QUANTITY
 from procurement.pricelists.models import ExportFormat
 
 
-def show_refusal(form: forms.Form, error: ApplicationError) -> None:
+def show_refusal(form: forms.BaseForm, error: ApplicationError) -> None:
     """Put a service's refusal on the form: each field's messages next to it, the rest on top."""
     shown = False
     for name, messages in error.field_errors.items():
@@ -106,7 +106,7 @@ class PriceListUploadForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if bool(cleaned.get("file")) == bool(cleaned.get("url")):
             raise forms.ValidationError(_("Choose a file or give a URL, not both."))
         return cleaned

@@ -39,12 +39,6 @@ def test_the_index_is_read_only(api_client):
     assert response.json() == {"Status": False, "Errors": 'Method "POST" not allowed.'}
 
 
-def test_the_root_leads_to_the_docs_with_a_temporary_redirect(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == "/api/docs/"
-
-
 def test_the_index_is_not_an_operation_of_the_schema(client):
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert "/api/v1/" not in response.json()["paths"]

@@ -8,14 +8,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from procurement.accounts.models import User
 from procurement.core.errors import RETRY_AFTER_SECONDS, ApplicationError, ErrorCode
 from procurement.core.throttling import AuthRateThrottle
 
 PAGE_SIZE = 20
+
+
+class LoggedInRequest(HttpRequest):
+    """The request of a page behind `buyer_page` or `supplier_page`: its user has logged in."""
+
+    user: User
 
 
 def refusal_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:
@@ -27,12 +35,12 @@ def refusal_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:
     return response
 
 
-def shows_refusals(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def shows_refusals(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """A refusal the view does not show on its own form becomes a page with the message and
     the status the API would answer (404 for another buyer's order, 409, 413, ...)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except ApplicationError as error:
@@ -41,16 +49,16 @@ def shows_refusals(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def buyer_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def buyer_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Any logged-in account, as the API's basket and orders."""
     return login_required(shows_refusals(view))
 
 
-def supplier_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def supplier_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Supplier accounts only, as the API's partner paths."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: LoggedInRequest, *args, **kwargs) -> HttpResponseBase:
         if not request.user.is_supplier:
             raise PermissionDenied(_("Only supplier accounts may use this page."))
         return view(request, *args, **kwargs)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,28 +15,28 @@ from procurement.accounts import selectors as account_selectors
 from procurement.accounts import services as account_services
 from procurement.core.errors import ApplicationError
 from procurement.orders import selectors, services
-from procurement.orders.models import Order, OrderState
+from procurement.orders.models import OrderState
 from procurement.web import forms
-from procurement.web.views.common import buyer_page, next_url, page_of, query_without_page
+from procurement.web.views.common import (
+    LoggedInRequest,
+    buyer_page,
+    next_url,
+    page_of,
+    query_without_page,
+)
 
 
-def _by_shop(basket: Order) -> list[dict]:
-    """The basket's lines grouped by shop, each group with its total."""
+def _basket_context(request: LoggedInRequest, line_errors: dict | None = None) -> dict:
+    """The basket's lines grouped by shop, each group with its total; `line_errors` (by
+    line id) are shown next to their lines."""
+    basket = selectors.basket_detail(basket=services.basket_get_or_create(user=request.user))
     groups: dict[int, dict] = defaultdict(lambda: {"lines": [], "total": Decimal("0.00")})
     for item in basket.ordered_items.all():
         group = groups[item.offer.shop_id]
         group["shop"] = item.offer.shop
-        group["lines"].append(item)
+        group["lines"].append({"item": item, "errors": (line_errors or {}).get(str(item.pk), [])})
         group["total"] += item.line_sum
-    return list(groups.values())
-
-
-def _basket_context(request: HttpRequest, line_errors: dict | None = None) -> dict:
-    """The basket by shop; `line_errors` (by line id) are shown next to their lines."""
-    basket = selectors.basket_detail(basket=services.basket_get_or_create(user=request.user))
-    for item in basket.ordered_items.all():
-        item.errors = (line_errors or {}).get(str(item.pk), [])
-    return {"basket": basket, "shops": _by_shop(basket)}
+    return {"basket": basket, "shops": list(groups.values())}
 
 
 def _line_errors(error: ApplicationError) -> dict[str, list[str]]:
@@ -49,13 +49,13 @@ def _line_errors(error: ApplicationError) -> dict[str, list[str]]:
 
 @require_GET
 @buyer_page
-def basket_page(request: HttpRequest) -> HttpResponse:
+def basket_page(request: LoggedInRequest) -> HttpResponse:
     return render(request, "web/basket.html", _basket_context(request))
 
 
 @require_POST
 @buyer_page
-def basket_add_page(request: HttpRequest) -> HttpResponse:
+def basket_add_page(request: LoggedInRequest) -> HttpResponse:
     form = forms.BasketAddForm(request.POST)
     if not form.is_valid():
         context = {**_basket_context(request), "form_errors": form.errors}
@@ -74,7 +74,7 @@ def basket_add_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @buyer_page
-def basket_change_page(request: HttpRequest) -> HttpResponse:
+def basket_change_page(request: LoggedInRequest) -> HttpResponse:
     """One form for the whole basket: its quantities, or the removal of the line whose
     remove button was pressed."""
     remove = request.POST.get("remove")
@@ -117,7 +117,7 @@ def basket_change_page(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @buyer_page
-def checkout_page(request: HttpRequest) -> HttpResponse:
+def checkout_page(request: LoggedInRequest) -> HttpResponse:
     contact_form = forms.ContactForm()
     status = 200
     if request.method == "POST" and "add_contact" in request.POST:
@@ -166,7 +166,7 @@ def checkout_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @buyer_page
-def orders_page(request: HttpRequest) -> HttpResponse:
+def orders_page(request: LoggedInRequest) -> HttpResponse:
     form = forms.OrderStateFilterForm(request.GET)
     context = {"form": form, "page_query": query_without_page(request)}
     if not form.is_valid():
@@ -178,7 +178,7 @@ def orders_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @buyer_page
-def order_page(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_page(request: LoggedInRequest, order_id: int) -> HttpResponse:
     order = selectors.order_detail(user=request.user, order_id=order_id)
     context = {"order": order, "cancelable": selectors.order_cancelable_by_buyer(order)}
     return render(request, "web/order.html", context)
@@ -186,7 +186,7 @@ def order_page(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @require_POST
 @buyer_page
-def order_cancel_page(request: HttpRequest, order_id: int) -> HttpResponse:
+def order_cancel_page(request: LoggedInRequest, order_id: int) -> HttpResponse:
     services.order_set_state(order_id=order_id, state=OrderState.CANCELED, actor=request.user)
     messages.success(request, _("The order is canceled."))
     return redirect("web:order", order_id=order_id)

@@ -2,7 +2,8 @@
 and the orders holding its goods."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -17,14 +18,14 @@ from procurement.pricelists.export import CONTENT_TYPES, export_filename
 from procurement.pricelists.models import ExportFormat, JobState
 from procurement.pricelists.uploads import SizeLimitUploadHandler
 from procurement.web import forms
-from procurement.web.views.common import page_of, query_without_page, supplier_page
+from procurement.web.views.common import LoggedInRequest, page_of, query_without_page, supplier_page
 
 RECENT_IMPORTS = 10
 
 
 @require_GET
 @supplier_page
-def dashboard_page(request: HttpRequest) -> HttpResponse:
+def dashboard_page(request: LoggedInRequest) -> HttpResponse:
     context = {
         "shop": supplier_shop(supplier=request.user),
         "imports": services.import_job_list(supplier=request.user)[:RECENT_IMPORTS],
@@ -35,7 +36,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @supplier_page
-def shop_state_page(request: HttpRequest) -> HttpResponse:
+def shop_state_page(request: LoggedInRequest) -> HttpResponse:
     form = forms.ShopStateForm(request.POST)
     form.is_valid()  # a box left unticked is "off": nothing else to refuse
     accepts = form.cleaned_data.get("accepts_orders", False)
@@ -50,16 +51,16 @@ def shop_state_page(request: HttpRequest) -> HttpResponse:
 @csrf_exempt  # checked below, once the upload's size limit is in place
 @require_http_methods(["GET", "POST"])
 @supplier_page
-def upload_page(request: HttpRequest) -> HttpResponse:
+def upload_page(request: LoggedInRequest) -> HttpResponse:
     if request.method == "POST":
         # Before anything reads the body: a file over IMPORT_MAX_BYTES is refused (413)
         # as its bytes arrive, not stored first.
-        request.upload_handlers.insert(0, SizeLimitUploadHandler(request))
+        request.upload_handlers = [SizeLimitUploadHandler(request), *request.upload_handlers]
     return _upload(request)
 
 
 @csrf_protect
-def _upload(request: HttpRequest) -> HttpResponse:
+def _upload(request: LoggedInRequest) -> HttpResponse:
     form = forms.PriceListUploadForm(
         request.POST if request.method == "POST" else None,
         request.FILES if request.method == "POST" else None,
@@ -86,7 +87,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @supplier_page
-def import_page(request: HttpRequest, job_id: int) -> HttpResponse:
+def import_page(request: LoggedInRequest, job_id: int) -> HttpResponse:
     job = services.import_job_get(user=request.user, job_id=job_id)
     context = {"job": job, "finished": job.state in (JobState.DONE, JobState.FAILED)}
     return render(request, "web/supplier/import.html", context)
@@ -94,7 +95,7 @@ def import_page(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @require_GET
 @supplier_page
-def export_page(request: HttpRequest) -> HttpResponse:
+def export_page(request: LoggedInRequest) -> HttpResponseBase:
     form = forms.ExportForm(request.GET)
     if not form.is_valid():
         context = {
@@ -111,7 +112,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @supplier_page
-def supplier_orders_page(request: HttpRequest) -> HttpResponse:
+def supplier_orders_page(request: LoggedInRequest) -> HttpResponse:
     form = forms.OrderStateFilterForm(request.GET)
     context = {"form": form, "page_query": query_without_page(request)}
     if not form.is_valid():
