@@ -27,6 +27,7 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo --if-empty
 	@echo ""
+	@echo "  Web:      http://$(HOST):$(PORT)/"
 	@echo "  API:      http://$(HOST):$(PORT)/api/v1/"
 	@echo "  Swagger:  http://$(HOST):$(PORT)/api/docs/"
 	@echo "  Admin:    http://$(HOST):$(PORT)/admin/"

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -32,7 +32,7 @@ def login_page(request: HttpRequest) -> HttpResponse:
             else:
                 login(request, user)
                 default = reverse("web:supplier" if user.is_supplier else "web:catalog")
-                return redirect(next_url(request, default))
+                return HttpResponseRedirect(next_url(request, default))
     context = {"form": form, "next": next_url(request, "")}
     return render(request, "web/account/login.html", context, status=status)
 

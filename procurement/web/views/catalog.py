@@ -1,7 +1,10 @@
 """The catalog: a page of offers (search, filters, ordering) and a product's offers side by side."""
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from procurement.catalog import selectors
@@ -22,7 +25,6 @@ OFFER_COLUMNS = [
     "shop_id",
     "shop__name",
 ]
-ORDERINGS = ["price", "-price", "name", "-name"]
 
 
 def _filled(query: QueryDict) -> QueryDict:
@@ -35,6 +37,11 @@ def _filled(query: QueryDict) -> QueryDict:
     return filled
 
 
+def _options(rows: QuerySet, chosen: str | None) -> list[tuple[int, str, bool]]:
+    """(id, name, chosen) of each row, for a select of the filter form."""
+    return [(pk, name, str(pk) == chosen) for pk, name in rows.values_list("id", "name")]
+
+
 @require_GET
 def catalog_page(request: HttpRequest) -> HttpResponse:
     query = _filled(request.GET)
@@ -42,11 +49,13 @@ def catalog_page(request: HttpRequest) -> HttpResponse:
     offers = OfferFilter(data=query, queryset=selectors.offer_rows(columns=OFFER_COLUMNS))
     context = {
         "query": request.GET,
-        "shops": selectors.shop_list(),
-        "categories": selectors.category_list(),
-        "orderings": ORDERINGS,
+        "shops": _options(selectors.shop_list(), request.GET.get("shop_id")),
+        "categories": _options(selectors.category_list(), request.GET.get("category_id")),
         "page_query": query_without_page(request),
-        "add_form": forms.BasketAddForm(),
+        "add_url": reverse("web:basket-add"),
+        # A product's page is this plus its id and a slash (one reverse() for all the rows).
+        "products_url": reverse("web:product", kwargs={"product_id": 1}).removesuffix("1/"),
+        "login_url": f"{reverse('web:login')}?{urlencode({'next': request.get_full_path()})}",
     }
     if not offers.is_valid():
         context["errors"] = offers.errors

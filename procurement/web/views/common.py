@@ -94,10 +94,15 @@ def query_without_page(request: HttpRequest) -> str:
 
 
 def next_url(request: HttpRequest, default: str) -> str:
-    """Where to go after a form: `next` when it is a path of this site, else `default`."""
+    """Where to go after a form: `next` when it is a printable path of this site, else
+    `default` (a path)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default

@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -69,7 +70,7 @@ def basket_add_page(request: LoggedInRequest) -> HttpResponse:
         messages.error(request, " ".join(_line_errors(error).get(str(offer_id), [error.message])))
         return render(request, "web/basket.html", _basket_context(request), status=400)
     messages.success(request, _("Added to your basket."))
-    return redirect(next_url(request, "web:basket"))
+    return HttpResponseRedirect(next_url(request, reverse("web:basket")))
 
 
 @require_POST
@@ -79,9 +80,10 @@ def basket_change_page(request: LoggedInRequest) -> HttpResponse:
     remove button was pressed."""
     remove = request.POST.get("remove")
     if remove is not None:
-        field = forms.IdField()
         try:
-            line_id = field.clean(remove)
+            line_id = forms.IdField().clean(
+                remove if remove.isascii() and remove.isdigit() else "-"
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return render(request, "web/basket.html", _basket_context(request), status=400)
@@ -95,7 +97,7 @@ def basket_change_page(request: LoggedInRequest) -> HttpResponse:
             continue
         key = name.removeprefix("quantity-")
         try:
-            line_id = forms.IdField().clean(key)
+            line_id = forms.IdField().clean(key if key.isascii() and key.isdigit() else "-")
             quantity = forms.QuantityField().clean(value)
         except ValidationError as error:
             line_errors[key] = error.messages
