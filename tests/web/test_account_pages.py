@@ -5,7 +5,8 @@ from django.contrib.auth import SESSION_KEY
 from django.core import mail
 
 from procurement.accounts.models import Registration, User
-from tests.support.factories import DEFAULT_PASSWORD, UserFactory
+from procurement.orders.models import OrderItem
+from tests.support.factories import DEFAULT_PASSWORD, OfferFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +178,25 @@ def test_pages_speak_the_language_of_the_browser_and_of_the_switcher(client):
     switched = client.post("/i18n/setlang/", {"language": "ru", "next": "/"})
     assert switched.status_code == 302
     assert "Каталог".encode() in client.get("/").content
+
+
+def test_the_session_cookie_is_secure_and_hidden_from_scripts_in_production(client, settings):
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    user = UserFactory()
+    client.get("/account/login/")
+    assert client.cookies["csrftoken"]["secure"]
+    client.post("/account/login/", {"email": user.email, "password": DEFAULT_PASSWORD})
+    assert client.cookies["sessionid"]["secure"]
+    assert client.cookies["sessionid"]["httponly"]
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(buyer):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(buyer)
+    offer = OfferFactory(quantity=5)
+    assert client.post("/basket/add/", {"offer": offer.pk, "quantity": 1}).status_code == 403
+    assert not OrderItem.objects.exists()
+    assert client.post("/account/logout/").status_code == 403
+    assert client.session[SESSION_KEY] == str(buyer.pk)
