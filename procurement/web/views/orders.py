@@ -87,7 +87,9 @@ def basket_change_page(request: LoggedInRequest) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return render(request, "web/basket.html", _basket_context(request), status=400)
-        services.basket_remove(user=request.user, item_ids=[line_id])
+        if not services.basket_remove(user=request.user, item_ids=[line_id]):
+            messages.error(request, _("No such line in your basket."))
+            return render(request, "web/basket.html", _basket_context(request), status=404)
         messages.success(request, _("The line is removed."))
         return redirect("web:basket")
 
