@@ -2,6 +2,7 @@
 supplier's, each page checked by axe-core and the main ones saved as screenshots for the
 README."""
 
+import os
 import re
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.support.factories import (
     OfferFactory,
     OfferParameterFactory,
     ProductFactory,
+    ShopFactory,
     SupplierFactory,
 )
 from tests.support.orders import place
@@ -39,10 +41,18 @@ def accessible(page) -> None:
     assert violations == [], f"{page.url}: {violations}"
 
 
-def shot(page, name: str, *, save: bool) -> None:
+@pytest.fixture
+def shots(tmp_path):
+    """Where the screenshots go: docs/screenshots (the README's) with UPDATE_SCREENSHOTS=1,
+    else a temporary folder, so that a test run leaves the repository as it was."""
+    return SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+
+
+def shot(page, name: str, *, save: bool, folder: Path) -> None:
     if save:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+        assert (folder / f"{name}.png").stat().st_size > 0
 
 
 def link_in(message, path: str) -> str:
@@ -54,17 +64,22 @@ def link_in(message, path: str) -> str:
 
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_a_buyer_signs_up_orders_from_two_shops_and_finds_the_order(
-    page, live_server, smtp_server, settings, viewport
+    page, live_server, smtp_server, settings, viewport, shots
 ):
     if viewport == "phone":
         page.set_viewport_size(PHONE)
     save = viewport == "desktop"
     settings.SITE_URL = live_server.url
     product = ProductFactory(name="Смартфон Apple iPhone XS Max")
-    first = OfferFactory(product=product, price=110000, quantity=14, model="apple/iphone/xs-max")
-    second = OfferFactory(product=product, price=109000, quantity=3, model="iphone-xs-max")
+    svyaznoy, mvideo = ShopFactory(name="Связной"), ShopFactory(name="М.Видео")
+    first = OfferFactory(
+        product=product, shop=svyaznoy, price=110000, quantity=14, model="apple/iphone/xs-max"
+    )
+    second = OfferFactory(
+        product=product, shop=mvideo, price=109000, quantity=3, model="iphone-xs-max"
+    )
     OfferParameterFactory(offer=first, parameter__name="Цвет", value="золотистый")
-    OfferFactory(price=2490, quantity=40, product__name="Чайник Bosch")
+    OfferFactory(shop=mvideo, price=2490, quantity=40, product__name="Чайник Bosch")
 
     page.goto("/account/register/")
     accessible(page)
@@ -73,7 +88,7 @@ def test_a_buyer_signs_up_orders_from_two_shops_and_finds_the_order(
     page.get_by_label("Email").fill("anna@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Account type").select_option("buyer")
-    shot(page, "sign-up", save=save)
+    shot(page, "sign-up", save=save, folder=shots)
     page.get_by_role("button", name="Sign up").click()
     page.wait_for_url("**/account/register/sent/")
     accessible(page)
@@ -94,11 +109,11 @@ def test_a_buyer_signs_up_orders_from_two_shops_and_finds_the_order(
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**search=iphone**")
     accessible(page)
-    shot(page, "catalog", save=save)
+    shot(page, "catalog", save=save, folder=shots)
     page.get_by_role("link", name="Смартфон Apple iPhone XS Max").first.click()
     page.wait_for_url(f"**/products/{product.pk}/")
     accessible(page)
-    shot(page, "product", save=save)
+    shot(page, "product", save=save, folder=shots)
     page.get_by_label(f"Quantity of {first.shop.name}").fill("2")
     page.locator("form.add").filter(
         has=page.get_by_label(f"Quantity of {first.shop.name}")
@@ -112,7 +127,7 @@ def test_a_buyer_signs_up_orders_from_two_shops_and_finds_the_order(
     page.get_by_role("link", name="Basket").click()
     page.wait_for_url("**/basket/")
     accessible(page)
-    shot(page, "basket", save=save)
+    shot(page, "basket", save=save, folder=shots)
     assert "329000.00" in page.inner_text("main")  # 2 × 110000 + 109000
     page.get_by_role("link", name="Checkout").click()
     page.wait_for_url("**/checkout/")
@@ -123,13 +138,13 @@ def test_a_buyer_signs_up_orders_from_two_shops_and_finds_the_order(
     page.get_by_label("phone").fill("+79000000000")
     page.get_by_role("button", name="Add the contact").click()
     page.wait_for_url("**/checkout/")
-    shot(page, "checkout", save=save)
+    shot(page, "checkout", save=save, folder=shots)
     page.get_by_role("button", name="Confirm the order").click()
     page.wait_for_url(re.compile(r".*/orders/\d+/$"))
     order = Order.placed.get(user__email="anna@example.com")
     assert f"your order {order.pk} is placed" in page.inner_text(".messages")
     accessible(page)
-    shot(page, "order", save=save)
+    shot(page, "order", save=save, folder=shots)
 
     emails = smtp_server.wait_for(5)  # the confirmation, and three invoices
     confirmation = next(m for m in emails if m["To"] == "anna@example.com" and m is not emails[0])
@@ -144,7 +159,7 @@ def test_a_buyer_signs_up_orders_from_two_shops_and_finds_the_order(
     assert sorted(order.ordered_items.values_list("quantity", flat=True)) == [1, 2]
 
 
-def test_a_supplier_uploads_switches_intake_and_sees_its_orders(page, tmp_path):
+def test_a_supplier_uploads_switches_intake_and_sees_its_orders(page, tmp_path, shots):
     supplier = SupplierFactory(email="svyaznoy@example.com")
     price_list = tmp_path / "shop1.yaml"
     price_list.write_bytes(shop1_bytes())
@@ -166,7 +181,7 @@ def test_a_supplier_uploads_switches_intake_and_sees_its_orders(page, tmp_path):
     page.wait_for_function("document.querySelector('#job-state').textContent.trim() === 'done'")
     assert page.inner_text("#job-created") == "14"
     accessible(page)
-    shot(page, "supplier-import", save=True)
+    shot(page, "supplier-import", save=True, folder=shots)
 
     page.get_by_role("link", name="Back to my shop").click()
     page.get_by_role("button", name="Stop taking orders").click()
@@ -176,7 +191,7 @@ def test_a_supplier_uploads_switches_intake_and_sees_its_orders(page, tmp_path):
     page.wait_for_selector("#intake-state >> text=Your shop accepts orders.")
     assert Shop.objects.get(user=supplier).accepts_orders
     accessible(page)
-    shot(page, "supplier-dashboard", save=True)
+    shot(page, "supplier-dashboard", save=True, folder=shots)
 
     shop = Shop.objects.get(user=supplier)
     contact = ContactFactory()
@@ -191,4 +206,4 @@ def test_a_supplier_uploads_switches_intake_and_sees_its_orders(page, tmp_path):
     assert f"Order {order.pk}" in page.inner_text("main")
     assert page.locator("section.card tbody tr").count() == 1
     accessible(page)
-    shot(page, "supplier-orders", save=True)
+    shot(page, "supplier-orders", save=True, folder=shots)
