@@ -211,3 +211,16 @@ def test_a_bad_state_filter_is_a_400(buyer_web):
     response = buyer_web.get("/orders/", {"state": "basket"})
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_the_state_change_email_links_to_the_order_page(
+    buyer_web, buyer, contact, commit_callbacks, settings
+):
+    settings.SITE_URL = "https://shop.example.com"
+    order = place(buyer, contact, (OfferFactory(quantity=5), 1))
+    mail.outbox.clear()
+    with commit_callbacks():
+        buyer_web.post(f"/orders/{order.pk}/cancel/")
+    (email,) = mail.outbox
+    assert email.to == [buyer.email]
+    assert f"https://shop.example.com/orders/{order.pk}/" in email.body
