@@ -89,3 +89,11 @@ def test_a_product_whose_offers_are_all_withdrawn_is_a_404(client):
     offer = OfferFactory(is_withdrawn=True)
     assert client.get(f"/products/{offer.product_id}/").status_code == 404
     assert Offer.objects.count() == 1
+
+
+def test_names_from_price_lists_are_shown_as_text_never_as_markup(client):
+    offer = OfferFactory(product__name='<script>alert("x")</script>', model="<b>m</b>")
+    for path in ["/", f"/products/{offer.product_id}/"]:
+        text = client.get(path).content.decode()
+        assert "<script>alert" not in text and "<b>m</b>" not in text
+        assert "&lt;script&gt;alert" in text
