@@ -109,7 +109,12 @@ def test_an_import_job_runs_on_the_worker(celery_worker, supplier, supplier_clie
     job = ImportJob.objects.get(pk=job_id)
     assert (job.created, job.attempts) == (14, 1)
     assert Offer.objects.filter(shop__user=supplier).count() == 14
-    assert f"do_import[{job.task_id}] succeeded" in celery_worker.log()
+    # The worker logs the task's success after the job's own transaction has committed.
+    wait_until(
+        lambda: f"do_import[{job.task_id}] succeeded" in celery_worker.log(),
+        timeout=10,
+        message=celery_worker.log,
+    )
 
 
 def test_a_worker_killed_mid_import_leaves_the_catalog_and_the_job_is_retried(
@@ -132,8 +137,12 @@ def test_a_worker_killed_mid_import_leaves_the_catalog_and_the_job_is_retried(
     )
     response = supplier_client.post("/api/v1/partner/update", {"file": big}, format="multipart")
     job_id = response.json()["job"]
+    # On SQLite any writer holds the lock, the job's claim too: kill only once the claim has
+    # committed, so that what dies is the import itself.
     wait_until(
-        import_transaction_open, timeout=120, message="the import never opened its transaction"
+        lambda: ImportJob.objects.get(pk=job_id).state == "running" and import_transaction_open(),
+        timeout=120,
+        message="the import never opened its transaction",
     )
 
     celery_worker.kill_pool_process()
@@ -150,4 +159,8 @@ def test_a_worker_killed_mid_import_leaves_the_catalog_and_the_job_is_retried(
     assert job.attempts == 2
     assert job.created == 15_000
     assert Offer.objects.filter(shop__user=supplier, is_withdrawn=False).count() == 15_000
-    assert "WorkerLostError" in celery_worker.log() or "signal 9" in celery_worker.log()
+    wait_until(
+        lambda: "WorkerLostError" in celery_worker.log() or "signal 9" in celery_worker.log(),
+        timeout=10,
+        message=celery_worker.log,
+    )
