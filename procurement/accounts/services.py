@@ -3,6 +3,7 @@ profile, contacts."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -271,9 +272,11 @@ def user_update(*, user: User, password: str | None = None, **fields: str) -> Pr
 
 @transaction.atomic
 def expired_credentials_delete() -> int:
-    """Delete the expired registrations, one-time tokens and (with API_TOKEN_TTL_HOURS) API
-    tokens; each is refused anyway, this only keeps no stale hash or digest. Returns how many."""
+    """Delete the expired registrations, one-time tokens, (with API_TOKEN_TTL_HOURS) API
+    tokens and web sessions; each is refused anyway, this only keeps no stale hash, digest or
+    session. Returns how many, sessions not counted (the session engine does not say)."""
     now = timezone.now()
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
     deleted = Registration.objects.filter(expires_at__lte=now).delete()[0]
     deleted += OneTimeToken.objects.filter(expires_at__lte=now).delete()[0]
     expired_before = api_token_expired_before()

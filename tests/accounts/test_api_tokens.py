@@ -196,3 +196,20 @@ def test_the_401_of_an_unknown_token_is_translated(api_client):
     assert response.status_code == 401
     assert response.json() == {"Status": False, "Errors": "Недействительный токен."}
     assert response["WWW-Authenticate"] == "Token"
+
+
+def test_expired_web_sessions_are_deleted_periodically(buyer):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+
+    expired, live = SessionStore(), SessionStore()
+    for store in (expired, live):
+        store["_auth_user_id"] = str(buyer.pk)
+        store.create()
+    Session.objects.filter(session_key=expired.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+
+    delete_expired_credentials()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
