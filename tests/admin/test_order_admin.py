@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from procurement.catalog.models import Offer
-from procurement.orders.models import Order
+from procurement.orders.models import Order, OrderPart
 from tests.support.factories import OfferFactory, UserFactory
 from tests.support.orders import fill_basket, placed_orders
 
@@ -107,6 +107,7 @@ def test_bulk_action_moves_each_order_through_the_service(
 ):
     first, second = placed_orders(2)
     Order.objects.filter(pk=second.pk).update(state="delivered")
+    OrderPart.objects.filter(order=second).update(state="delivered")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
