@@ -285,8 +285,10 @@ class OrderDetailSerializer(ContractModelSerializer):
 
 class SupplierOrderSerializer(ContractModelSerializer):
     state = serializers.SerializerMethodField(help_text="The state of your part.")
-    order_state = serializers.CharField(
-        source="state", help_text="The state of the whole order (its least advanced part)."
+    order_state = serializers.ChoiceField(
+        choices=PLACED_STATE_CHOICES,
+        source="state",
+        help_text="The state of the whole order (its least advanced part).",
     )
     contact = DeliveryAddressSerializer(source="delivery_address")
     ordered_items = OrderItemSerializer(many=True, source="shop_items")
