@@ -537,3 +537,18 @@ def test_three_suppliers_one_canceled_one_short_one_delivered(
     # Each part change and the short delivery: one email each, to the buyer.
     assert len(mail.outbox) == 1 + 1 + 1 + 4 + 3
     assert {tuple(message.to) for message in mail.outbox} == {(buyer.email,)}
+
+
+def test_the_part_emails_are_in_the_buyers_language(buyer, commit_callbacks, order, offer):
+    buyer.language = "ru"
+    buyer.save(update_fields=["language"])
+    as_supplier(offer, commit_callbacks, order.id, {"state": "confirmed"})
+    line = line_of(order, offer)
+    body = {"items": [{"id": line.id, "quantity": 1}], "reason": "Одна разбита"}
+    as_supplier(offer, commit_callbacks, order.id, body)
+    assert [message.subject for message in mail.outbox] == [
+        f"Заказ {order.id}: Связной — теперь подтверждён",
+        f"Заказ {order.id}: Связной доставит меньше",
+    ]
+    assert "Состояние заказа в целом: новый." in mail.outbox[0].body
+    assert "Причина: Одна разбита" in mail.outbox[1].body
