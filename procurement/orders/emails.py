@@ -12,7 +12,7 @@ from procurement.core.site import site_url
 from procurement.notifications.emails import outbound_email
 from procurement.notifications.models import OutboundEmail
 from procurement.notifications.rendering import SharedReads, register_email
-from procurement.orders.models import Order, OrderItem, OrderState
+from procurement.orders.models import Order, OrderItem, OrderPart, OrderState
 
 
 def order_confirmation_email(*, order: Order) -> OutboundEmail:
@@ -45,12 +45,67 @@ def order_invoice_for_supplier_email(*, order: Order, shop: Shop) -> OutboundEma
     )
 
 
-def order_state_changed_email(*, order: Order, previous_state: str) -> OutboundEmail:
+def order_state_changed_email(
+    *, order: Order, previous_state: str, moves: list[tuple[OrderPart, str]]
+) -> OutboundEmail:
+    """The whole order moved: its state, and each supplier's part that moved."""
     return outbound_email(
         event="order_state_changed",
         to=order.user.email,
         language=order.user.language,
-        params={"order_id": order.pk, "state": order.state, "previous_state": previous_state},
+        params={
+            "order_id": order.pk,
+            "state": order.state,
+            "previous_state": previous_state,
+            "parts": [
+                {"shop": part.shop_name, "state": part.state, "previous_state": previous}
+                for part, previous in moves
+            ],
+        },
+    )
+
+
+def order_part_state_changed_email(
+    *, order: Order, part: OrderPart, previous_state: str
+) -> OutboundEmail:
+    """One supplier's part moved; the order's state as it is after the move."""
+    return outbound_email(
+        event="order_part_state_changed",
+        to=order.user.email,
+        language=order.user.language,
+        params={
+            "order_id": order.pk,
+            "shop": part.shop_name,
+            "state": part.state,
+            "previous_state": previous_state,
+            "order_state": order.state,
+        },
+    )
+
+
+def order_short_delivery_email(
+    *, order: Order, part: OrderPart, reason: str, lines: list[tuple[OrderItem, int, int]]
+) -> OutboundEmail:
+    """A supplier lowered lines of its part: (line, quantity before, after) each."""
+    return outbound_email(
+        event="order_short_delivery",
+        to=order.user.email,
+        language=order.user.language,
+        params={
+            "order_id": order.pk,
+            "shop": part.shop_name,
+            "reason": reason,
+            "total": f"{order.total_sum:.2f}",
+            "lines": [
+                {
+                    "name": item.product_name,
+                    "model": item.model,
+                    "before": before,
+                    "after": after,
+                }
+                for item, before, after in lines
+            ],
+        },
     )
 
 
@@ -67,13 +122,17 @@ def _lines(reads: SharedReads, order_id: int) -> list[OrderItem]:
     )
 
 
+def _order_url(order_id: int) -> str:
+    return site_url(reverse("web:order", kwargs={"order_id": order_id}))
+
+
 def _order_context(params: dict, reads: SharedReads) -> dict:
     order, items = _order(reads, params["order_id"]), _lines(reads, params["order_id"])
     context = {
         "order": order,
         "buyer": order.user,
         "address": order.delivery_address,
-        "order_url": site_url(reverse("web:order", kwargs={"order_id": order.pk})),
+        "order_url": _order_url(order.pk),
     }
     if "shop_id" in params:
         items = [item for item in items if item.shop_id_snapshot == params["shop_id"]]
@@ -99,9 +158,39 @@ def _order_context(params: dict, reads: SharedReads) -> dict:
 def _state_change_context(params: dict, reads: SharedReads) -> dict:
     return {
         "order": _order(reads, params["order_id"]),
-        "order_url": site_url(reverse("web:order", kwargs={"order_id": params["order_id"]})),
+        "order_url": _order_url(params["order_id"]),
         "state": OrderState(params["state"]).label,
         "previous_state": OrderState(params["previous_state"]).label,
+        "parts": [
+            {
+                "shop": part["shop"],
+                "state": OrderState(part["state"]).label,
+                "previous_state": OrderState(part["previous_state"]).label,
+            }
+            for part in params.get("parts", [])
+        ],
+    }
+
+
+def _part_state_change_context(params: dict, reads: SharedReads) -> dict:
+    return {
+        "order": _order(reads, params["order_id"]),
+        "order_url": _order_url(params["order_id"]),
+        "shop": params["shop"],
+        "state": OrderState(params["state"]).label,
+        "previous_state": OrderState(params["previous_state"]).label,
+        "order_state": OrderState(params["order_state"]).label,
+    }
+
+
+def _short_delivery_context(params: dict, reads: SharedReads) -> dict:
+    return {
+        "order": _order(reads, params["order_id"]),
+        "order_url": _order_url(params["order_id"]),
+        "shop": params["shop"],
+        "reason": params["reason"],
+        "total": Decimal(params["total"]),
+        "lines": params["lines"],
     }
 
 
@@ -110,3 +199,5 @@ def register_emails() -> None:
     for event in ("order_confirmation", "order_invoice_admin", "order_invoice_supplier"):
         register_email(event, _order_context)
     register_email("order_state_changed", _state_change_context)
+    register_email("order_part_state_changed", _part_state_change_context)
+    register_email("order_short_delivery", _short_delivery_context)

@@ -2,10 +2,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from procurement.catalog.models import MONEY, Offer
+from procurement.catalog.models import MONEY, Offer, Shop
 
 
 class OrderState(models.TextChoices):
@@ -30,6 +31,28 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderState.DELIVERED: frozenset(),
     OrderState.CANCELED: frozenset(),
 }
+
+
+# How far a placed order or part has gone; an order is as far as its least advanced part.
+PROGRESS: dict[str, int] = {
+    OrderState.NEW: 0,
+    OrderState.CONFIRMED: 1,
+    OrderState.ASSEMBLED: 2,
+    OrderState.SENT: 3,
+    OrderState.DELIVERED: 4,
+}
+
+# A supplier may lower its lines (a short delivery) only until its part is assembled.
+SHORTABLE_STATES = frozenset({OrderState.NEW, OrderState.CONFIRMED})
+
+
+def state_of_parts(states: list[str]) -> str:
+    """The order's state from its parts' states: the least advanced of those not canceled,
+    `canceled` when every part is."""
+    going = [state for state in states if state != OrderState.CANCELED]
+    if not going:
+        return OrderState.CANCELED
+    return min(going, key=PROGRESS.__getitem__)
 
 
 class BasketManager(models.Manager):
@@ -140,8 +163,11 @@ class OrderItem(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["order", "offer"], name="one_line_per_offer"),
+            # A basket line has no price yet and at least one unit; a placed line may be
+            # lowered to 0 by a short delivery.
             models.CheckConstraint(
-                condition=models.Q(quantity__gte=1), name="line_quantity_positive"
+                condition=models.Q(quantity__gte=1) | models.Q(quantity=0, price__isnull=False),
+                name="line_quantity_positive",
             ),
         ]
         indexes = [models.Index(fields=["shop_id_snapshot", "order"])]
@@ -184,3 +210,101 @@ class OrderStateChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} → {self.to_state}"
+
+
+class OrderPart(models.Model):
+    """The lines of one shop in a placed order, which that supplier fulfils on its own."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="parts"
+    )
+    # PROTECT: a placed order's parts outlive any change of its suppliers' catalogs.
+    shop = models.ForeignKey(
+        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="order_parts"
+    )
+    shop_name = models.CharField(
+        _("shop name"),
+        max_length=100,
+        blank=True,
+        help_text=_("The shop's name when the order was placed, as its lines keep it."),
+    )
+    state = models.CharField(
+        _("state"), max_length=15, choices=PLACED_STATE_CHOICES, default=OrderState.NEW
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("supplier part")
+        verbose_name_plural = _("supplier parts")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "shop"], name="one_part_per_shop"),
+        ]
+        indexes = [models.Index(fields=["shop", "state"], name="part_shop_state_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.order_id}/{self.shop_id} ({self.get_state_display()})"
+
+
+class OrderPartStateChange(models.Model):
+    part = models.ForeignKey(
+        OrderPart, verbose_name=_("supplier part"), on_delete=models.CASCADE, related_name="history"
+    )
+    from_state = models.CharField(
+        pgettext_lazy("state change", "from"), max_length=15, choices=OrderState.choices
+    )
+    to_state = models.CharField(
+        pgettext_lazy("state change", "to"), max_length=15, choices=OrderState.choices
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # A default, not auto_now_add: the migration that made parts copies the orders' times.
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("part state change")
+        verbose_name_plural = _("part state changes")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state} → {self.to_state}"
+
+
+class ShortDelivery(models.Model):
+    """A line lowered by its supplier before its part was assembled, and why."""
+
+    part = models.ForeignKey(
+        OrderPart,
+        verbose_name=_("supplier part"),
+        on_delete=models.CASCADE,
+        related_name="short_deliveries",
+    )
+    item = models.ForeignKey(
+        OrderItem, verbose_name=_("order line"), on_delete=models.CASCADE, related_name="+"
+    )
+    quantity_before = models.PositiveIntegerField(_("quantity before"))
+    quantity_after = models.PositiveIntegerField(_("quantity after"))
+    reason = models.CharField(_("reason"), max_length=500)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("short delivery")
+        verbose_name_plural = _("short deliveries")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.item_id}: {self.quantity_before} → {self.quantity_after}"

@@ -1,5 +1,6 @@
 """Order reads, each in a fixed number of queries whatever the number of lines or orders."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, QuerySet
@@ -8,7 +9,13 @@ from django.utils.translation import gettext as _
 from procurement.accounts.models import User
 from procurement.catalog.models import OfferParameter, Shop, open_for_orders_value
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.orders.models import Order, OrderItem, OrderState
+from procurement.orders.models import (
+    Order,
+    OrderItem,
+    OrderPart,
+    OrderPartStateChange,
+    OrderState,
+)
 
 
 def _items_with_offers() -> QuerySet[OrderItem]:
@@ -17,6 +24,17 @@ def _items_with_offers() -> QuerySet[OrderItem]:
         OrderItem.objects.select_related("offer__product", "offer__shop")
         .prefetch_related(Prefetch("offer__parameters", queryset=parameters))
         .defer("offer__search_text")
+        .order_by("id")
+    )
+
+
+def _parts_with_history() -> QuerySet[OrderPart]:
+    history = OrderPartStateChange.objects.select_related("changed_by").only(
+        "part", "to_state", "at", "changed_by__is_staff", "changed_by__type"
+    )
+    return (
+        OrderPart.objects.prefetch_related(Prefetch("history", queryset=history))
+        .prefetch_related("short_deliveries")
         .order_by("id")
     )
 
@@ -52,9 +70,15 @@ def _line_problem(item: OrderItem) -> str | None:
     return None
 
 
-def order_cancelable_by_buyer(order: Order) -> bool:
-    """Whether the buyer may cancel the order (staff may make any allowed move)."""
-    return order.state == OrderState.NEW
+def order_cancelable_by_buyer(order: Order, parts: Iterable[OrderPart] | None = None) -> bool:
+    """Whether the buyer may cancel the whole order: while every part not canceled is still
+    `new` (staff may make any allowed move). `parts` are the order's, when already read."""
+    going = [
+        part
+        for part in (order.parts.all() if parts is None else parts)
+        if part.state != OrderState.CANCELED
+    ]
+    return bool(going) and all(part.state == OrderState.NEW for part in going)
 
 
 def order_list(*, user: User, state: str | None = None) -> QuerySet[Order]:
@@ -80,10 +104,15 @@ def order_not_found() -> ApplicationError:
 
 
 def order_detail(*, user: User, order_id: int) -> Order:
-    """A placed order with its lines and history, for its buyer or staff; 404 for anyone else."""
+    """A placed order with its lines, history and parts, for its buyer or staff; 404 for
+    anyone else."""
     order = (
         orders_open_to(user)
-        .prefetch_related(Prefetch("ordered_items", queryset=_items_with_offers()), "history")
+        .prefetch_related(
+            Prefetch("ordered_items", queryset=_items_with_offers()),
+            "history",
+            Prefetch("parts", queryset=_parts_with_history()),
+        )
         .filter(pk=order_id)
         .first()
     )
@@ -92,22 +121,34 @@ def order_detail(*, user: User, order_id: int) -> Order:
     return order
 
 
-def supplier_order_list(*, supplier: User, state: str | None = None) -> QuerySet[Order]:
-    """Placed orders holding lines of the supplier's shop (none before it has one);
-    `shop_items` holds only those lines."""
+def _supplier_orders(supplier: User, part_state: str | None = None) -> QuerySet[Order]:
+    """Placed orders holding a part of the supplier's shop (none before it has one), in
+    `part_state` if given; `shop_items` holds only its lines, `shop_parts` only its part."""
     shop_id = Shop.objects.filter(user=supplier).values_list("pk", flat=True).first()
     if shop_id is None:
         return Order.placed.none()
-    shop_lines = OrderItem.objects.filter(shop_id_snapshot=shop_id)
-    orders = (
-        Order.placed.filter(pk__in=shop_lines.values("order_id"))
-        .prefetch_related(
-            Prefetch(
-                "ordered_items",
-                queryset=_items_with_offers().filter(shop_id_snapshot=shop_id),
-                to_attr="shop_items",
-            )
-        )
-        .order_by("-placed_at", "-id")
+    # One filter() call: the shop and the state are those of the same part.
+    parts = {"parts__shop_id": shop_id} | ({"parts__state": part_state} if part_state else {})
+    return Order.placed.filter(**parts).prefetch_related(
+        Prefetch(
+            "ordered_items",
+            queryset=_items_with_offers().filter(shop_id_snapshot=shop_id),
+            to_attr="shop_items",
+        ),
+        Prefetch(
+            "parts", queryset=_parts_with_history().filter(shop_id=shop_id), to_attr="shop_parts"
+        ),
     )
-    return orders.filter(state=state) if state else orders
+
+
+def supplier_order_list(*, supplier: User, state: str | None = None) -> QuerySet[Order]:
+    """Placed orders holding the supplier's goods, newest first; `state` is its part's."""
+    return _supplier_orders(supplier, state).order_by("-placed_at", "-id")
+
+
+def supplier_order_detail(*, supplier: User, order_id: int) -> Order:
+    """One order as its supplier sees it (as in the list); 404 without its goods."""
+    order = _supplier_orders(supplier).filter(pk=order_id).first()
+    if order is None:
+        raise order_not_found()
+    return order

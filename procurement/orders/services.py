@@ -14,6 +14,7 @@ from procurement.catalog import offers
 from procurement.catalog.models import (
     MAX_MONEY,
     Offer,
+    Shop,
     ShopOpenForOrders,
     open_for_orders_value,
 )
@@ -24,14 +25,21 @@ from procurement.orders.emails import (
     order_confirmation_email,
     order_invoice_for_admin_email,
     order_invoice_for_supplier_email,
+    order_part_state_changed_email,
+    order_short_delivery_email,
     order_state_changed_email,
 )
 from procurement.orders.models import (
     ALLOWED_TRANSITIONS,
+    SHORTABLE_STATES,
     Order,
     OrderItem,
+    OrderPart,
+    OrderPartStateChange,
     OrderState,
     OrderStateChange,
+    ShortDelivery,
+    state_of_parts,
 )
 from procurement.orders.selectors import (
     order_cancelable_by_buyer,
@@ -40,6 +48,7 @@ from procurement.orders.selectors import (
 )
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django_stubs_ext import WithAnnotations
 
 MAX_LINE_QUANTITY = 1_000_000
@@ -66,6 +75,19 @@ KEEP_SNAPSHOT_SQL = (
     f"UPDATE {OrderItem._meta.db_table} SET price = %s, product_name = %s, model = %s,"  # noqa: S608
     " shop_id_snapshot = %s, shop_name = %s WHERE id = %s"
 )
+# A placed order's parts, one per shop of its lines (as the snapshot above names them), and
+# the first entry of each part's history: two statements whatever the number of shops, no
+# rows built in Python (part of every confirmation).
+MAKE_PARTS_SQL = (
+    f"INSERT INTO {OrderPart._meta.db_table} (order_id, shop_id, shop_name, state, updated_at)"  # noqa: S608
+    " SELECT DISTINCT order_id, shop_id_snapshot, shop_name, %s, %s"
+    f" FROM {OrderItem._meta.db_table} WHERE order_id = %s ORDER BY shop_id_snapshot"
+)
+FIRST_PART_HISTORY_SQL = (
+    f"INSERT INTO {OrderPartStateChange._meta.db_table}"  # noqa: S608
+    " (part_id, from_state, to_state, changed_by_id, at)"
+    f" SELECT id, %s, %s, %s, %s FROM {OrderPart._meta.db_table} WHERE order_id = %s"
+)
 
 
 @dataclass(frozen=True)
@@ -76,6 +98,14 @@ class BasketLine:
 
 @dataclass(frozen=True)
 class BasketChange:
+    line_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class LineShortage:
+    """A placed line lowered to `quantity` units by its supplier."""
+
     line_id: int
     quantity: int
 
@@ -373,8 +403,15 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     OrderStateChange.objects.create(
         order=order, from_state=OrderState.BASKET, to_state=OrderState.NEW, changed_by=buyer
     )
-
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(MAKE_PARTS_SQL, [OrderState.NEW.value, now, order.pk])
+        cursor.execute(
+            FIRST_PART_HISTORY_SQL,
+            [OrderState.BASKET.value, OrderState.NEW.value, buyer.pk, now, order.pk],
+        )
     shops = sorted({item.offer.shop for item in items}, key=lambda shop: shop.pk)
+
     queue(
         order_confirmation_email(order=order),
         order_invoice_for_admin_email(order=order),
@@ -387,39 +424,259 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
     return order
 
 
+def _locked_parts(order: Order) -> list[OrderPart]:
+    """Every part of the locked order, locked in primary-key order."""
+    return list(OrderPart.objects.filter(order=order).select_for_update(no_key=True).order_by("pk"))
+
+
+def _refuse_unknown_state(state: str) -> None:
+    if state not in OrderState.values or state == OrderState.BASKET:
+        raise ApplicationError(ErrorCode.INVALID, field_errors={"state": [_("Unknown state.")]})
+
+
+def _move_parts(
+    *, order: Order, parts: list[OrderPart], state: str, actor: User | None
+) -> list[tuple[OrderPart, str]]:
+    """Move `parts` (locked, each allowed the move) to `state` → (part, previous state) each.
+
+    Canceling returns the stock of their lines: a part leaves `canceled` never, so its stock
+    comes back once.
+    """
+    if state == OrderState.CANCELED:
+        lines = OrderItem.objects.filter(
+            order=order, shop_id_snapshot__in=[part.shop_id for part in parts], quantity__gt=0
+        )
+        offers.return_stock(quantities=dict(lines.values_list("offer_id", "quantity")))
+    moves = [(part, part.state) for part in parts]
+    now = timezone.now()
+    OrderPart.objects.filter(pk__in=[part.pk for part in parts]).update(state=state, updated_at=now)
+    for part in parts:
+        part.state, part.updated_at = state, now
+    OrderPartStateChange.objects.bulk_create(
+        OrderPartStateChange(part=part, from_state=previous, to_state=state, changed_by=actor)
+        for part, previous in moves
+    )
+    return moves
+
+
+def _follow_parts(*, order: Order, parts: list[OrderPart], actor: User | None) -> str:
+    """Set the order's state from its parts' (kept in its history when it changes)
+    → the order's previous state."""
+    previous = order.state
+    state = state_of_parts([part.state for part in parts])
+    if state != previous:
+        order.state = state
+        order.save(update_fields=["state", "updated_at"])
+        OrderStateChange.objects.create(
+            order=order, from_state=previous, to_state=state, changed_by=actor
+        )
+    return previous
+
+
 @retry_on_conflict()
 @transaction.atomic
 def order_set_state(*, order_id: int, state: str, actor: User | None) -> Order:
-    """Move an order to `state`: the one way the API, the admin and tasks change states.
+    """Move a whole order to `state`: every part that can make the move makes it, and the
+    order follows its parts. The one way the API, the admin and tasks move whole orders.
 
-    The owner may only cancel a `new` order; staff (or the system, `actor=None`) may
-    make any allowed move. Canceling returns the stock.
+    The owner may only cancel an order whose parts are all still `new`; staff (or the
+    system, `actor=None`) may make any move that at least one part can make. Canceling
+    returns the stock.
     """
-    order = orders_open_to(actor).select_for_update(no_key=True).filter(pk=order_id).first()
+    order = (
+        orders_open_to(actor)
+        .select_related("user")
+        .select_for_update(no_key=True, of=("self",))
+        .filter(pk=order_id)
+        .first()
+    )
     if order is None:
         raise order_not_found()
+    _refuse_unknown_state(state)
+    parts = _locked_parts(order)
+    going = [part for part in parts if part.state != OrderState.CANCELED]
     is_staff = actor is None or actor.is_staff
-    if state not in OrderState.values or state == OrderState.BASKET:
-        raise ApplicationError(ErrorCode.INVALID, field_errors={"state": [_("Unknown state.")]})
-    if not is_staff and not (order_cancelable_by_buyer(order) and state == OrderState.CANCELED):
+    if not is_staff and not (
+        state == OrderState.CANCELED and order_cancelable_by_buyer(order, parts=going)
+    ):
         raise ApplicationError(
             ErrorCode.FORBIDDEN, _("You may only cancel an order that is still new.")
         )
-    if state not in ALLOWED_TRANSITIONS[order.state]:
+    movable = [part for part in parts if state in ALLOWED_TRANSITIONS[part.state]]
+    if not movable:
         raise ApplicationError(
             ErrorCode.CONFLICT,
             _("An order in state %(from)s cannot become %(to)s.")
             % {"from": order.state, "to": state},
         )
-
-    if state == OrderState.CANCELED:
-        lines = OrderItem.objects.filter(order=order).values_list("offer_id", "quantity")
-        offers.return_stock(quantities=dict(lines))
-    previous = order.state
-    order.state = state
-    order.save(update_fields=["state", "updated_at"])
-    OrderStateChange.objects.create(
-        order=order, from_state=previous, to_state=state, changed_by=actor
-    )
-    queue(order_state_changed_email(order=order, previous_state=previous))
+    moves = _move_parts(order=order, parts=movable, state=state, actor=actor)
+    previous = _follow_parts(order=order, parts=parts, actor=actor)
+    queue(order_state_changed_email(order=order, previous_state=previous, moves=moves))
     return order
+
+
+def _supplier_shop_id(supplier: User) -> int | None:
+    return Shop.objects.filter(user=supplier).values_list("pk", flat=True).first()
+
+
+def _locked_order_of_part(
+    *, orders: "QuerySet[Order]", order_id: int, shop_id: int | None = None, part_id: int | None
+) -> tuple[Order, list[OrderPart], OrderPart]:
+    """The order (locked), its parts (locked in primary-key order) and the part asked for,
+    by its shop or its id; 404 when the order or the part is not there."""
+    if shop_id is not None:
+        orders = orders.filter(parts__shop_id=shop_id)
+    order = (
+        orders.select_related("user")
+        .select_for_update(no_key=True, of=("self",))
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise order_not_found()
+    parts = _locked_parts(order)
+    for part in parts:
+        if part.shop_id == shop_id or part.pk == part_id:
+            return order, parts, part
+    raise ApplicationError(
+        ErrorCode.NOT_FOUND,
+        _("This order has no such part."),
+        field_errors={"part": [_("No such part in this order.")]},
+    )
+
+
+def _move_one_part(
+    *, order: Order, parts: list[OrderPart], part: OrderPart, state: str, actor: User | None
+) -> OrderPart:
+    if state not in ALLOWED_TRANSITIONS[part.state]:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("The part of %(shop)s in state %(from)s cannot become %(to)s.")
+            % {"shop": part.shop_name, "from": part.state, "to": state},
+        )
+    ((_part, previous),) = _move_parts(order=order, parts=[part], state=state, actor=actor)
+    _follow_parts(order=order, parts=parts, actor=actor)
+    queue(order_part_state_changed_email(order=order, part=part, previous_state=previous))
+    return part
+
+
+@retry_on_conflict()
+@transaction.atomic
+def order_part_set_state(
+    *, order_id: int, part_id: int, state: str, actor: User | None
+) -> OrderPart:
+    """Move one part of an order, by the order's side: the owner may only cancel a part
+    that is still `new`; staff (or the system, `actor=None`) may make any allowed move."""
+    _refuse_unknown_state(state)
+    order, parts, part = _locked_order_of_part(
+        orders=orders_open_to(actor), order_id=order_id, part_id=part_id
+    )
+    is_staff = actor is None or actor.is_staff
+    if not is_staff and not (part.state == OrderState.NEW and state == OrderState.CANCELED):
+        raise ApplicationError(
+            ErrorCode.FORBIDDEN, _("You may only cancel a part that is still new.")
+        )
+    return _move_one_part(order=order, parts=parts, part=part, state=state, actor=actor)
+
+
+def _supplier_order(supplier: User, order_id: int) -> tuple[Order, list[OrderPart], OrderPart]:
+    shop_id = _supplier_shop_id(supplier)
+    if shop_id is None:
+        raise order_not_found()
+    return _locked_order_of_part(
+        orders=Order.placed.all(), order_id=order_id, shop_id=shop_id, part_id=None
+    )
+
+
+@retry_on_conflict()
+@transaction.atomic
+def supplier_part_set_state(*, order_id: int, state: str, supplier: User) -> OrderPart:
+    """The supplier moves its own part of order `order_id`; 404 when the order holds none of
+    its goods, 409 for a move the states do not allow."""
+    _refuse_unknown_state(state)
+    order, parts, part = _supplier_order(supplier, order_id)
+    return _move_one_part(order=order, parts=parts, part=part, state=state, actor=supplier)
+
+
+@retry_on_conflict()
+@transaction.atomic
+def supplier_part_short_deliver(
+    *, order_id: int, supplier: User, lines: list[LineShortage], reason: str
+) -> OrderPart:
+    """The supplier lowers lines of its part before the part is assembled (0 takes a line's
+    goods out): the difference goes back to stock, the order's total follows, the buyer is
+    told. A line never grows; lines asked at their current quantity are left alone."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(
+            ErrorCode.INVALID, field_errors={"reason": [_("Say why the lines are lowered.")]}
+        )
+    order, _parts, part = _supplier_order(supplier, order_id)
+    if part.state not in SHORTABLE_STATES:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("A part in state %(state)s can no longer be lowered.") % {"state": part.state},
+        )
+    items = {
+        item.pk: item
+        for item in OrderItem.objects.filter(order=order, shop_id_snapshot=part.shop_id)
+    }
+    wanted = {line.line_id: line.quantity for line in lines}
+    unknown = sorted(set(wanted) - set(items))
+    if unknown:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            field_errors={"items": {str(pk): [_("No such line in your part.")] for pk in unknown}},
+        )
+    raised = [
+        {"id": pk, "quantity": items[pk].quantity, "requested": quantity}
+        for pk, quantity in sorted(wanted.items())
+        if quantity > items[pk].quantity
+    ]
+    if raised:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("A line's quantity can only be lowered."),
+            extra={"lines": raised},
+        )
+    lowered = [
+        (items[pk], items[pk].quantity, quantity)
+        for pk, quantity in sorted(wanted.items())
+        if quantity < items[pk].quantity
+    ]
+    if not lowered:
+        return part
+    offers.return_stock(
+        quantities={item.offer_id: before - after for item, before, after in lowered}
+    )
+    for item, _before, after in lowered:
+        item.quantity = after
+    OrderItem.objects.bulk_update([item for item, _before, _after in lowered], ["quantity"])
+    ShortDelivery.objects.bulk_create(
+        ShortDelivery(
+            part=part,
+            item=item,
+            quantity_before=before,
+            quantity_after=after,
+            reason=reason,
+            changed_by=supplier,
+        )
+        for item, before, after in lowered
+    )
+    order.total_sum = sum(
+        (
+            item.placed_sum
+            for item in OrderItem.objects.filter(order=order).only("price", "quantity")
+        ),
+        Decimal("0.00"),
+    )
+    order.save(update_fields=["total_sum", "updated_at"])
+    queue(
+        order_short_delivery_email(
+            order=order,
+            part=part,
+            reason=reason,
+            lines=[(item, before, after) for item, before, after in lowered],
+        )
+    )
+    return part

@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from procurement.catalog.models import Offer
-from procurement.orders.models import Order
+from procurement.orders.models import Order, OrderPart
 from tests.support.factories import OfferFactory, UserFactory
 from tests.support.orders import fill_basket, placed_orders
 
@@ -107,6 +107,7 @@ def test_bulk_action_moves_each_order_through_the_service(
 ):
     first, second = placed_orders(2)
     Order.objects.filter(pk=second.pk).update(state="delivered")
+    OrderPart.objects.filter(order=second).update(state="delivered")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
@@ -225,3 +226,112 @@ def test_the_state_actions_are_named_in_the_admins_language(staff_client):
         names["ru"]["move_to_confirmed"] == "Перевести выбранные заказы в состояние “подтверждён”"
     )
     assert names["en"]["move_to_confirmed"] == "Move selected orders to “confirmed”"
+
+
+PARTS = "/admin/orders/orderpart/"
+
+
+def two_supplier_order():
+    from tests.support.factories import ContactFactory
+    from tests.support.orders import place
+
+    contact = ContactFactory()
+    first, second = OfferFactory(quantity=5), OfferFactory(quantity=5)
+    return place(contact.user, contact, (first, 1), (second, 2)), first, second
+
+
+def part_form(state: str) -> dict:
+    inlines = ("history", "short_deliveries")
+    counts = ("TOTAL_FORMS", "INITIAL_FORMS")
+    return {"new_state": state, **{f"{i}-{c}": "0" for i in inlines for c in counts}}
+
+
+def test_the_order_page_shows_each_part_with_its_state_and_history(staff_client):
+    order, _first, _second = two_supplier_order()
+    page = staff_client.get(f"{CHANGELIST}{order.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    for part in OrderPart.objects.filter(order=order):
+        assert f"/admin/orders/orderpart/{part.pk}/change/" in text
+        assert part.shop_name in text
+    assert "basket → new" in text
+
+
+def test_the_part_list_filters_by_shop_and_state(staff_client):
+    order, first, _second = two_supplier_order()
+    other, other_first, _other_second = two_supplier_order()
+    OrderPart.objects.filter(order=other, shop=other_first.shop).update(state="confirmed")
+
+    def listed(**params):
+        response = staff_client.get(PARTS, params)
+        assert response.status_code == 200
+        return sorted(row.pk for row in response.context["cl"].result_list)
+
+    assert listed(shop__id__exact=first.shop_id) == [OrderPart.objects.get(shop=first.shop).pk]
+    assert listed(state__exact="confirmed") == [OrderPart.objects.get(shop=other_first.shop).pk]
+    assert len(listed()) == 4
+    assert listed(q=str(order.pk)) == sorted(order.parts.values_list("pk", flat=True))
+
+
+def test_a_part_moves_through_the_service_from_its_page(staff_client, commit_callbacks):
+    order, first, _second = two_supplier_order()
+    part = OrderPart.objects.get(order=order, shop=first.shop)
+    page = staff_client.get(f"{PARTS}{part.pk}/change/")
+    assert page.status_code == 200
+    assert first.product.name in page.content.decode()
+    with commit_callbacks():
+        response = staff_client.post(f"{PARTS}{part.pk}/change/", part_form("canceled"))
+    assert response.status_code == 302
+    part.refresh_from_db()
+    assert part.state == "canceled"
+    assert part.history.last().changed_by == staff_client.staff
+    assert Offer.objects.get(pk=first.pk).quantity == 5
+    assert Order.objects.get(pk=order.pk).state == "new"
+    assert [message.to for message in mail.outbox] == [[order.user.email]]
+
+
+def test_a_part_move_the_map_refuses_is_a_form_error(staff_client, commit_callbacks):
+    order, first, _second = two_supplier_order()
+    part = OrderPart.objects.get(order=order, shop=first.shop)
+    with commit_callbacks():
+        response = staff_client.post(f"{PARTS}{part.pk}/change/", part_form("delivered"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["new_state"]
+    assert OrderPart.objects.get(pk=part.pk).state == "new"
+    assert part.history.count() == 1
+    assert mail.outbox == []
+
+
+def test_the_part_actions_move_each_part_that_can_move(staff_client, commit_callbacks):
+    order, _first, _second = two_supplier_order()
+    parts = list(OrderPart.objects.filter(order=order).order_by("pk"))
+    OrderPart.objects.filter(pk=parts[1].pk).update(state="delivered")
+    with commit_callbacks():
+        response = staff_client.post(
+            PARTS,
+            {"action": "move_to_confirmed", "_selected_action": [part.pk for part in parts]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    assert [OrderPart.objects.get(pk=part.pk).state for part in parts] == ["confirmed", "delivered"]
+    assert len(mail.outbox) == 1
+
+
+def test_the_order_form_moves_the_parts_that_can_move(staff_client, commit_callbacks):
+    order, first, second = two_supplier_order()
+    OrderPart.objects.filter(order=order, shop=first.shop).update(state="confirmed")
+    with commit_callbacks():
+        response = staff_client.post(
+            f"{CHANGELIST}{order.pk}/change/",
+            {
+                "new_state": "assembled",
+                **{
+                    f"{inline}-{count}": "0"
+                    for inline in ("ordered_items", "history")
+                    for count in ("TOTAL_FORMS", "INITIAL_FORMS")
+                },
+            },
+        )
+    assert response.status_code == 302
+    states = dict(OrderPart.objects.filter(order=order).values_list("shop_id", "state"))
+    assert states == {first.shop_id: "assembled", second.shop_id: "new"}

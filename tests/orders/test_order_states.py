@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 
 from procurement.catalog.models import Offer
-from procurement.orders.models import ALLOWED_TRANSITIONS, Order, OrderState
+from procurement.orders.models import ALLOWED_TRANSITIONS, Order, OrderPart, OrderState
 from tests.support.clients import client_for
 from tests.support.factories import UserFactory
 from tests.support.orders import fill_basket, place
@@ -167,10 +167,12 @@ def test_staff_gets_409_for_every_move_the_map_does_not_allow(
     commit_callbacks, staff, order, source, target, offer
 ):
     Order.objects.filter(pk=order.id).update(state=source)
+    OrderPart.objects.filter(order=order).update(state=source)
     stock_before = Offer.objects.get(pk=offer.pk).quantity
     response = move(client_for(staff), commit_callbacks, order.id, target)
     assert response.status_code == 409
     assert Order.objects.get(pk=order.id).state == source
+    assert OrderPart.objects.get(order=order).state == source
     assert Offer.objects.get(pk=offer.pk).quantity == stock_before
     assert mail.outbox == []
 

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from procurement.catalog.models import Offer
+from procurement.orders.models import Order
 from tests.support.clients import client_for
 from tests.support.factories import OfferFactory, ShopFactory
 from tests.support.orders import fill_basket, place
@@ -40,23 +41,29 @@ def test_order_list_and_detail_queries_do_not_grow(buyer, buyer_client, contact,
     small = place(buyer, contact, *[(offer, 1) for offer in offers(shop, 1)])
     list_one = queries_for(buyer_client, "/api/v1/order")
     detail_one = queries_for(buyer_client, f"/api/v1/order/{small.id}")
-    big = place(buyer, contact, *[(offer, 1) for offer in offers(shop, 12)])
+    shops = [shop, ShopFactory(), ShopFactory()]
+    big = place(buyer, contact, *[(offer, 1) for each in shops for offer in offers(each, 4)])
     for _ in range(5):
         place(buyer, contact, *[(offer, 1) for offer in offers(shop, 2)])
     assert queries_for(buyer_client, "/api/v1/order") == list_one
     assert queries_for(buyer_client, f"/api/v1/order/{big.id}") == detail_one
     assert list_one <= 3
-    assert detail_one <= 5
+    # the lines, their offers' parameters, the history, the parts, their history and their
+    # short deliveries
+    assert detail_one <= 8
 
 
 def test_partner_orders_queries_do_not_grow(buyer, contact, shop):
     supplier_client = client_for(shop.user)
     place(buyer, contact, *[(offer, 1) for offer in offers(shop, 1)])
     one_order = queries_for(supplier_client, "/api/v1/partner/orders")
+    one_detail = queries_for(supplier_client, f"/api/v1/partner/orders/{Order.placed.get().pk}")
     for _ in range(6):
-        place(buyer, contact, *[(offer, 1) for offer in offers(shop, 3)])
+        other = offers(ShopFactory(), 2)
+        order = place(buyer, contact, *[(offer, 1) for offer in [*offers(shop, 3), *other]])
     assert queries_for(supplier_client, "/api/v1/partner/orders") == one_order
-    assert one_order <= 6
+    assert queries_for(supplier_client, f"/api/v1/partner/orders/{order.pk}") == one_detail
+    assert one_order <= 9
 
 
 def queries_to_place(client, buyer, contact, offers_in_basket) -> int:
@@ -76,8 +83,9 @@ def test_placing_an_order_runs_the_same_queries_whatever_its_size(
         buyer_client, buyer, contact, [offer for each in shops for offer in offers(each, 4)]
     )
     assert twelve_lines == one_line
-    # token, BEGIN, basket, contact, lines, stock, snapshots, order, history, emails, COMMIT
-    assert one_line <= 11
+    # token, BEGIN, basket, contact, lines, stock, snapshots, order, history, parts, their
+    # history, emails, COMMIT
+    assert one_line <= 13
 
 
 def queries_to_cancel(client, order) -> list[str]:

@@ -4,7 +4,8 @@ The schema is validated with openapi-spec-validator, a Python client is generate
 with the pinned openapi-python-client (from the file, no network), imported as it is, and
 driven through every step a buyer and a supplier take: register and confirm (the token from
 the email), log in, browse with filters, fill the basket from two shops, keep contacts,
-place, list, read and cancel an order; upload price lists as a file and as a URL, follow the
+place, list and read an order; each supplier moves its own part or delivers less, and the
+parts are canceled by their supplier and by the buyer; upload price lists as a file and as a URL, follow the
 jobs, switch intake off and on, read the orders, export. Nothing in the client is edited.
 """
 
@@ -289,11 +290,38 @@ def test_generated_client_imports_and_drives_the_api(
 
     seen = ok(partner.partner_order_list.sync_detailed(client=first))
     assert [line.product_info.id for line in seen.results[0].ordered_items] == [dearest.id]
+    assert seen.results[0].part.state.value == "new"
 
-    cancel = models.OrderStateInputRequest(state=models.PlacedOrderStateEnum.CANCELED)
+    # Each supplier its own part: the first confirms, the second delivers less.
+    states = models.PlacedOrderStateEnum
+    confirm = models.SupplierOrderChangeInputRequest(state=states.CONFIRMED)
+    mine = ok(partner.partner_order_update.sync_detailed(order_id, client=first, body=confirm))
+    assert (mine.state.value, mine.order_state.value) == ("confirmed", "new")
+    assert [entry.by.value for entry in mine.part.history] == ["buyer", "supplier"]
+    other_line = ok(partner.partner_order_get.sync_detailed(order_id, client=second))
+    (short_line,) = other_line.ordered_items
+    short = models.SupplierOrderChangeInputRequest(
+        items=[models.ShortLineInputRequest(id=short_line.id, quantity=1)],
+        reason="Одна штука разбита",
+    )
+    lowered = ok(partner.partner_order_update.sync_detailed(order_id, client=second, body=short))
+    assert lowered.ordered_items[0].quantity == 1
+    assert lowered.part.short_deliveries[0].reason == "Одна штука разбита"
+    order = ok(orders.order_get.sync_detailed(order_id, client=buyer))
+    assert {(part.shop.id, part.state.value) for part in order.parts} == {
+        (first_shop.id, "confirmed"),
+        (second_shop.id, "new"),
+    }
+
+    # The first cancels its confirmed part; the buyer cancels the other, still new.
+    cancel = models.SupplierOrderChangeInputRequest(state=states.CANCELED)
+    ok(partner.partner_order_update.sync_detailed(order_id, client=first, body=cancel))
+    assert Offer.objects.get(pk=dearest.id).quantity == stock_before
+    (new_part,) = [part for part in order.parts if part.shop.id == second_shop.id]
+    cancel = models.OrderStateInputRequest(state=states.CANCELED, part=new_part.id)
     canceled = ok(orders.order_set_state.sync_detailed(order_id, client=buyer, body=cancel))
     assert canceled.state.value == "canceled"
-    assert Offer.objects.get(pk=dearest.id).quantity == stock_before
+    assert [part.state.value for part in canceled.parts] == ["canceled", "canceled"]
 
     # Intake off and on.
     off = models.ShopStateInputRequest(state=False)

@@ -224,3 +224,51 @@ def test_the_state_change_email_links_to_the_order_page(
     (email,) = mail.outbox
     assert email.to == [buyer.email]
     assert f"https://shop.example.com/orders/{order.pk}/" in email.body
+
+
+def test_the_part_emails_link_to_the_order_page(buyer, contact, commit_callbacks, settings):
+    from procurement.orders.services import (
+        LineShortage,
+        supplier_part_set_state,
+        supplier_part_short_deliver,
+    )
+
+    settings.SITE_URL = "https://shop.example.com"
+    offer = OfferFactory(quantity=5)
+    order = place(buyer, contact, (offer, 2))
+    line = OrderItem.objects.get(order=order)
+    supplier = offer.shop.user
+    mail.outbox.clear()
+    with commit_callbacks():
+        supplier_part_short_deliver(
+            order_id=order.pk,
+            supplier=supplier,
+            lines=[LineShortage(line_id=line.pk, quantity=1)],
+            reason="one broke",
+        )
+    with commit_callbacks():
+        supplier_part_set_state(order_id=order.pk, state="confirmed", supplier=supplier)
+
+    assert len(mail.outbox) == 2
+    for email in mail.outbox:
+        assert email.to == [buyer.email]
+        assert f"https://shop.example.com/orders/{order.pk}/" in email.body
+        html = email.alternatives[0][0]
+        assert f'href="https://shop.example.com/orders/{order.pk}/"' in html
+
+
+def test_no_cancel_once_one_supplier_has_confirmed_its_part(buyer_web, buyer, contact):
+    from procurement.orders.services import supplier_part_set_state
+
+    first, second = OfferFactory(quantity=5), OfferFactory(quantity=5)
+    order = place(buyer, contact, (first, 1), (second, 1))
+    supplier_part_set_state(order_id=order.pk, state="confirmed", supplier=first.shop.user)
+    order.refresh_from_db()
+    assert order.state == "new"  # the other part is still new
+
+    assert "Cancel the order" not in buyer_web.get(f"/orders/{order.pk}/").content.decode()
+    refused = buyer_web.post(f"/orders/{order.pk}/cancel/")
+    assert refused.status_code == 403
+    order.refresh_from_db()
+    second.refresh_from_db()
+    assert order.state == "new" and second.quantity == 4

@@ -7,4 +7,9 @@ urlpatterns = [
     path("order", views.OrderListView.as_view(), name="order-list"),
     path("order/<int:order_id>", views.OrderDetailView.as_view(), name="order-detail"),
     path("partner/orders", views.SupplierOrderListView.as_view(), name="partner-orders"),
+    path(
+        "partner/orders/<int:order_id>",
+        views.SupplierOrderDetailView.as_view(),
+        name="partner-order-detail",
+    ),
 ]

@@ -14,7 +14,13 @@ from procurement.core.serializers import (
 )
 from procurement.orders import selectors, services
 from procurement.orders.api import serializers as s
-from procurement.orders.api.examples import BASKET, ORDER, PLACED_LINE
+from procurement.orders.api.examples import (
+    BASKET,
+    ORDER,
+    ORDER_CANCELED,
+    SUPPLIER_ORDER,
+    SUPPLIER_ORDER_CONFIRMED,
+)
 from procurement.orders.models import PLACED_STATE_CHOICES
 
 STATE_FILTER = OpenApiParameter(
@@ -189,27 +195,34 @@ class OrderDetailView(APIView):
         request=s.OrderStateInputSerializer,
         responses={200: s.OrderChangedSerializer, **error_responses(400, 403, 404, 409)},
         operation_id="order_set_state",
-        summary="Change the state (the owner may cancel a new order; staff any allowed move)",
+        summary="Change the state of the order or of one part (the owner may cancel what is "
+        "still new; staff any allowed move)",
+        description="Without `part`, every part that can make the move makes it and the order "
+        "follows its parts (409 when none can); the owner may cancel the whole order while "
+        "every part is `new`. With `part`, only that part moves; the owner may cancel a part "
+        "while it is `new`.",
         examples=[
             OpenApiExample("Cancel", value={"state": "canceled"}, request_only=True),
             OpenApiExample(
+                "Cancel one supplier's part",
+                value={"state": "canceled", "part": 7},
+                request_only=True,
+            ),
+            OpenApiExample(
                 "Canceled",
-                value={
-                    "Status": True,
-                    **ORDER,
-                    "state": "canceled",
-                    "history": [
-                        *ORDER["history"],
-                        {"state": "canceled", "at": "2025-03-14T10:02:11.204000+00:00"},
-                    ],
-                },
+                value={"Status": True, **ORDER_CANCELED},
                 response_only=True,
             ),
         ],
     )
     def patch(self, request, order_id: int):
-        state = validated(s.OrderStateInputSerializer, request.data)["state"]
-        services.order_set_state(order_id=order_id, state=state, actor=request.user)
+        data = validated(s.OrderStateInputSerializer, request.data)
+        if "part" in data:
+            services.order_part_set_state(
+                order_id=order_id, part_id=data["part"], state=data["state"], actor=request.user
+            )
+        else:
+            services.order_set_state(order_id=order_id, state=data["state"], actor=request.user)
         order = selectors.order_detail(user=request.user, order_id=order_id)
         return Response({"Status": True, **s.OrderDetailSerializer(order).data})
 
@@ -224,12 +237,11 @@ class SupplierOrderListView(GenericAPIView):
         parameters=[STATE_FILTER],
         responses={200: s.SupplierOrderSerializer(many=True), **error_responses(400, 403, 404)},
         operation_id="partner_order_list",
-        summary="Placed orders holding your offers, each with only your lines",
+        summary="Placed orders holding your offers, each with only your lines and your part",
         examples=[
             OpenApiExample(
                 "An order with one of your lines",
-                value={key: ORDER[key] for key in ("id", "dt", "state", "total_sum", "contact")}
-                | {"ordered_items": [PLACED_LINE]},
+                value=SUPPLIER_ORDER,
                 response_only=True,
             )
         ],
@@ -239,3 +251,65 @@ class SupplierOrderListView(GenericAPIView):
         orders = selectors.supplier_order_list(supplier=request.user, state=state)
         page = self.paginate_queryset(orders)
         return self.get_paginated_response(s.SupplierOrderSerializer(page, many=True).data)
+
+
+class SupplierOrderDetailView(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(
+        tags=["partner"],
+        responses={200: s.SupplierOrderSerializer, **error_responses(403, 404)},
+        operation_id="partner_order_get",
+        summary="One order holding your offers, with only your lines and your part",
+        examples=[
+            OpenApiExample("Your part of an order", value=SUPPLIER_ORDER, response_only=True)
+        ],
+    )
+    def get(self, request, order_id: int):
+        order = selectors.supplier_order_detail(supplier=request.user, order_id=order_id)
+        return Response(s.SupplierOrderSerializer(order).data)
+
+    @extend_schema(
+        tags=["partner"],
+        request=s.SupplierOrderChangeInputSerializer,
+        responses={200: s.SupplierOrderChangedSerializer, **error_responses(400, 403, 404, 409)},
+        operation_id="partner_order_update",
+        summary="Move your part of an order, or deliver less of its lines",
+        description="`state` moves your part (`new` → `confirmed` → `assembled` → `sent` → "
+        "`delivered`; `canceled` from the first three, which returns its stock). `items` with "
+        "`reason` lowers lines before your part is `assembled` (a short delivery): the "
+        "difference returns to stock, the totals follow, the buyer gets an email. 409 on a "
+        "move the states do not allow or a raise of quantity; 404 if the order holds none of "
+        "your goods.",
+        examples=[
+            OpenApiExample("Confirm your part", value={"state": "confirmed"}, request_only=True),
+            OpenApiExample(
+                "Deliver one unit instead of two",
+                value={"items": [{"id": 101, "quantity": 1}], "reason": "Only one left in stock"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Confirmed",
+                value={"Status": True, **SUPPLIER_ORDER_CONFIRMED},
+                response_only=True,
+            ),
+        ],
+    )
+    def patch(self, request, order_id: int):
+        data = validated(s.SupplierOrderChangeInputSerializer, request.data)
+        if "state" in data:
+            services.supplier_part_set_state(
+                order_id=order_id, state=data["state"], supplier=request.user
+            )
+        else:
+            services.supplier_part_short_deliver(
+                order_id=order_id,
+                supplier=request.user,
+                lines=[
+                    services.LineShortage(line_id=line["id"], quantity=line["quantity"])
+                    for line in data["items"]
+                ],
+                reason=data["reason"],
+            )
+        order = selectors.supplier_order_detail(supplier=request.user, order_id=order_id)
+        return Response({"Status": True, **s.SupplierOrderSerializer(order).data})
