@@ -102,21 +102,20 @@ def replace_price_list(
     listed: set[int] = set()
     for line in lines:
         listed.add(line.external_id)
-        values = (
-            *_line_values(line),
-            search_text(
-                product_name=line.product_name,
-                model=line.model,
-                parameter_values=line.parameters.values(),
-            ),
-        )
         current = existing.get(line.external_id)
         if current is None:
-            new_rows.append(values)
+            new_rows.append((*_line_values(line), _search_text(line, line.parameters)))
             new_parameters.append((line.external_id, line.parameters))
             continue
         offer_id, current_values, withdrawn = current
-        same_parameters = existing_parameters.get(offer_id, {}) == line.parameters
+        stored_parameters = existing_parameters.get(offer_id, {})
+        same_parameters = stored_parameters == line.parameters
+        # The order of a good's parameters is not data (a spreadsheet has one column order
+        # for all goods): the same parameters in another order keep the stored ones.
+        values = (
+            *_line_values(line),
+            _search_text(line, stored_parameters if same_parameters else line.parameters),
+        )
         if values != current_values or withdrawn or not same_parameters:
             changed_rows.append((offer_id, *values))
         if not same_parameters:
@@ -139,6 +138,12 @@ def replace_price_list(
         _replace_parameters(cursor, replaced_offers, parameter_rows)
     return OfferChanges(
         created=len(new_rows), updated=len(changed_rows), withdrawn=len(to_withdraw)
+    )
+
+
+def _search_text(line: PriceListLine, parameters: dict[int, str]) -> str:
+    return search_text(
+        product_name=line.product_name, model=line.model, parameter_values=parameters.values()
     )
 
 
@@ -246,9 +251,11 @@ def _existing_offers(shop_id: int) -> dict[int, tuple[int, tuple, bool]]:
 def _existing_parameters(shop_id: int) -> dict[int, dict[int, str]]:
     """offer id → {parameter id: value} for every offer of the shop."""
     parameters: dict[int, dict[int, str]] = {}
-    for offer_id, parameter_id, value in OfferParameter.objects.filter(
-        offer__shop_id=shop_id
-    ).values_list("offer_id", "parameter_id", "value"):
+    for offer_id, parameter_id, value in (
+        OfferParameter.objects.filter(offer__shop_id=shop_id)
+        .order_by("id")
+        .values_list("offer_id", "parameter_id", "value")
+    ):
         parameters.setdefault(offer_id, {})[parameter_id] = value
     return parameters
 

@@ -19,6 +19,7 @@ from procurement.accounts.models import User
 from procurement.catalog import offers
 from procurement.catalog.models import Category, Offer, Parameter, Product, Shop
 from procurement.core.bulk_sql import as_json, json_rows, table
+from procurement.pricelists.errors import readable
 from procurement.pricelists.validate import Good, PriceList
 
 Progress = Callable[[str], None]
@@ -40,9 +41,10 @@ def apply_pricelist(
     """Make the supplier's shop offer exactly the goods of `price_list`; see the module docstring."""
     report = progress or (lambda stage: None)
     shop = _lock_or_create_shop(supplier=supplier, name=price_list.shop)
+    warnings = shop_name_warnings(shop=shop, asked=price_list.shop)
     with connection.cursor() as cursor:
         report("categories")
-        warnings = _upsert_categories(cursor, shop.pk, price_list.categories)
+        warnings += _upsert_categories(cursor, shop.pk, price_list.categories)
         report("products")
         product_ids = _upsert_products(cursor, price_list.goods)
         parameter_ids = _upsert_parameters(cursor, price_list.goods)
@@ -67,11 +69,29 @@ def apply_pricelist(
         created=changes.created,
         updated=changes.updated,
         withdrawn=changes.withdrawn,
-        warnings=warnings,
+        warnings=readable(warnings),
     )
 
 
-def _lock_or_create_shop(*, supplier: User, name: str) -> Shop:
+def new_shop_name(*, supplier: User, asked: str | None) -> str:
+    """What a first price list names the shop: its `shop` value, else the supplier's company
+    (a spreadsheet has no shop name), else the supplier's email."""
+    return (asked or supplier.company or supplier.email)[: Shop._meta.get_field("name").max_length]
+
+
+def shop_name_warnings(*, shop: Shop, asked: str | None) -> list[dict]:
+    """A shop keeps its name whatever a later price list calls it (the supplier renames it
+    with `POST partner/state`): the job says so when the list names it otherwise."""
+    if not asked or asked == shop.name:
+        return []
+    message = _(
+        "The shop keeps its name “%(kept)s”; the price list calls it “%(asked)s”. "
+        "Rename the shop in its settings if you want that name."
+    ) % {"kept": shop.name, "asked": asked}
+    return [{"field": "shop", "warning": message}]
+
+
+def _lock_or_create_shop(*, supplier: User, name: str | None) -> Shop:
     shop = Shop.objects.select_for_update().filter(user=supplier).first()
     if shop is None:
         # The switch the supplier set before this first import, read under the lock that
@@ -84,12 +104,13 @@ def _lock_or_create_shop(*, supplier: User, name: str) -> Shop:
         )
         try:
             with transaction.atomic():
-                return Shop.objects.create(user=supplier, name=name, accepts_orders=accepts_orders)
+                return Shop.objects.create(
+                    user=supplier,
+                    name=new_shop_name(supplier=supplier, asked=name),
+                    accepts_orders=accepts_orders,
+                )
         except IntegrityError:  # a concurrent first import created it
             shop = Shop.objects.select_for_update().get(user=supplier)
-    if shop.name != name:
-        shop.name = name
-        shop.save(update_fields=["name", "updated_at"])
     return shop
 
 

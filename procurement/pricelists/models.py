@@ -14,6 +14,7 @@ class ExportFormat(models.TextChoices):
     YAML = "yaml", "YAML"
     JSON = "json", "JSON"
     CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
 
 
 class Job(models.Model):

@@ -28,16 +28,17 @@ from django.utils.translation import ngettext
 
 from procurement.accounts.models import User
 from procurement.catalog.models import Shop
+from procurement.catalog.services import supplier_rename_shop, supplier_set_accepts_orders
 from procurement.core.db import retry_on_conflict
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.core.tasks import run_after_commit
 from procurement.pricelists import tasks
 from procurement.pricelists.apply import ImportResult, Progress, apply_pricelist
-from procurement.pricelists.errors import problems_of
+from procurement.pricelists.errors import ImportFailed, Locations, problems_of, readable
 from procurement.pricelists.export import export_chunks
 from procurement.pricelists.fetch import check_url, fetch_url
 from procurement.pricelists.models import ExportJob, ImportJob, JobState
-from procurement.pricelists.parse import parse_document, read_limited
+from procurement.pricelists.parse import read_document, read_limited
 from procurement.pricelists.validate import PriceList, validate_pricelist
 
 logger = logging.getLogger(__name__)
@@ -75,11 +76,18 @@ def import_pricelist(
 def _checked(
     *, supplier: User, data: bytes, source: str, filename: str, report: Progress
 ) -> PriceList:
+    """The checked price list; refused with each problem as a readable line naming where it
+    is in the file (line, row or cell), in the language of the moment."""
     logger.info("importing a price list for %s from %s (%d bytes)", supplier, source, len(data))
-    report("parsing")
-    document = parse_document(data, filename=filename or source)
-    report("validating")
-    return validate_pricelist(document)
+    locations = Locations()
+    try:
+        report("parsing")
+        document, locations = read_document(data, filename=filename or source)
+        report("validating")
+        return validate_pricelist(document)
+    except ImportFailed as error:
+        error.problems = readable(error.problems, locations)
+        raise
 
 
 @retry_on_conflict()
@@ -162,6 +170,19 @@ def import_job_get(*, user: User, job_id: int) -> ImportJob:
     if job is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Import job not found."))
     return job
+
+
+@transaction.atomic
+def shop_state_set(*, supplier: User, accepts_orders: bool | None, name: str | None) -> Shop:
+    """The supplier's switch, its shop's name, or both, in one change."""
+    shop = None
+    if name is not None:
+        shop = supplier_rename_shop(supplier=supplier, name=name)
+    if accepts_orders is not None:
+        shop = supplier_set_accepts_orders(supplier=supplier, accepts_orders=accepts_orders)
+    if shop is None:
+        raise ApplicationError(ErrorCode.INVALID, _("Send state, name or both."))
+    return shop
 
 
 def shop_of(*, supplier: User) -> Shop:

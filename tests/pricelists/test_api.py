@@ -96,6 +96,8 @@ def test_a_job_is_run_once(supplier_client, supplier, commit_callbacks):
                 "id": 4672670,
                 "field": "price",
                 "error": "Must not be negative.",
+                "line": 48,
+                "message": "goods[3] (id 4672670), line 48: price: Must not be negative.",
             },
         ),
         (
@@ -103,6 +105,8 @@ def test_a_job_is_run_once(supplier_client, supplier, commit_callbacks):
             {
                 "line": 1,
                 "error": "YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed.",
+                "message": "line 1: YAML tag tag:yaml.org,2002:python/object/apply:os.system "
+                "is not allowed.",
             },
         ),
     ],

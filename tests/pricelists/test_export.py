@@ -110,15 +110,16 @@ def test_csv_export(supplier_client, imported):
         "price": "110000.00",
         "price_rrc": "116990.00",
         "quantity": "14",
-        "parameters": json.dumps(
-            {
-                "Диагональ (дюйм)": "6.5",
-                "Разрешение (пикс)": "2688x1242",
-                "Встроенная память (Гб)": "512",
-                "Цвет": "золотистый",
-            },
-            ensure_ascii=False,
-        ),
+        "param:Диагональ (дюйм)": "6.5",
+        "param:Разрешение (пикс)": "2688x1242",
+        "param:Встроенная память (Гб)": "512",
+        "param:Цвет": "золотистый",
+        "param:Screen Size (inches)": "",
+        "param:Resolution (pixels)": "",
+        "param:Internal Memory (GB)": "",
+        "param:Color": "",
+        "param:Capacity (GB)": "",
+        "param:Smart TV": "",
     }
 
 

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from procurement.catalog.models import Shop
 from procurement.core.serializers import ContractModelSerializer
 from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob, JobState
+from procurement.pricelists.validate import SHOP_NAME_MAX
 
 
 class JobStateField(serializers.ChoiceField):
@@ -138,7 +139,17 @@ class OnOffField(serializers.Field):
 
 
 class ShopStateInputSerializer(serializers.Serializer):
-    state = OnOffField(help_text="Accept orders (on/true/1) or not (off/false/0).")
+    state = OnOffField(required=False, help_text="Accept orders (on/true/1) or not (off/false/0).")
+    name = serializers.CharField(
+        required=False,
+        max_length=SHOP_NAME_MAX,
+        help_text="The shop's new name (price lists never rename the shop).",
+    )
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Send state, name or both."))
+        return attrs
 
 
 class ExportFormatQuerySerializer(serializers.Serializer):

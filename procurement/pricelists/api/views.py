@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.catalog.selectors import supplier_shop
-from procurement.catalog.services import supplier_set_accepts_orders
 from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import error_responses, validated
 from procurement.pricelists import services
@@ -166,12 +165,15 @@ class PartnerStateView(APIView):
     @extend_schema(
         tags=TAGS,
         request=s.ShopStateInputSerializer,
-        responses={200: s.ShopStateResultSerializer, **error_responses(400, 403)},
+        responses={200: s.ShopStateResultSerializer, **error_responses(400, 403, 404)},
         operation_id="partner_state_set",
-        summary="Open or close your shop to orders",
-        description="Also before your first price list: the shop it creates starts so.",
+        summary="Open or close your shop to orders, or rename it",
+        description="`state` also before your first price list: the shop it creates starts "
+        "so. `name` renames the shop (404 before the first price list): a price list's "
+        "`shop` names a new shop only, never an existing one.",
         examples=[
             OpenApiExample("Close", value={"state": "off"}, request_only=True),
+            OpenApiExample("Rename", value={"name": "Связной"}, request_only=True),
             OpenApiExample(
                 "Closed",
                 value={"Status": True, **SHOP_STATE, "state": False},
@@ -181,7 +183,9 @@ class PartnerStateView(APIView):
     )
     def post(self, request):
         data = validated(s.ShopStateInputSerializer, request.data)
-        shop = supplier_set_accepts_orders(supplier=request.user, accepts_orders=data["state"])
+        shop = services.shop_state_set(
+            supplier=request.user, accepts_orders=data.get("state"), name=data.get("name")
+        )
         return Response({"Status": True, **s.ShopStateSerializer(shop).data})
 
 

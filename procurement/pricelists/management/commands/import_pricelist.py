@@ -47,10 +47,10 @@ class Command(BaseCommand):
             )
         except ApplicationError as error:
             for problem in problems_of(error):
-                self.stderr.write(f"  {problem}")
+                self.stderr.write(f"  {problem['message']}")
             raise CommandError(error.message) from None
         for warning in result.warnings:
-            self.stdout.write(self.style.WARNING(f"warning: {warning['warning']}"))
+            self.stdout.write(self.style.WARNING(f"warning: {warning['message']}"))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Shop {result.shop_id}: {result.created} created, {result.updated} updated, "
