@@ -4,6 +4,7 @@ parameter values (the admin's own form aside, which then calls `refresh_search_t
 
 - `replace_price_list`: a shop's offers become exactly the lines of its price list (the
   import's bulk upsert and withdrawal), in a fixed number of statements.
+- `preview_price_list`: what `replace_price_list` would change, without writing.
 - `take_stock`, `return_stock`: placing and canceling an order.
 - `refresh_search_text`: after the admin changed an offer, its parameters or its product.
 
@@ -145,6 +146,117 @@ def _search_text(line: PriceListLine, parameters: dict[int, str]) -> str:
     return search_text(
         product_name=line.product_name, model=line.model, parameter_values=parameters.values()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedGood:
+    """A good of a price list as a preview compares it: by names, as nothing is created."""
+
+    external_id: int
+    category_id: int
+    product_name: str
+    model: str
+    quantity: int
+    price: Decimal
+    price_rrc: Decimal
+    parameters: dict[str, str]  # parameter name → value
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewedChanges:
+    created: int
+    updated: int
+    withdrawn: int
+    sample: list[dict[str, Any]]  # the first changes, at most the sample size asked
+
+
+def preview_price_list(
+    *, shop_id: int | None, goods: Iterable[ListedGood], sample: int
+) -> PreviewedChanges:
+    """What `replace_price_list` would do with these goods, and nothing written: the same
+    counts (an offer counts as updated under the same rule: any value, its product, its
+    parameters, or its being withdrawn), and the first `sample` changes, each with its old
+    and new price and quantity. Two reads, whatever the size."""
+    existing: dict[int, tuple] = {}
+    parameters: dict[int, dict[str, str]] = {}
+    if shop_id is not None:
+        rows = (
+            Offer.objects.filter(shop_id=shop_id)
+            .order_by("id")
+            .values_list(
+                "external_id",
+                "id",
+                "is_withdrawn",
+                "product__category_id",
+                "product__name",
+                "model",
+                "quantity",
+                "price",
+                "price_rrc",
+            )
+        )
+        existing = {row[0]: row[1:] for row in rows.iterator(chunk_size=5000)}
+        for offer_id, name, value in (
+            OfferParameter.objects.filter(offer__shop_id=shop_id)
+            .values_list("offer_id", "parameter__name", "value")
+            .iterator(chunk_size=5000)
+        ):
+            parameters.setdefault(offer_id, {})[name] = value
+    created = updated = 0
+    changes: list[dict[str, Any]] = []
+    listed: set[int] = set()
+    for good in goods:
+        listed.add(good.external_id)
+        current = existing.get(good.external_id)
+        if current is None:
+            created += 1
+            if len(changes) < sample:
+                changes.append(_previewed("created", good.external_id, good.product_name, good))
+            continue
+        offer_id, withdrawn, category_id, name, model, quantity, price, price_rrc = current
+        if (
+            withdrawn
+            or (category_id, name, model, quantity, price, price_rrc)
+            != (
+                good.category_id,
+                good.product_name,
+                good.model,
+                good.quantity,
+                good.price,
+                good.price_rrc,
+            )
+            or parameters.get(offer_id, {}) != good.parameters
+        ):
+            updated += 1
+            if len(changes) < sample:
+                change = _previewed("updated", good.external_id, good.product_name, good)
+                if price != good.price:
+                    change["price"] = [str(price), str(good.price)]
+                if quantity != good.quantity:
+                    change["quantity"] = [quantity, good.quantity]
+                if name != good.product_name:
+                    change["old_name"] = name
+                changes.append(change)
+    withdrawn_ids = [
+        external_id
+        for external_id, row in existing.items()
+        if external_id not in listed and not row[1]
+    ]
+    for external_id in withdrawn_ids[: max(sample - len(changes), 0)]:
+        row = existing[external_id]
+        changes.append(
+            {"id": external_id, "name": row[3], "change": "withdrawn", "price": str(row[6])}
+        )
+    return PreviewedChanges(
+        created=created, updated=updated, withdrawn=len(withdrawn_ids), sample=changes
+    )
+
+
+def _previewed(kind: str, external_id: int, name: str, good: ListedGood) -> dict[str, Any]:
+    change: dict[str, Any] = {"id": external_id, "name": name, "change": kind}
+    if kind == "created":
+        change.update(price=str(good.price), quantity=good.quantity)
+    return change
 
 
 def take_stock(*, quantities: Mapping[int, int]) -> bool:

@@ -6,6 +6,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from procurement.accounts.models import User, UserType
@@ -23,8 +25,13 @@ class ImportPricelistForm(forms.Form):
         queryset=User.objects.filter(type=UserType.SHOP, is_active=True).order_by("email"),
         help_text=_("The price list goes to this supplier's shop (created on the first import)."),
     )
-    file = forms.FileField(label=_("Price list file (YAML or JSON)"), required=False)
+    file = forms.FileField(label=_("Price list file (YAML, JSON, CSV or XLSX)"), required=False)
     url = forms.CharField(label=_("or its URL"), max_length=2000, required=False)
+    dry_run = forms.BooleanField(
+        label=_("Preview only"),
+        required=False,
+        help_text=_("Check the list and show what would change, without writing anything."),
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -42,32 +49,57 @@ class ImportJobAdmin(admin.ModelAdmin):
         "id",
         "supplier",
         "state",
+        "dry_run",
         "source",
+        "progress",
         "created",
         "updated",
         "withdrawn",
         "created_at",
     ]
-    list_filter = ["state", "created_at"]
+    list_filter = ["state", "dry_run", "created_at"]
     search_fields = ["supplier__email", "source"]
-    exclude = ["content"]
+    exclude = ["content", "changes", "warnings", "errors"]
     readonly_fields = [
         "supplier",
         "state",
+        "dry_run",
         "source",
         "url",
         "filename",
+        "progress",
         "created",
         "updated",
         "withdrawn",
-        "warnings",
-        "errors",
+        "problems",
+        "warning_lines",
+        "change_lines",
         "created_at",
         "started_at",
         "finished_at",
         "attempts",
         "heartbeat_at",
     ]
+
+    @admin.display(description=_("goods processed"))
+    def progress(self, job: ImportJob) -> str:
+        return f"{job.processed} / {job.total}" if job.total is not None else "—"
+
+    @admin.display(description=_("errors"))
+    def problems(self, job: ImportJob) -> str:
+        return _lines(job.errors)
+
+    @admin.display(description=_("warnings"))
+    def warning_lines(self, job: ImportJob) -> str:
+        return _lines(job.warnings)
+
+    @admin.display(description=_("changes"))
+    def change_lines(self, job: ImportJob) -> str:
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}",
+            ((_change_text(change),) for change in job.changes),
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -95,6 +127,7 @@ class ImportJobAdmin(admin.ModelAdmin):
                     url=form.cleaned_data["url"] or None,
                     chunks=upload.chunks() if upload else None,
                     filename=upload.name if upload else "",
+                    dry_run=form.cleaned_data["dry_run"],
                 )
             except ApplicationError as error:
                 form.add_error(None, str(error.message))
@@ -107,6 +140,29 @@ class ImportJobAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/pricelists/importjob/import.html", context)
+
+
+def _lines(problems: list[dict]) -> str:
+    """Each problem's readable line (older jobs have only `error` or `warning`)."""
+    return format_html_join(
+        mark_safe("<br>"),
+        "{}",
+        (
+            (problem.get("message") or problem.get("error") or problem.get("warning"),)
+            for problem in problems
+        ),
+    )
+
+
+def _change_text(change: dict) -> str:
+    text = f"{change.get('change')}: {change.get('id')} {change.get('name', '')}"
+    for field in ("price", "quantity"):
+        value = change.get(field)
+        if isinstance(value, list):
+            text += f"; {field} {value[0]} → {value[1]}"
+        elif value is not None:
+            text += f"; {field} {value}"
+    return text
 
 
 @admin.register(ExportJob)

@@ -7,8 +7,9 @@ grow with the number of goods; the shop's offers are then replaced by
 `procurement.catalog.offers`, their one writer.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -23,20 +24,75 @@ from procurement.pricelists.errors import readable
 from procurement.pricelists.validate import Good, PriceList
 
 Progress = Callable[[str], None]
+# Goods processed so far, and how many the list has.
+Count = Callable[[int, int], None]
+COUNT_EVERY = 1000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    shop_id: int
+    shop_id: int | None  # None: a preview of a first price list
     created: int
     updated: int
     withdrawn: int
     warnings: list[dict]  # what the list asked for and did not get, e.g. a shared category renamed
+    changes: list[dict] = field(default_factory=list)  # a preview's sample of the changes
+
+
+def counted(items: Iterable[T], total: int, count: Count | None) -> Iterator[T]:
+    """`items`, reporting every COUNT_EVERY how many went by, and the total at the end."""
+    if count is None:
+        yield from items
+        return
+    done = 0
+    for done, item in enumerate(items, start=1):
+        yield item
+        if done % COUNT_EVERY == 0:
+            count(done, total)
+    count(total, total)
+
+
+def preview_pricelist(
+    *, supplier: User, price_list: PriceList, sample: int, count: Count | None = None
+) -> ImportResult:
+    """What applying `price_list` would change, and nothing written (no lock either: a
+    preview describes the catalog as it was when it ran)."""
+    shop = Shop.objects.filter(user=supplier).first()
+    goods = (
+        offers.ListedGood(
+            external_id=good.external_id,
+            category_id=good.category_id,
+            product_name=good.name,
+            model=good.model,
+            quantity=good.quantity,
+            price=good.price,
+            price_rrc=good.price_rrc,
+            parameters=good.parameters,
+        )
+        for good in counted(price_list.goods, len(price_list.goods), count)
+    )
+    changes = offers.preview_price_list(
+        shop_id=shop.pk if shop else None, goods=goods, sample=sample
+    )
+    warnings = shop_name_warnings(shop=shop, asked=price_list.shop) if shop else []
+    return ImportResult(
+        shop_id=shop.pk if shop else None,
+        created=changes.created,
+        updated=changes.updated,
+        withdrawn=changes.withdrawn,
+        warnings=readable(warnings),
+        changes=changes.sample,
+    )
 
 
 @transaction.atomic
 def apply_pricelist(
-    *, supplier: User, price_list: PriceList, progress: Progress | None = None
+    *,
+    supplier: User,
+    price_list: PriceList,
+    progress: Progress | None = None,
+    count: Count | None = None,
 ) -> ImportResult:
     """Make the supplier's shop offer exactly the goods of `price_list`; see the module docstring."""
     report = progress or (lambda stage: None)
@@ -60,7 +116,7 @@ def apply_pricelist(
             product_name=good.name,
             parameters={parameter_ids[name]: value for name, value in good.parameters.items()},
         )
-        for good in price_list.goods
+        for good in counted(price_list.goods, len(price_list.goods), count)
     )
     changes = offers.replace_price_list(shop_id=shop.pk, lines=lines, now=timezone.now())
     report("done")

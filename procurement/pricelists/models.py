@@ -60,9 +60,22 @@ class ImportJob(Job):
     url = models.URLField(_("URL"), max_length=2000, blank=True)
     filename = models.CharField(_("file name"), max_length=255, blank=True)
     content = models.BinaryField(_("uploaded file"), null=True, blank=True, editable=False)
+    dry_run = models.BooleanField(
+        _("preview only"),
+        default=False,
+        help_text=_("Checked and compared with the catalog, nothing written."),
+    )
+    processed = models.PositiveIntegerField(_("goods processed"), default=0)
+    total = models.PositiveIntegerField(_("goods in the list"), null=True, blank=True)
     created = models.PositiveIntegerField(_("offers created"), default=0)
     updated = models.PositiveIntegerField(_("offers updated"), default=0)
     withdrawn = models.PositiveIntegerField(_("offers withdrawn"), default=0)
+    changes = models.JSONField(
+        _("changes"),
+        default=list,
+        blank=True,
+        help_text=_("A preview's sample of what would change: prices, quantities, goods."),
+    )
     warnings = models.JSONField(
         _("warnings"),
         default=list,

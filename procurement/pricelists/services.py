@@ -33,7 +33,13 @@ from procurement.core.db import retry_on_conflict
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.core.tasks import run_after_commit
 from procurement.pricelists import tasks
-from procurement.pricelists.apply import ImportResult, Progress, apply_pricelist
+from procurement.pricelists.apply import (
+    Count,
+    ImportResult,
+    Progress,
+    apply_pricelist,
+    preview_pricelist,
+)
 from procurement.pricelists.errors import ImportFailed, Locations, problems_of, readable
 from procurement.pricelists.export import export_chunks
 from procurement.pricelists.fetch import check_url, fetch_url
@@ -51,6 +57,10 @@ MAX_ATTEMPTS = 5
 # What a job keeps of its errors and warnings: enough to fix the file, bounded in size.
 MAX_PROBLEMS = 101  # validation lists 100 problems and a line saying there are more
 MAX_TEXT = 1000
+# How many of its changes a preview lists (its counts cover them all).
+PREVIEW_SAMPLE = 50
+# How often a running job's progress (goods processed) is written, at most.
+PROGRESS_SECONDS = 1.0
 
 
 class ClaimLost(Exception):
@@ -63,18 +73,32 @@ def import_pricelist(
     data: bytes,
     source: str,
     filename: str = "",
+    dry_run: bool = False,
     progress: Progress | None = None,
+    count: Count | None = None,
 ) -> ImportResult:
-    """Parse, check and apply a price list for `supplier`'s shop; nothing is written if it is bad."""
+    """Parse, check and apply a price list for `supplier`'s shop; nothing is written if it is
+    bad. With `dry_run`, nothing is written at all: the result says what would change."""
     report = progress or (lambda stage: None)
     price_list = _checked(
-        supplier=supplier, data=data, source=source, filename=filename, report=report
+        supplier=supplier, data=data, source=source, filename=filename, report=report, count=count
     )
-    return _apply(supplier=supplier, price_list=price_list, progress=report)
+    if dry_run:
+        report("comparing")
+        return preview_pricelist(
+            supplier=supplier, price_list=price_list, sample=PREVIEW_SAMPLE, count=count
+        )
+    return _apply(supplier=supplier, price_list=price_list, progress=report, count=count)
 
 
 def _checked(
-    *, supplier: User, data: bytes, source: str, filename: str, report: Progress
+    *,
+    supplier: User,
+    data: bytes,
+    source: str,
+    filename: str,
+    report: Progress,
+    count: Count | None = None,
 ) -> PriceList:
     """The checked price list; refused with each problem as a readable line naming where it
     is in the file (line, row or cell), in the language of the moment."""
@@ -83,6 +107,9 @@ def _checked(
     try:
         report("parsing")
         document, locations = read_document(data, filename=filename or source)
+        goods = document.get("goods") if isinstance(document, dict) else None
+        if count is not None and isinstance(goods, list):
+            count(0, len(goods))
         report("validating")
         return validate_pricelist(document)
     except ImportFailed as error:
@@ -97,12 +124,15 @@ def _apply(
     supplier: User,
     price_list: PriceList,
     progress: Progress | None = None,
+    count: Count | None = None,
     then: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Apply `price_list` and run `then` (a job's finish) in one transaction, tried again
     after a deadlock or serialization failure (the import locks its offers in the order
     buyers' checkouts do, so these should be rare)."""
-    result = apply_pricelist(supplier=supplier, price_list=price_list, progress=progress)
+    result = apply_pricelist(
+        supplier=supplier, price_list=price_list, progress=progress, count=count
+    )
     if then is not None:
         then(result)
     return result
@@ -115,11 +145,13 @@ def import_job_create(
     url: str | None = None,
     chunks: Iterable[bytes] | None = None,
     filename: str = "",
+    dry_run: bool = False,
 ) -> ImportJob:
-    """Queue an import of an uploaded file (its `chunks`) or of a URL; exactly one of them."""
+    """Queue an import (or with `dry_run` a preview) of an uploaded file (its `chunks`) or of
+    a URL; exactly one of them."""
     if url is not None and chunks is None:
         check_url(url)
-        job = ImportJob.objects.create(supplier=supplier, url=url, source=url)
+        job = ImportJob.objects.create(supplier=supplier, url=url, source=url, dry_run=dry_run)
     elif chunks is not None and url is None:
         content = read_limited(chunks)
         job = ImportJob.objects.create(
@@ -127,6 +159,7 @@ def import_job_create(
             content=content,
             filename=filename[:255],
             source=_("uploaded file %(name)s") % {"name": filename or "-"},
+            dry_run=dry_run,
         )
     else:
         raise ApplicationError(ErrorCode.INVALID, _("Send either a url or a file, not both."))
@@ -134,34 +167,92 @@ def import_job_create(
     return job
 
 
-def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | None:
+def import_job_run(
+    *,
+    job_id: int,
+    task_id: str | None = None,
+    data: bytes | None = None,
+    progress: Progress | None = None,
+    count: Count | None = None,
+) -> ImportJob | None:
     """Run an import job that is queued or whose last run died; None when another run has
-    it, it is finished, or this run's claim was taken over before it could finish."""
+    it, it is finished, or this run's claim was taken over before it could finish.
+
+    The file is the job's upload or URL, or `data` when the caller holds it (a command).
+    While it runs the job shows how many goods were processed (`processed` of `total`)."""
+    counter = JobCounter(report=count)
 
     def work(job: ImportJob, finish: Finish) -> None:
-        data = bytes(job.content) if job.content is not None else fetch_url(job.url)
+        if data is not None:
+            content = data
+        elif job.content is not None:
+            content = bytes(job.content)
+        else:
+            content = fetch_url(job.url)
+        report = progress or (lambda stage: None)
         price_list = _checked(
             supplier=job.supplier,
-            data=data,
+            data=content,
             source=job.source,
             filename=job.filename,
-            report=lambda stage: None,
+            report=report,
+            count=counter,
         )
-        # The finish is in the apply's transaction: a run that lost its claim rolls back.
-        _apply(
-            supplier=job.supplier,
-            price_list=price_list,
-            then=lambda result: finish(
+
+        def done(result: ImportResult) -> None:
+            total = len(price_list.goods)
+            finish(
                 warnings=result.warnings,
                 created=result.created,
                 updated=result.updated,
                 withdrawn=result.withdrawn,
-            ),
+                changes=result.changes,
+                processed=total,
+                total=total,
+            )
+
+        if job.dry_run:
+            report("comparing")
+            result = preview_pricelist(
+                supplier=job.supplier, price_list=price_list, sample=PREVIEW_SAMPLE, count=counter
+            )
+            with transaction.atomic():
+                done(result)
+            return
+        # The finish is in the apply's transaction: a run that lost its claim rolls back.
+        _apply(
+            supplier=job.supplier, price_list=price_list, progress=report, count=counter, then=done
         )
 
-    if not _run_job(IMPORT, job_id, task_id, work):
+    if not _run_job(IMPORT, job_id, task_id, work, counter=counter):
         return None
-    return ImportJob.objects.get(pk=job_id)
+    return ImportJob.objects.defer("content").get(pk=job_id)
+
+
+def import_recorded(
+    *,
+    supplier: User,
+    data: bytes,
+    source: str,
+    filename: str = "",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    count: Count | None = None,
+) -> ImportJob:
+    """Import (or preview) a price list now, in this process, recorded as a job like an
+    upload's, so the supplier's history and the admin show it: the commands' way."""
+    job = ImportJob.objects.create(
+        supplier=supplier, source=source[:2100], filename=filename[:255], dry_run=dry_run
+    )
+    import_job_run(job_id=job.pk, data=data, progress=progress, count=count)
+    return ImportJob.objects.defer("content").get(pk=job.pk)
+
+
+def import_jobs_of(*, supplier: User) -> "QuerySet[ImportJob]":
+    """The supplier's import jobs, newest first, without their uploads."""
+    return (
+        ImportJob.objects.filter(supplier=supplier).defer("content").order_by("-created_at", "-id")
+    )
 
 
 def import_job_get(*, user: User, job_id: int) -> ImportJob:
@@ -280,6 +371,20 @@ def _lost_ids(model: Model, queued_before: datetime) -> "QuerySet[Any, int]":
     return model.objects.filter(lost).order_by("pk").values_list("pk", flat=True)
 
 
+@dataclass
+class JobCounter:
+    """A run's progress: the run sets it (as a `Count`), its lease thread writes it."""
+
+    processed: int = 0
+    total: int | None = None
+    report: Count | None = None  # also told, e.g. a command's progress bar
+
+    def __call__(self, processed: int, total: int) -> None:
+        self.processed, self.total = processed, total
+        if self.report is not None:
+            self.report(processed, total)
+
+
 @dataclass(frozen=True)
 class _JobKind:
     model: Model
@@ -296,7 +401,12 @@ Finish = Callable[..., None]
 
 
 def _run_job(
-    kind: _JobKind, job_id: int, task_id: str | None, work: Callable[[Any, Finish], None]
+    kind: _JobKind,
+    job_id: int,
+    task_id: str | None,
+    work: Callable[[Any, Finish], None],
+    *,
+    counter: JobCounter | None = None,
 ) -> bool:
     """Run `work(job, finish)` as the claimed attempt of a job, and record its outcome:
     whether this run finished the job (done or failed).
@@ -317,7 +427,8 @@ def _run_job(
         if not _finish(kind.model, job_id, attempt, state=JobState.DONE, errors=[], **fields):
             raise ClaimLost
 
-    with _lease(kind.model, job_id, attempt), translation.override(_language_of(job.supplier)):
+    lease = _lease(kind.model, job_id, attempt, counter)
+    with lease, translation.override(_language_of(job.supplier)):
         try:
             work(job, finish)
         except ClaimLost:
@@ -387,27 +498,41 @@ def _claim(kind: _JobKind, job_id: int, task_id: str | None) -> int | None:
 
 
 @contextmanager
-def _lease(model: Model, job_id: int, attempt: int) -> Iterator[None]:
-    """Renew the job's lease three times per JOB_LEASE_SECONDS while the block runs.
+def _lease(
+    model: Model, job_id: int, attempt: int, counter: JobCounter | None = None
+) -> Iterator[None]:
+    """Renew the job's lease three times per JOB_LEASE_SECONDS while the block runs, and
+    write its progress (`counter`) when it moved, at most every PROGRESS_SECONDS.
 
     From a thread with its own database connection: the run's own connection is busy
     (and, while it applies, inside a transaction whose writes nobody else sees yet).
     """
     stop = threading.Event()
     interval = _lease_seconds() / 3
+    tick = min(interval, PROGRESS_SECONDS) if counter is not None else interval
 
     def renew() -> None:
+        written: tuple[int, int | None] = (0, None)
+        ticks, per_renewal = 0, max(1, round(interval / tick))
         try:
-            while not stop.wait(interval):
+            while not stop.wait(tick):
+                ticks += 1
+                shown = (counter.processed, counter.total) if counter else written
+                if shown == written and ticks % per_renewal:
+                    continue
+                fields: dict[str, Any] = {"heartbeat_at": Now()}
+                if shown != written:
+                    fields.update(processed=shown[0], total=shown[1])
                 try:
                     held = model.objects.filter(
                         pk=job_id, state=JobState.RUNNING, attempts=attempt
-                    ).update(heartbeat_at=Now())
+                    ).update(**fields)
                 except DatabaseError:
                     logger.warning("job %d: the lease could not be renewed", job_id, exc_info=True)
                     continue  # a missed renewal; the lease outlasts two more
                 if not held:
                     return  # finished, or taken over: nothing left to renew
+                written = shown
         finally:
             connection.close()
 
@@ -417,7 +542,7 @@ def _lease(model: Model, job_id: int, attempt: int) -> Iterator[None]:
         yield
     finally:
         stop.set()
-        thread.join(timeout=interval)
+        thread.join(timeout=tick)
 
 
 def _finish(
@@ -428,6 +553,7 @@ def _finish(
     if model is ImportJob:
         fields.setdefault("content", None)
         fields["warnings"] = storable(fields.get("warnings", []))
+        fields["changes"] = storable(fields.get("changes", []))
     elif state != JobState.DONE:
         fields["content"] = None
     updated = model.objects.filter(pk=job_id, state=JobState.RUNNING, attempts=attempt).update(

@@ -48,15 +48,26 @@ def test_upload_queues_a_job_that_imports_after_commit(supplier_client, supplier
     assert set(body) == {
         "id",
         "state",
+        "dry_run",
         "source",
+        "processed",
+        "total",
         "created",
         "updated",
         "withdrawn",
+        "changes",
         "warnings",
         "errors",
+        "created_at",
         "started_at",
         "finished_at",
     }
+    assert (body["dry_run"], body["processed"], body["total"], body["changes"]) == (
+        False,
+        14,
+        14,
+        [],
+    )
     assert body["warnings"] == []
     assert Shop.objects.get(user=supplier).offers.count() == 14
     job.refresh_from_db()

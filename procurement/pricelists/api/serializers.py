@@ -16,20 +16,33 @@ class JobStateField(serializers.ChoiceField):
         super().__init__(choices=JobState.choices, **kwargs)
 
 
-URL_HELP = "An http(s) URL of a YAML or JSON price list."
-FILE_HELP = "The price list as a multipart upload (YAML or JSON)."
+URL_HELP = "An http(s) URL of a price list: YAML, JSON, CSV or XLSX."
+FILE_HELP = (
+    "The price list as a multipart upload: YAML, JSON, CSV (UTF-8 or cp1251, `;` or `,`) "
+    "or XLSX (one sheet), told apart by the file name's extension."
+)
+DRY_RUN_HELP = (
+    "Preview: check the list and compute what would change (counts and a sample of the "
+    "changes in the job), writing nothing."
+)
+
+
+def dry_run_field() -> serializers.BooleanField:
+    return serializers.BooleanField(required=False, default=False, help_text=DRY_RUN_HELP)
 
 
 class ImportUrlSerializer(serializers.Serializer):
     """A price list to download (a JSON body)."""
 
     url = serializers.CharField(max_length=2000, help_text=URL_HELP)
+    dry_run = dry_run_field()
 
 
 class ImportFileSerializer(serializers.Serializer):
     """A price list uploaded as a file (a multipart body)."""
 
     file = serializers.FileField(help_text=FILE_HELP)
+    dry_run = dry_run_field()
 
 
 class ImportRequestSerializer(serializers.Serializer):
@@ -37,6 +50,7 @@ class ImportRequestSerializer(serializers.Serializer):
 
     url = serializers.CharField(max_length=2000, required=False, help_text=URL_HELP)
     file = serializers.FileField(required=False, help_text=FILE_HELP)
+    dry_run = dry_run_field()
 
     def validate(self, attrs):
         if ("url" in attrs) == ("file" in attrs):
@@ -55,12 +69,23 @@ class ImportJobSerializer(serializers.ModelSerializer):
     # serializer's own `errors` stays; the stub sees an attribute replaced.
     errors = serializers.ListField(  # type: ignore[assignment]
         child=serializers.DictField(),
-        help_text="What is wrong and where: section, index, id, field, error (or line, error).",
+        help_text="What is wrong and where, one entry per problem: `message` (one line for "
+        "people, naming where, in the supplier's language), `error`, and where it is when "
+        "known: section, index, id, field; line (YAML), row (CSV), row and cell (XLSX).",
     )
     warnings = serializers.ListField(
         child=serializers.DictField(),
         help_text="What the price list asked for and did not get, the import still done: "
-        "section, index, id, field, warning (e.g. a category other shops use keeps its name).",
+        "message, warning, and section, index, id, field (e.g. a category other shops use "
+        "keeps its name; the shop keeps its name).",
+    )
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="A preview's first changes: id, name, change (created, updated, "
+        "withdrawn), price and quantity ([old, new] when updated). Empty for an import.",
+    )
+    total = serializers.IntegerField(
+        allow_null=True, help_text="Goods in the price list; null until it is read."
     )
 
     class Meta:
@@ -68,12 +93,43 @@ class ImportJobSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "state",
+            "dry_run",
             "source",
+            "processed",
+            "total",
             "created",
             "updated",
             "withdrawn",
+            "changes",
             "warnings",
             "errors",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportJobSummarySerializer(serializers.ModelSerializer):
+    """An import job in the supplier's history: its state and counts (the job's own URL
+    gives its changes, warnings and errors)."""
+
+    state = JobStateField()
+    total = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "state",
+            "dry_run",
+            "source",
+            "processed",
+            "total",
+            "created",
+            "updated",
+            "withdrawn",
+            "created_at",
             "started_at",
             "finished_at",
         ]

@@ -4,6 +4,7 @@ from procurement.pricelists.api import views
 
 urlpatterns = [
     path("partner/update", views.PartnerUpdateView.as_view(), name="partner-update"),
+    path("partner/imports", views.ImportJobListView.as_view(), name="partner-import-list"),
     path(
         "partner/imports/<int:job_id>", views.ImportJobView.as_view(), name="partner-import-detail"
     ),

@@ -6,6 +6,7 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -18,6 +19,7 @@ from procurement.pricelists import services
 from procurement.pricelists.api import serializers as s
 from procurement.pricelists.export import CONTENT_TYPES, export_filename
 from procurement.pricelists.parse import max_bytes, too_large_error
+from procurement.pricelists.selectors import import_jobs_of
 
 TAGS = ["partner"]
 JOB_LOCATION = OpenApiParameter(
@@ -46,14 +48,75 @@ SHOP_STATE = {"id": 1, "name": "Связной", "state": True}
 IMPORT_JOB = {
     "id": 17,
     "state": "done",
+    "dry_run": False,
     "source": "https://supplier.example.com/pricelists/shop1.yaml",
+    "processed": 15,
+    "total": 15,
     "created": 12,
     "updated": 2,
     "withdrawn": 1,
+    "changes": [],
     "warnings": [],
     "errors": [],
+    "created_at": "2025-03-14T09:26:53.902000+00:00",
     "started_at": "2025-03-14T09:26:54.011000+00:00",
     "finished_at": "2025-03-14T09:26:55.734000+00:00",
+}
+PREVIEW_JOB = {
+    **IMPORT_JOB,
+    "id": 18,
+    "dry_run": True,
+    "source": "uploaded file shop1.xlsx",
+    "created": 1,
+    "updated": 1,
+    "withdrawn": 1,
+    "changes": [
+        {
+            "id": 4216292,
+            "name": "Смартфон Apple iPhone XS Max 512GB (золотистый)",
+            "change": "updated",
+            "price": ["110000.00", "99999.90"],
+            "quantity": [14, 3],
+        },
+        {
+            "id": 555,
+            "name": "Новинка",
+            "change": "created",
+            "price": "10.00",
+            "quantity": 7,
+        },
+        {
+            "id": 4216313,
+            "name": "Смартфон Apple iPhone XR",
+            "change": "withdrawn",
+            "price": "65000.00",
+        },
+    ],
+}
+FAILED_JOB = {
+    **IMPORT_JOB,
+    "id": 19,
+    "state": "failed",
+    "source": "uploaded file shop1.xlsx",
+    "processed": 0,
+    "created": 0,
+    "updated": 0,
+    "withdrawn": 0,
+    "errors": [
+        {
+            "section": "goods",
+            "index": 12,
+            "id": 4216292,
+            "field": "price",
+            "error": "Must not be negative.",
+            "row": 14,
+            "cell": "F14",
+            "message": "goods[12] (id 4216292), cell F14: price: Must not be negative.",
+        }
+    ],
+}
+IMPORT_JOB_SUMMARY = {
+    key: value for key, value in IMPORT_JOB.items() if key not in ("changes", "warnings", "errors")
 }
 EXPORT_JOB = {
     "id": 5,
@@ -105,14 +168,24 @@ class PartnerUpdateView(APIView):
         parameters=[JOB_LOCATION],
         responses={202: s.JobCreatedSerializer, **error_responses(400, 403, 413)},
         operation_id="partner_update",
-        summary="Import a price list from an uploaded file or a URL, as a background job",
-        description="A YAML or JSON price list, as a multipart `file` or as a JSON `url` "
-        "(a form or multipart `url` is read too). Follow the job at "
-        "`/partner/imports/{id}`; the first price list creates your shop.",
+        summary="Import or preview a price list from an uploaded file or a URL, as a job",
+        description="A YAML, JSON, CSV or XLSX price list, as a multipart `file` or as a "
+        "JSON `url` (a form or multipart `url` is read too). With `dry_run` nothing is "
+        "written: the job says what would change. Follow the job at "
+        "`/partner/imports/{id}` (the `Location`); the first price list creates your shop.",
         examples=[
             OpenApiExample(
                 "A URL",
                 value={"url": "https://supplier.example.com/pricelists/shop1.yaml"},
+                request_only=True,
+                media_type="application/json",
+            ),
+            OpenApiExample(
+                "A preview of a URL",
+                value={
+                    "url": "https://supplier.example.com/pricelists/shop1.yaml",
+                    "dry_run": True,
+                },
                 request_only=True,
                 media_type="application/json",
             ),
@@ -128,8 +201,26 @@ class PartnerUpdateView(APIView):
             url=data.get("url"),
             chunks=upload.chunks() if upload is not None else None,
             filename=upload.name if upload is not None else "",
+            dry_run=data["dry_run"],
         )
         return job_created(request, job, "partner-import-detail")
+
+
+class ImportJobListView(GenericAPIView):
+    permission_classes = [IsSupplier]
+    serializer_class = s.ImportJobSummarySerializer
+    filter_backends = []  # a supplier's own jobs, newest first: nothing to filter
+
+    @extend_schema(
+        tags=TAGS,
+        responses={200: s.ImportJobSummarySerializer(many=True), **error_responses(400, 403, 404)},
+        operation_id="partner_imports_list",
+        summary="Your import jobs, newest first: uploads, URLs, scheduled pulls, previews",
+        examples=[OpenApiExample("Done", value=IMPORT_JOB_SUMMARY, response_only=True)],
+    )
+    def get(self, request):
+        page = self.paginate_queryset(import_jobs_of(supplier=request.user))
+        return self.get_paginated_response(s.ImportJobSummarySerializer(page, many=True).data)
 
 
 class ImportJobView(APIView):
@@ -139,8 +230,12 @@ class ImportJobView(APIView):
         tags=TAGS,
         responses={200: s.ImportJobSerializer, **error_responses(403, 404)},
         operation_id="partner_import_get",
-        summary="State and outcome of an import job (its supplier or staff)",
-        examples=[OpenApiExample("Done", value=IMPORT_JOB, response_only=True)],
+        summary="State, progress and outcome of an import job (its supplier or staff)",
+        examples=[
+            OpenApiExample("Done", value=IMPORT_JOB, response_only=True),
+            OpenApiExample("A preview", value=PREVIEW_JOB, response_only=True),
+            OpenApiExample("Refused", value=FAILED_JOB, response_only=True),
+        ],
     )
     def get(self, request, job_id: int):
         job = services.import_job_get(user=request.user, job_id=job_id)
