@@ -195,6 +195,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": MAINTENANCE_INTERVAL_SECONDS,
         "options": {"expires": MAINTENANCE_INTERVAL_SECONDS},
     },
+    "pull-price-lists": {
+        "task": "procurement.pricelists.tasks.pull_price_lists",
+        "schedule": MAINTENANCE_INTERVAL_SECONDS,
+        "options": {"expires": MAINTENANCE_INTERVAL_SECONDS},
+    },
     "delete-expired-credentials": {
         "task": "procurement.accounts.tasks.delete_expired_credentials",
         "schedule": 3600,

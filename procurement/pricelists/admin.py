@@ -15,7 +15,7 @@ from procurement.catalog import admin as catalog_admin
 from procurement.catalog.models import Shop
 from procurement.core.errors import ApplicationError
 from procurement.pricelists.export import CONTENT_TYPES, export_chunks, export_filename
-from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob
+from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob, PriceListSource
 from procurement.pricelists.services import import_job_create
 
 
@@ -57,13 +57,14 @@ class ImportJobAdmin(admin.ModelAdmin):
         "withdrawn",
         "created_at",
     ]
-    list_filter = ["state", "dry_run", "created_at"]
+    list_filter = ["state", "dry_run", "scheduled", "created_at"]
     search_fields = ["supplier__email", "source"]
     exclude = ["content", "changes", "warnings", "errors"]
     readonly_fields = [
         "supplier",
         "state",
         "dry_run",
+        "scheduled",
         "source",
         "url",
         "filename",
@@ -163,6 +164,20 @@ def _change_text(change: dict) -> str:
         elif value is not None:
             text += f"; {field} {value}"
     return text
+
+
+@admin.register(PriceListSource)
+class PriceListSourceAdmin(admin.ModelAdmin):
+    """The suppliers' scheduled pulls; each pull is an import job."""
+
+    list_display = ["supplier", "url", "every", "last_pulled_at"]
+    list_select_related = ["supplier"]
+    list_filter = ["every"]
+    search_fields = ["supplier__email", "url"]
+    readonly_fields = ["supplier", "url", "etag", "last_modified", "last_pulled_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the supplier sets it (`PUT partner/source`), with the URL checked
 
 
 @admin.register(ExportJob)

@@ -42,8 +42,14 @@ from procurement.pricelists.apply import (
 )
 from procurement.pricelists.errors import ImportFailed, Locations, problems_of, readable
 from procurement.pricelists.export import export_chunks
-from procurement.pricelists.fetch import check_url, fetch_url
-from procurement.pricelists.models import ExportJob, ImportJob, JobState
+from procurement.pricelists.fetch import Fetched, check_url, fetch_if_changed
+from procurement.pricelists.models import (
+    PULL_SECONDS,
+    ExportJob,
+    ImportJob,
+    JobState,
+    PriceListSource,
+)
 from procurement.pricelists.parse import read_document, read_limited
 from procurement.pricelists.validate import PriceList, validate_pricelist
 
@@ -183,12 +189,17 @@ def import_job_run(
     counter = JobCounter(report=count)
 
     def work(job: ImportJob, finish: Finish) -> None:
+        fetched: Fetched | None = None
         if data is not None:
             content = data
         elif job.content is not None:
             content = bytes(job.content)
         else:
-            content = fetch_url(job.url)
+            fetched = _pull(job)
+            if fetched is None:
+                finish(warnings=[_unchanged()])
+                return
+            content = fetched.body
         report = progress or (lambda stage: None)
         price_list = _checked(
             supplier=job.supplier,
@@ -201,6 +212,11 @@ def import_job_run(
 
         def done(result: ImportResult) -> None:
             total = len(price_list.goods)
+            if fetched is not None and job.scheduled and not job.dry_run:
+                # The next pull asks whether the list changed since this one.
+                PriceListSource.objects.filter(supplier=job.supplier, url=job.url).update(
+                    etag=fetched.etag, last_modified=fetched.last_modified
+                )
             finish(
                 warnings=result.warnings,
                 created=result.created,
@@ -227,6 +243,86 @@ def import_job_run(
     if not _run_job(IMPORT, job_id, task_id, work, counter=counter):
         return None
     return ImportJob.objects.defer("content").get(pk=job_id)
+
+
+def _pull(job: ImportJob) -> Fetched | None:
+    """The job's URL, fetched; for a scheduled pull only if it changed since the list last
+    imported from it (None: unchanged)."""
+    source = (
+        PriceListSource.objects.filter(supplier=job.supplier, url=job.url).first()
+        if job.scheduled
+        else None
+    )
+    if source is None:
+        return fetch_if_changed(job.url)
+    return fetch_if_changed(job.url, etag=source.etag, last_modified=source.last_modified)
+
+
+def _unchanged() -> dict[str, Any]:
+    warning = _("The price list did not change since the last pull: nothing was imported.")
+    return {"field": "url", "warning": warning, "message": f"url: {warning}"}
+
+
+@transaction.atomic
+def source_set(*, supplier: User, url: str, every: str) -> PriceListSource:
+    """Pull the supplier's price list from `url` on a schedule (the same URL rules as an
+    import's); a new URL is pulled unconditionally the first time."""
+    check_url(url)
+    source, created = PriceListSource.objects.select_for_update().get_or_create(
+        supplier=supplier, defaults={"url": url, "every": every}
+    )
+    if not created:
+        if source.url != url:
+            source.etag = source.last_modified = ""
+            source.last_pulled_at = None
+        source.url, source.every = url, every
+        source.save()
+    return source
+
+
+def source_get(*, supplier: User) -> PriceListSource:
+    source = PriceListSource.objects.filter(supplier=supplier).first()
+    if source is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No price list is pulled on a schedule."))
+    return source
+
+
+@transaction.atomic
+def source_delete(*, supplier: User) -> None:
+    deleted, _rows = PriceListSource.objects.filter(supplier=supplier).delete()
+    if not deleted:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No price list is pulled on a schedule."))
+
+
+@transaction.atomic
+def sources_pull_due(*, now: datetime | None = None) -> list[int]:
+    """Start an import job for each scheduled price list whose time has come → the jobs.
+
+    A source whose last pull is still queued or running waits for it; a source is taken
+    under a lock, so two beats at once do not pull it twice."""
+    now = now or timezone.now()
+    busy = ImportJob.objects.filter(
+        scheduled=True, state__in=[JobState.QUEUED, JobState.RUNNING]
+    ).values("supplier_id")
+    due = Q(last_pulled_at__isnull=True)
+    for every, seconds in PULL_SECONDS.items():
+        due |= Q(every=every, last_pulled_at__lte=now - timedelta(seconds=seconds))
+    sources = list(
+        PriceListSource.objects.select_for_update(skip_locked=True)
+        .filter(due, supplier__is_active=True)
+        .exclude(supplier_id__in=busy)
+        .order_by("pk")
+    )
+    jobs = []
+    for source in sources:
+        job = ImportJob.objects.create(
+            supplier_id=source.supplier_id, url=source.url, source=source.url, scheduled=True
+        )
+        source.last_pulled_at = now
+        source.save(update_fields=["last_pulled_at", "updated_at"])
+        run_after_commit(tasks.do_import, job.pk)
+        jobs.append(job.pk)
+    return jobs
 
 
 def import_recorded(

@@ -355,3 +355,23 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(supplier_client, sup
     result = import_pricelist(supplier=supplier, data=data, source="x", filename="x.xlsx")
     assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
     assert catalog_of(supplier) == as_listed(document)
+
+
+def test_problems_are_lines_in_the_suppliers_language(commit_callbacks):
+    from tests.support.clients import client_for
+    from tests.support.factories import SupplierFactory
+
+    supplier = SupplierFactory(language="ru")
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", "дорого", 12, 3]])
+    with commit_callbacks():
+        response = client_for(supplier).post(
+            UPDATE,
+            {"file": SimpleUploadedFile("list.xlsx", data)},
+            format="multipart",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    job = ImportJob.objects.get(pk=response.json()["job"])
+    assert [error["message"] for error in job.errors] == [
+        "goods[0] (id 1), ячейка F2: price: Ожидается число."
+    ]
+    assert not Offer.objects.exists()

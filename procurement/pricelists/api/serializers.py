@@ -5,7 +5,14 @@ from rest_framework import serializers
 
 from procurement.catalog.models import Shop
 from procurement.core.serializers import ContractModelSerializer
-from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob, JobState
+from procurement.pricelists.models import (
+    ExportFormat,
+    ExportJob,
+    ImportJob,
+    JobState,
+    PriceListSource,
+    PullEvery,
+)
 from procurement.pricelists.validate import SHOP_NAME_MAX
 
 
@@ -245,3 +252,29 @@ class ExportJobSerializer(serializers.ModelSerializer):
         path = reverse("partner-export-download", kwargs={"job_id": job.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class SourceInputSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        max_length=2000,
+        help_text="An http(s) URL of your price list (any import format); the same rules as "
+        "an import's URL.",
+    )
+    every = serializers.ChoiceField(choices=PullEvery.choices, help_text="hourly or daily.")
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A price list pulled on a schedule; each pull is an import job (`GET partner/imports`)."""
+
+    class Meta:
+        model = PriceListSource
+        fields = ["url", "every", "last_pulled_at"]
+        read_only_fields = fields
+
+
+class SourceResultSerializer(SourceSerializer):
+    Status = serializers.BooleanField()
+
+    class Meta(SourceSerializer.Meta):
+        fields = ["Status", *SourceSerializer.Meta.fields]
+        read_only_fields = fields

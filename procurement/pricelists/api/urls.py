@@ -9,6 +9,7 @@ urlpatterns = [
         "partner/imports/<int:job_id>", views.ImportJobView.as_view(), name="partner-import-detail"
     ),
     path("partner/state", views.PartnerStateView.as_view(), name="partner-state"),
+    path("partner/source", views.PartnerSourceView.as_view(), name="partner-source"),
     path("partner/export", views.PartnerExportView.as_view(), name="partner-export"),
     path(
         "partner/exports/<int:job_id>", views.ExportJobView.as_view(), name="partner-export-detail"

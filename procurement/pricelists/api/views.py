@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from procurement.catalog.selectors import supplier_shop
 from procurement.core.permissions import IsSupplier
-from procurement.core.serializers import error_responses, validated
+from procurement.core.serializers import StatusSerializer, error_responses, validated
 from procurement.pricelists import services
 from procurement.pricelists.api import serializers as s
 from procurement.pricelists.export import CONTENT_TYPES, export_filename
@@ -240,6 +240,66 @@ class ImportJobView(APIView):
     def get(self, request, job_id: int):
         job = services.import_job_get(user=request.user, job_id=job_id)
         return Response(s.ImportJobSerializer(job).data)
+
+
+SOURCE = {
+    "url": "https://supplier.example.com/pricelists/shop1.xlsx",
+    "every": "daily",
+    "last_pulled_at": "2025-03-14T06:00:02.114000+00:00",
+}
+
+
+class PartnerSourceView(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(
+        tags=TAGS,
+        responses={200: s.SourceSerializer, **error_responses(403, 404)},
+        operation_id="partner_source_get",
+        summary="Your price list pulled on a schedule (404: none)",
+        examples=[OpenApiExample("Daily", value=SOURCE, response_only=True)],
+    )
+    def get(self, request):
+        return Response(s.SourceSerializer(services.source_get(supplier=request.user)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        request=s.SourceInputSerializer,
+        responses={200: s.SourceResultSerializer, **error_responses(400, 403)},
+        operation_id="partner_source_set",
+        summary="Pull your price list from a URL every hour or day",
+        description="Off until set. Each pull is an import job in `GET partner/imports`; it "
+        "asks the server with ETag / If-Modified-Since, and a list that did not change is "
+        "not imported again. The URL follows the rules of an import's URL.",
+        examples=[
+            OpenApiExample(
+                "Daily",
+                value={"url": SOURCE["url"], "every": "daily"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Set",
+                value={"Status": True, **SOURCE, "last_pulled_at": None},
+                response_only=True,
+            ),
+        ],
+    )
+    def put(self, request):
+        data = validated(s.SourceInputSerializer, request.data)
+        source = services.source_set(supplier=request.user, url=data["url"], every=data["every"])
+        return Response({"Status": True, **s.SourceSerializer(source).data})
+
+    @extend_schema(
+        tags=TAGS,
+        request=None,
+        responses={200: StatusSerializer, **error_responses(403, 404)},
+        operation_id="partner_source_delete",
+        summary="Stop pulling your price list",
+        examples=[OpenApiExample("Stopped", value={"Status": True}, response_only=True)],
+    )
+    def delete(self, request):
+        services.source_delete(supplier=request.user)
+        return Response({"Status": True})
 
 
 class PartnerStateView(APIView):
