@@ -209,7 +209,7 @@ admin.site.unregister(Shop)
 
 @admin.register(Shop)
 class ShopAdmin(catalog_admin.ShopAdmin):
-    actions = [*catalog_admin.ShopAdmin.actions, "export_yaml", "export_csv"]
+    actions = [*catalog_admin.ShopAdmin.actions, "export_yaml", "export_csv", "export_xlsx"]
 
     @admin.action(description=_("Export the price list of the selected shop (YAML)"))
     def export_yaml(self, request, queryset):
@@ -218,6 +218,10 @@ class ShopAdmin(catalog_admin.ShopAdmin):
     @admin.action(description=_("Export the price list of the selected shop (CSV)"))
     def export_csv(self, request, queryset):
         return self._export(request, queryset, ExportFormat.CSV)
+
+    @admin.action(description=_("Export the price list of the selected shop (XLSX)"))
+    def export_xlsx(self, request, queryset):
+        return self._export(request, queryset, ExportFormat.XLSX)
 
     def _export(self, request, queryset, fmt: str):
         if queryset.count() != 1:

@@ -375,3 +375,30 @@ def test_problems_are_lines_in_the_suppliers_language(commit_callbacks):
         "goods[0] (id 1), ячейка F2: price: Ожидается число."
     ]
     assert not Offer.objects.exists()
+
+
+def test_the_export_command_writes_xlsx_to_a_file_only(supplier, imported, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="give --output"):
+        call_command("export_pricelist", "--shop", str(imported.pk), "--format", "xlsx")
+    path = tmp_path / "list.xlsx"
+    call_command(
+        "export_pricelist", "--shop", str(imported.pk), "--format", "xlsx", "--output", str(path)
+    )
+    result = import_pricelist(
+        supplier=supplier, data=path.read_bytes(), source="x", filename="x.xlsx"
+    )
+    assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
+
+
+def test_the_admin_exports_a_shop_as_xlsx(staff_client, imported):
+    response = staff_client.post(
+        "/admin/catalog/shop/",
+        {"action": "export_xlsx", "_selected_action": [imported.pk]},
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [cell.value for cell in sheet[1]][:8] == HEADER
+    assert sheet.max_row == 15
