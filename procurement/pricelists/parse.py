@@ -74,7 +74,8 @@ def read_document(data: bytes, *, filename: str = "") -> tuple[Any, Locations]:
     """
     from procurement.pricelists import sheets  # it builds on this module's errors
 
-    name = filename.lower()
+    # A URL's query is not part of its file name: …/prices.csv?key=1 is a CSV file.
+    name = filename.lower().split("?", 1)[0].split("#", 1)[0]
     if name.endswith(".xlsx") or (not name.endswith(".csv") and data[:4] == b"PK\x03\x04"):
         return sheets.read_xlsx(data)
     if name.endswith(".csv"):

@@ -83,13 +83,8 @@ def read_xlsx(data: bytes) -> tuple[dict[str, Any], Locations]:
         sheet = workbook.worksheets[0]
         # The sheet's own dimension is not trusted: it would pad every row to its width.
         sheet.reset_dimensions()
-        header = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
-        header = _trimmed(header)
-        if len(header) > MAX_COLUMNS:
-            raise SheetRefused(
-                _("The header row has %(count)d columns; at most %(max)d are allowed.")
-                % {"count": len(header), "max": MAX_COLUMNS}
-            )
+        header = _trimmed(next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ()))
+        _check_width(header)
         rows = sheet.iter_rows(min_row=2, max_col=max(len(header), 1), values_only=True)
         numbered = ((number, row) for number, row in enumerate(rows, start=2))
         return _document(
@@ -111,6 +106,14 @@ def _trimmed(row: Iterable[Any]) -> tuple:
     while values and values[-1] in (None, ""):
         values.pop()
     return tuple(values)
+
+
+def _check_width(header: tuple) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise SheetRefused(
+            _("The header row has %(count)d columns; at most %(max)d are allowed.")
+            % {"count": len(header), "max": MAX_COLUMNS}
+        )
 
 
 def _check_zip(data: bytes) -> None:
@@ -141,7 +144,9 @@ def _document(
     """The rows of a sheet (the header first) → the price-list document and its locations."""
     iterator = iter(rows)
     first = next(iterator, None)
-    header = [_heading(value) for value in _trimmed(first[1])] if first else []
+    heading = _trimmed(first[1]) if first else ()
+    _check_width(heading)
+    header = [_heading(value) for value in heading]
     if not header:
         raise SheetRefused(_("The sheet is empty: expected a header row and one row per good."))
     problems: list[Problem] = []

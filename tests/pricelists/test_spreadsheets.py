@@ -402,3 +402,43 @@ def test_the_admin_exports_a_shop_as_xlsx(staff_client, imported):
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert [cell.value for cell in sheet[1]][:8] == HEADER
     assert sheet.max_row == 15
+
+
+def test_a_csv_of_ten_thousand_columns_is_refused(supplier, imported):
+    header = ",".join([*HEADER, *(f"param:p{number}" for number in range(10_000))])
+    problems = refused(supplier, (header + "\n").encode(), "wide.csv")
+    assert problems[0]["error"] == "The header row has 10008 columns; at most 1000 are allowed."
+
+
+def test_a_url_with_a_query_is_read_by_its_path(supplier):
+    from procurement.pricelists.parse import read_document
+
+    text = ",".join(HEADER) + "\n1,5,Кабели,,Кабель,10,12,3\n"
+    document, _locations = read_document(
+        text.encode(), filename="https://example.com/prices.CSV?key=1#top"
+    )
+    assert document["goods"][0]["name"] == "Кабель"
+
+
+def test_xml_entities_in_a_workbook_are_refused(supplier, imported):
+    """openpyxl reads through defusedxml: a DTD declaring entities (the start of an
+    expansion bomb, or of an external entity reading a local file) is refused, not
+    expanded."""
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    archive = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for part in source.infolist():
+            content = source.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                assert b"<v>10</v>" in content
+                content = (
+                    b'<!DOCTYPE worksheet [<!ENTITY a "1111111111">'
+                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                    + content.replace(b"<v>10</v>", b"<v>&b;</v>", 1)
+                )
+            target.writestr(part, content)
+    problems = refused(supplier, archive.getvalue(), "entities.xlsx")
+    assert problems[0]["error"] == "Not a valid XLSX file."
