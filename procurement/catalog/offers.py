@@ -28,7 +28,7 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field
 
-from procurement.catalog.models import Offer, OfferParameter
+from procurement.catalog.models import Offer, OfferParameter, Parameter
 from procurement.catalog.search import normalize
 from procurement.core.bulk_sql import as_json, json_rows, sql_type, table
 
@@ -196,12 +196,18 @@ def preview_price_list(
             )
         )
         existing = {row[0]: row[1:] for row in rows.iterator(chunk_size=5000)}
-        for offer_id, name, value in (
-            OfferParameter.objects.filter(offer__shop_id=shop_id)
-            .values_list("offer_id", "parameter__name", "value")
-            .iterator(chunk_size=5000)
-        ):
-            parameters.setdefault(offer_id, {})[name] = value
+        # The same read as the import's (by parameter id), then the few names: a join with
+        # the parameter names is planned badly while a fresh import's statistics lag.
+        by_id = _existing_parameters(shop_id)
+        names = dict(
+            Parameter.objects.filter(
+                pk__in={parameter_id for values in by_id.values() for parameter_id in values}
+            ).values_list("pk", "name")
+        )
+        parameters = {
+            offer_id: {names[parameter_id]: value for parameter_id, value in values.items()}
+            for offer_id, values in by_id.items()
+        }
     created = updated = 0
     changes: list[dict[str, Any]] = []
     listed: set[int] = set()
