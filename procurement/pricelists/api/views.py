@@ -18,6 +18,7 @@ from procurement.core.serializers import StatusSerializer, error_responses, vali
 from procurement.pricelists import services
 from procurement.pricelists.api import serializers as s
 from procurement.pricelists.export import CONTENT_TYPES, export_filename
+from procurement.pricelists.models import ExportFormat
 from procurement.pricelists.parse import max_bytes, too_large_error
 from procurement.pricelists.selectors import import_jobs_of
 
@@ -361,10 +362,10 @@ PRICE_LIST = {
     ],
 }
 PRICE_LIST_CSV = (
-    "id,category,category_name,model,name,price,price_rrc,quantity,parameters\r\n"
+    "id,category,category_name,model,name,price,price_rrc,quantity,param:Диагональ (дюйм),"
+    "param:Цвет\r\n"
     "4216292,224,Смартфоны,apple/iphone/xs-max,Смартфон Apple iPhone XS Max 512GB "
-    '(золотистый),110000.00,116990.00,14,"{""Диагональ (дюйм)"": 6.5, ""Цвет"": '
-    '""золотистый""}"\r\n'
+    "(золотистый),110000.00,116990.00,14,6.5,золотистый\r\n"
 )
 
 
@@ -381,9 +382,13 @@ PRICE_LIST_FILES = {
         OpenApiTypes.STR,
         "text/csv",
         PRICE_LIST_CSV,
-        description="The price list: CSV, YAML or JSON as asked. CSV has one row per good: "
-        "id, category, category_name, model, name, price, price_rrc, quantity, parameters "
-        "(a JSON object name → value).",
+        description="The price list: CSV, XLSX, YAML or JSON as asked. CSV and XLSX have one "
+        "row per good: id, category, category_name, model, name, price, price_rrc, quantity, "
+        "then one `param:<name>` column per parameter.",
+    ),
+    (200, CONTENT_TYPES[ExportFormat.XLSX]): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description="XLSX: one sheet, the columns of CSV, one row per good.",
     ),
     (200, "application/yaml"): price_list_file(OpenApiTypes.OBJECT, "application/yaml", PRICE_LIST),
     (200, "application/json"): price_list_file(OpenApiTypes.OBJECT, "application/json", PRICE_LIST),
@@ -400,7 +405,8 @@ class PartnerExportView(APIView):
         responses={**PRICE_LIST_FILES, **error_responses(400, 403, 404)},
         operation_id="partner_export_file",
         summary="Download your current price list (withdrawn offers left out)",
-        description="YAML and JSON use the import format and re-import to the same catalog.",
+        description="Every format (`yaml`, `json`, `csv`, `xlsx`) is an import format: the "
+        "file re-imports to the same catalog, also after editing it in a spreadsheet.",
     )
     def get(self, request):
         fmt = validated(s.ExportFormatQuerySerializer, request.query_params)["format"]
