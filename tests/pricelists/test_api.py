@@ -49,6 +49,7 @@ def test_upload_queues_a_job_that_imports_after_commit(supplier_client, supplier
         "id",
         "state",
         "dry_run",
+        "scheduled",
         "source",
         "processed",
         "total",

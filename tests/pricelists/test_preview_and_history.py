@@ -250,6 +250,7 @@ def test_the_history_lists_the_suppliers_jobs_newest_first(supplier_client, supp
         "id",
         "state",
         "dry_run",
+        "scheduled",
         "source",
         "processed",
         "total",

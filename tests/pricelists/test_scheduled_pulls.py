@@ -154,7 +154,11 @@ def test_a_pull_imports_and_an_unchanged_list_is_not_imported_again(
     assert PriceListSource.objects.get().etag == '"v2"'
 
     history = supplier_client.get("/api/v1/partner/imports").json()["results"]
-    assert [job["id"] for job in history] == [third.pk, second.pk, first.pk]
+    assert [(job["id"], job["scheduled"]) for job in history] == [
+        (third.pk, True),
+        (second.pk, True),
+        (first.pk, True),
+    ]
 
 
 def test_last_modified_alone_is_enough(supplier, price_server, commit_callbacks):

@@ -50,6 +50,7 @@ IMPORT_JOB = {
     "id": 17,
     "state": "done",
     "dry_run": False,
+    "scheduled": False,
     "source": "https://supplier.example.com/pricelists/shop1.yaml",
     "processed": 15,
     "total": 15,
