@@ -200,6 +200,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": MAINTENANCE_INTERVAL_SECONDS,
         "options": {"expires": MAINTENANCE_INTERVAL_SECONDS},
     },
+    "pull-price-lists": {
+        "task": "procurement.pricelists.tasks.pull_price_lists",
+        "schedule": MAINTENANCE_INTERVAL_SECONDS,
+        "options": {"expires": MAINTENANCE_INTERVAL_SECONDS},
+    },
     "delete-expired-credentials": {
         "task": "procurement.accounts.tasks.delete_expired_credentials",
         "schedule": 3600,
@@ -225,6 +230,9 @@ MAX_CONTACTS_PER_USER = 5
 
 IMPORT_ALLOWED_HOSTS = env_list("IMPORT_ALLOWED_HOSTS")
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20_000_000)
+# An XLSX price list is a zip archive: what its parts may unpack to, in all and per byte.
+IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 300_000_000)
+IMPORT_XLSX_MAX_RATIO = env_int("IMPORT_XLSX_MAX_RATIO", 100)
 IMPORT_FETCH_TIMEOUT_SECONDS = env_int("IMPORT_FETCH_TIMEOUT_SECONDS", 10)
 # The whole download of a price-list URL (connect, headers, body, redirects).
 IMPORT_FETCH_DEADLINE_SECONDS = env_int("IMPORT_FETCH_DEADLINE_SECONDS", 60)

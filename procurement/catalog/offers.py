@@ -4,6 +4,7 @@ parameter values (the admin's own form aside, which then calls `refresh_search_t
 
 - `replace_price_list`: a shop's offers become exactly the lines of its price list (the
   import's bulk upsert and withdrawal), in a fixed number of statements.
+- `preview_price_list`: what `replace_price_list` would change, without writing.
 - `take_stock`, `return_stock`: placing and canceling an order.
 - `refresh_search_text`: after the admin changed an offer, its parameters or its product.
 
@@ -27,7 +28,7 @@ from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Field
 
-from procurement.catalog.models import Offer, OfferParameter
+from procurement.catalog.models import Offer, OfferParameter, Parameter
 from procurement.catalog.search import normalize
 from procurement.core.bulk_sql import as_json, json_rows, sql_type, table
 
@@ -102,21 +103,20 @@ def replace_price_list(
     listed: set[int] = set()
     for line in lines:
         listed.add(line.external_id)
-        values = (
-            *_line_values(line),
-            search_text(
-                product_name=line.product_name,
-                model=line.model,
-                parameter_values=line.parameters.values(),
-            ),
-        )
         current = existing.get(line.external_id)
         if current is None:
-            new_rows.append(values)
+            new_rows.append((*_line_values(line), _search_text(line, line.parameters)))
             new_parameters.append((line.external_id, line.parameters))
             continue
         offer_id, current_values, withdrawn = current
-        same_parameters = existing_parameters.get(offer_id, {}) == line.parameters
+        stored_parameters = existing_parameters.get(offer_id, {})
+        same_parameters = stored_parameters == line.parameters
+        # The order of a good's parameters is not data (a spreadsheet has one column order
+        # for all goods): the same parameters in another order keep the stored ones.
+        values = (
+            *_line_values(line),
+            _search_text(line, stored_parameters if same_parameters else line.parameters),
+        )
         if values != current_values or withdrawn or not same_parameters:
             changed_rows.append((offer_id, *values))
         if not same_parameters:
@@ -140,6 +140,129 @@ def replace_price_list(
     return OfferChanges(
         created=len(new_rows), updated=len(changed_rows), withdrawn=len(to_withdraw)
     )
+
+
+def _search_text(line: PriceListLine, parameters: dict[int, str]) -> str:
+    return search_text(
+        product_name=line.product_name, model=line.model, parameter_values=parameters.values()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ListedGood:
+    """A good of a price list as a preview compares it: by names, as nothing is created."""
+
+    external_id: int
+    category_id: int
+    product_name: str
+    model: str
+    quantity: int
+    price: Decimal
+    price_rrc: Decimal
+    parameters: dict[str, str]  # parameter name → value
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewedChanges:
+    created: int
+    updated: int
+    withdrawn: int
+    sample: list[dict[str, Any]]  # the first changes, at most the sample size asked
+
+
+def preview_price_list(
+    *, shop_id: int | None, goods: Iterable[ListedGood], sample: int
+) -> PreviewedChanges:
+    """What `replace_price_list` would do with these goods, and nothing written: the same
+    counts (an offer counts as updated under the same rule: any value, its product, its
+    parameters, or its being withdrawn), and the first `sample` changes, each with its old
+    and new price and quantity. Two reads, whatever the size."""
+    existing: dict[int, tuple] = {}
+    parameters: dict[int, dict[str, str]] = {}
+    if shop_id is not None:
+        rows = (
+            Offer.objects.filter(shop_id=shop_id)
+            .order_by("id")
+            .values_list(
+                "external_id",
+                "id",
+                "is_withdrawn",
+                "product__category_id",
+                "product__name",
+                "model",
+                "quantity",
+                "price",
+                "price_rrc",
+            )
+        )
+        existing = {row[0]: row[1:] for row in rows.iterator(chunk_size=5000)}
+        # The same read as the import's (by parameter id), then the few names: a join with
+        # the parameter names is planned badly while a fresh import's statistics lag.
+        by_id = _existing_parameters(shop_id)
+        names = dict(
+            Parameter.objects.filter(
+                pk__in={parameter_id for values in by_id.values() for parameter_id in values}
+            ).values_list("pk", "name")
+        )
+        parameters = {
+            offer_id: {names[parameter_id]: value for parameter_id, value in values.items()}
+            for offer_id, values in by_id.items()
+        }
+    created = updated = 0
+    changes: list[dict[str, Any]] = []
+    listed: set[int] = set()
+    for good in goods:
+        listed.add(good.external_id)
+        current = existing.get(good.external_id)
+        if current is None:
+            created += 1
+            if len(changes) < sample:
+                changes.append(_previewed("created", good.external_id, good.product_name, good))
+            continue
+        offer_id, withdrawn, category_id, name, model, quantity, price, price_rrc = current
+        if (
+            withdrawn
+            or (category_id, name, model, quantity, price, price_rrc)
+            != (
+                good.category_id,
+                good.product_name,
+                good.model,
+                good.quantity,
+                good.price,
+                good.price_rrc,
+            )
+            or parameters.get(offer_id, {}) != good.parameters
+        ):
+            updated += 1
+            if len(changes) < sample:
+                change = _previewed("updated", good.external_id, good.product_name, good)
+                if price != good.price:
+                    change["price"] = [str(price), str(good.price)]
+                if quantity != good.quantity:
+                    change["quantity"] = [quantity, good.quantity]
+                if name != good.product_name:
+                    change["old_name"] = name
+                changes.append(change)
+    withdrawn_ids = [
+        external_id
+        for external_id, row in existing.items()
+        if external_id not in listed and not row[1]
+    ]
+    for external_id in withdrawn_ids[: max(sample - len(changes), 0)]:
+        row = existing[external_id]
+        changes.append(
+            {"id": external_id, "name": row[3], "change": "withdrawn", "price": str(row[6])}
+        )
+    return PreviewedChanges(
+        created=created, updated=updated, withdrawn=len(withdrawn_ids), sample=changes
+    )
+
+
+def _previewed(kind: str, external_id: int, name: str, good: ListedGood) -> dict[str, Any]:
+    change: dict[str, Any] = {"id": external_id, "name": name, "change": kind}
+    if kind == "created":
+        change.update(price=str(good.price), quantity=good.quantity)
+    return change
 
 
 def take_stock(*, quantities: Mapping[int, int]) -> bool:
@@ -246,9 +369,11 @@ def _existing_offers(shop_id: int) -> dict[int, tuple[int, tuple, bool]]:
 def _existing_parameters(shop_id: int) -> dict[int, dict[int, str]]:
     """offer id → {parameter id: value} for every offer of the shop."""
     parameters: dict[int, dict[int, str]] = {}
-    for offer_id, parameter_id, value in OfferParameter.objects.filter(
-        offer__shop_id=shop_id
-    ).values_list("offer_id", "parameter_id", "value"):
+    for offer_id, parameter_id, value in (
+        OfferParameter.objects.filter(offer__shop_id=shop_id)
+        .order_by("id")
+        .values_list("offer_id", "parameter_id", "value")
+    ):
         parameters.setdefault(offer_id, {})[parameter_id] = value
     return parameters
 

@@ -1,9 +1,11 @@
-"""Catalog use cases that are not a price list's: a shop's intake switch."""
+"""Catalog use cases that are not a price list's: a shop's intake switch and its name."""
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from procurement.accounts.models import User
 from procurement.catalog.models import Shop
+from procurement.core.errors import ApplicationError, ErrorCode
 
 
 @transaction.atomic
@@ -32,3 +34,18 @@ def supplier_set_accepts_orders(*, supplier: User, accepts_orders: bool) -> Shop
         return shop_set_accepts_orders(shop=shop, accepts_orders=accepts_orders)
     User.objects.filter(pk=supplier.pk).update(new_shop_accepts_orders=accepts_orders)
     return Shop(user=supplier, name="", accepts_orders=accepts_orders)
+
+
+@transaction.atomic
+def supplier_rename_shop(*, supplier: User, name: str) -> Shop:
+    """The one way a shop's name changes after its first price list named it: price lists
+    do not rename it (see `procurement.pricelists.apply`)."""
+    shop = Shop.objects.select_for_update().filter(user=supplier).first()
+    if shop is None:
+        raise ApplicationError(
+            ErrorCode.NOT_FOUND, _("You have no shop yet: import a price list first.")
+        )
+    if shop.name != name:
+        shop.name = name
+        shop.save(update_fields=["name", "updated_at"])
+    return shop

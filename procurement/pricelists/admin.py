@@ -6,6 +6,8 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from procurement.accounts.models import User, UserType
@@ -13,7 +15,7 @@ from procurement.catalog import admin as catalog_admin
 from procurement.catalog.models import Shop
 from procurement.core.errors import ApplicationError
 from procurement.pricelists.export import CONTENT_TYPES, export_chunks, export_filename
-from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob
+from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob, PriceListSource
 from procurement.pricelists.services import import_job_create
 
 
@@ -23,8 +25,13 @@ class ImportPricelistForm(forms.Form):
         queryset=User.objects.filter(type=UserType.SHOP, is_active=True).order_by("email"),
         help_text=_("The price list goes to this supplier's shop (created on the first import)."),
     )
-    file = forms.FileField(label=_("Price list file (YAML or JSON)"), required=False)
+    file = forms.FileField(label=_("Price list file (YAML, JSON, CSV or XLSX)"), required=False)
     url = forms.CharField(label=_("or its URL"), max_length=2000, required=False)
+    dry_run = forms.BooleanField(
+        label=_("Preview only"),
+        required=False,
+        help_text=_("Check the list and show what would change, without writing anything."),
+    )
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -42,32 +49,58 @@ class ImportJobAdmin(admin.ModelAdmin):
         "id",
         "supplier",
         "state",
+        "dry_run",
         "source",
+        "progress",
         "created",
         "updated",
         "withdrawn",
         "created_at",
     ]
-    list_filter = ["state", "created_at"]
+    list_filter = ["state", "dry_run", "scheduled", "created_at"]
     search_fields = ["supplier__email", "source"]
-    exclude = ["content"]
+    exclude = ["content", "changes", "warnings", "errors"]
     readonly_fields = [
         "supplier",
         "state",
+        "dry_run",
+        "scheduled",
         "source",
         "url",
         "filename",
+        "progress",
         "created",
         "updated",
         "withdrawn",
-        "warnings",
-        "errors",
+        "problems",
+        "warning_lines",
+        "change_lines",
         "created_at",
         "started_at",
         "finished_at",
         "attempts",
         "heartbeat_at",
     ]
+
+    @admin.display(description=_("goods processed"))
+    def progress(self, job: ImportJob) -> str:
+        return f"{job.processed} / {job.total}" if job.total is not None else "—"
+
+    @admin.display(description=_("errors"))
+    def problems(self, job: ImportJob) -> str:
+        return _lines(job.errors)
+
+    @admin.display(description=_("warnings"))
+    def warning_lines(self, job: ImportJob) -> str:
+        return _lines(job.warnings)
+
+    @admin.display(description=_("changes"))
+    def change_lines(self, job: ImportJob) -> str:
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}",
+            ((_change_text(change),) for change in job.changes),
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -95,6 +128,7 @@ class ImportJobAdmin(admin.ModelAdmin):
                     url=form.cleaned_data["url"] or None,
                     chunks=upload.chunks() if upload else None,
                     filename=upload.name if upload else "",
+                    dry_run=form.cleaned_data["dry_run"],
                 )
             except ApplicationError as error:
                 form.add_error(None, str(error.message))
@@ -107,6 +141,43 @@ class ImportJobAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/pricelists/importjob/import.html", context)
+
+
+def _lines(problems: list[dict]) -> str:
+    """Each problem's readable line (older jobs have only `error` or `warning`)."""
+    return format_html_join(
+        mark_safe("<br>"),
+        "{}",
+        (
+            (problem.get("message") or problem.get("error") or problem.get("warning"),)
+            for problem in problems
+        ),
+    )
+
+
+def _change_text(change: dict) -> str:
+    text = f"{change.get('change')}: {change.get('id')} {change.get('name', '')}"
+    for field in ("price", "quantity"):
+        value = change.get(field)
+        if isinstance(value, list):
+            text += f"; {field} {value[0]} → {value[1]}"
+        elif value is not None:
+            text += f"; {field} {value}"
+    return text
+
+
+@admin.register(PriceListSource)
+class PriceListSourceAdmin(admin.ModelAdmin):
+    """The suppliers' scheduled pulls; each pull is an import job."""
+
+    list_display = ["supplier", "url", "every", "last_pulled_at"]
+    list_select_related = ["supplier"]
+    list_filter = ["every"]
+    search_fields = ["supplier__email", "url"]
+    readonly_fields = ["supplier", "url", "etag", "last_modified", "last_pulled_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # the supplier sets it (`PUT partner/source`), with the URL checked
 
 
 @admin.register(ExportJob)
@@ -138,7 +209,7 @@ admin.site.unregister(Shop)
 
 @admin.register(Shop)
 class ShopAdmin(catalog_admin.ShopAdmin):
-    actions = [*catalog_admin.ShopAdmin.actions, "export_yaml", "export_csv"]
+    actions = [*catalog_admin.ShopAdmin.actions, "export_yaml", "export_csv", "export_xlsx"]
 
     @admin.action(description=_("Export the price list of the selected shop (YAML)"))
     def export_yaml(self, request, queryset):
@@ -147,6 +218,10 @@ class ShopAdmin(catalog_admin.ShopAdmin):
     @admin.action(description=_("Export the price list of the selected shop (CSV)"))
     def export_csv(self, request, queryset):
         return self._export(request, queryset, ExportFormat.CSV)
+
+    @admin.action(description=_("Export the price list of the selected shop (XLSX)"))
+    def export_xlsx(self, request, queryset):
+        return self._export(request, queryset, ExportFormat.XLSX)
 
     def _export(self, request, queryset, fmt: str):
         if queryset.count() != 1:

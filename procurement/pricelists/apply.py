@@ -7,8 +7,9 @@ grow with the number of goods; the shop's offers are then replaced by
 `procurement.catalog.offers`, their one writer.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -19,30 +20,87 @@ from procurement.accounts.models import User
 from procurement.catalog import offers
 from procurement.catalog.models import Category, Offer, Parameter, Product, Shop
 from procurement.core.bulk_sql import as_json, json_rows, table
+from procurement.pricelists.errors import readable
 from procurement.pricelists.validate import Good, PriceList
 
 Progress = Callable[[str], None]
+# Goods processed so far, and how many the list has.
+Count = Callable[[int, int], None]
+COUNT_EVERY = 1000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    shop_id: int
+    shop_id: int | None  # None: a preview of a first price list
     created: int
     updated: int
     withdrawn: int
     warnings: list[dict]  # what the list asked for and did not get, e.g. a shared category renamed
+    changes: list[dict] = field(default_factory=list)  # a preview's sample of the changes
+
+
+def counted(items: Iterable[T], total: int, count: Count | None) -> Iterator[T]:
+    """`items`, reporting every COUNT_EVERY how many went by, and the total at the end."""
+    if count is None:
+        yield from items
+        return
+    done = 0
+    for done, item in enumerate(items, start=1):
+        yield item
+        if done % COUNT_EVERY == 0:
+            count(done, total)
+    count(total, total)
+
+
+def preview_pricelist(
+    *, supplier: User, price_list: PriceList, sample: int, count: Count | None = None
+) -> ImportResult:
+    """What applying `price_list` would change, and nothing written (no lock either: a
+    preview describes the catalog as it was when it ran)."""
+    shop = Shop.objects.filter(user=supplier).first()
+    goods = (
+        offers.ListedGood(
+            external_id=good.external_id,
+            category_id=good.category_id,
+            product_name=good.name,
+            model=good.model,
+            quantity=good.quantity,
+            price=good.price,
+            price_rrc=good.price_rrc,
+            parameters=good.parameters,
+        )
+        for good in counted(price_list.goods, len(price_list.goods), count)
+    )
+    changes = offers.preview_price_list(
+        shop_id=shop.pk if shop else None, goods=goods, sample=sample
+    )
+    warnings = shop_name_warnings(shop=shop, asked=price_list.shop) if shop else []
+    return ImportResult(
+        shop_id=shop.pk if shop else None,
+        created=changes.created,
+        updated=changes.updated,
+        withdrawn=changes.withdrawn,
+        warnings=readable(warnings),
+        changes=changes.sample,
+    )
 
 
 @transaction.atomic
 def apply_pricelist(
-    *, supplier: User, price_list: PriceList, progress: Progress | None = None
+    *,
+    supplier: User,
+    price_list: PriceList,
+    progress: Progress | None = None,
+    count: Count | None = None,
 ) -> ImportResult:
     """Make the supplier's shop offer exactly the goods of `price_list`; see the module docstring."""
     report = progress or (lambda stage: None)
     shop = _lock_or_create_shop(supplier=supplier, name=price_list.shop)
+    warnings = shop_name_warnings(shop=shop, asked=price_list.shop)
     with connection.cursor() as cursor:
         report("categories")
-        warnings = _upsert_categories(cursor, shop.pk, price_list.categories)
+        warnings += _upsert_categories(cursor, shop.pk, price_list.categories)
         report("products")
         product_ids = _upsert_products(cursor, price_list.goods)
         parameter_ids = _upsert_parameters(cursor, price_list.goods)
@@ -58,7 +116,7 @@ def apply_pricelist(
             product_name=good.name,
             parameters={parameter_ids[name]: value for name, value in good.parameters.items()},
         )
-        for good in price_list.goods
+        for good in counted(price_list.goods, len(price_list.goods), count)
     )
     changes = offers.replace_price_list(shop_id=shop.pk, lines=lines, now=timezone.now())
     report("done")
@@ -67,11 +125,29 @@ def apply_pricelist(
         created=changes.created,
         updated=changes.updated,
         withdrawn=changes.withdrawn,
-        warnings=warnings,
+        warnings=readable(warnings),
     )
 
 
-def _lock_or_create_shop(*, supplier: User, name: str) -> Shop:
+def new_shop_name(*, supplier: User, asked: str | None) -> str:
+    """What a first price list names the shop: its `shop` value, else the supplier's company
+    (a spreadsheet has no shop name), else the supplier's email."""
+    return (asked or supplier.company or supplier.email)[: Shop._meta.get_field("name").max_length]
+
+
+def shop_name_warnings(*, shop: Shop, asked: str | None) -> list[dict]:
+    """A shop keeps its name whatever a later price list calls it (the supplier renames it
+    with `POST partner/state`): the job says so when the list names it otherwise."""
+    if not asked or asked == shop.name:
+        return []
+    message = _(
+        "The shop keeps its name “%(kept)s”; the price list calls it “%(asked)s”. "
+        "Rename the shop in its settings if you want that name."
+    ) % {"kept": shop.name, "asked": asked}
+    return [{"field": "shop", "warning": message}]
+
+
+def _lock_or_create_shop(*, supplier: User, name: str | None) -> Shop:
     shop = Shop.objects.select_for_update().filter(user=supplier).first()
     if shop is None:
         # The switch the supplier set before this first import, read under the lock that
@@ -84,12 +160,13 @@ def _lock_or_create_shop(*, supplier: User, name: str) -> Shop:
         )
         try:
             with transaction.atomic():
-                return Shop.objects.create(user=supplier, name=name, accepts_orders=accepts_orders)
+                return Shop.objects.create(
+                    user=supplier,
+                    name=new_shop_name(supplier=supplier, asked=name),
+                    accepts_orders=accepts_orders,
+                )
         except IntegrityError:  # a concurrent first import created it
             shop = Shop.objects.select_for_update().get(user=supplier)
-    if shop.name != name:
-        shop.name = name
-        shop.save(update_fields=["name", "updated_at"])
     return shop
 
 

@@ -1,8 +1,9 @@
 """A shop's current price list, in the import format, produced in chunks for streaming.
 
 YAML and JSON follow the import schema exactly, so an export re-imports to the same
-catalog. CSV has one row per good with the columns CSV_COLUMNS; `parameters` holds a
-JSON object (name → value), and `category_name` the name of the good's category.
+catalog. CSV and XLSX are the spreadsheet form the import reads too (`sheets`): one row per
+good, the columns `sheets.FIELDS`, then one `param:<name>` column per parameter the shop's
+goods have, in the order they first appear.
 """
 
 import csv
@@ -11,30 +12,26 @@ import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from itertools import islice
+from typing import Any
 
 import yaml
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Min, Prefetch, Q, QuerySet
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from procurement.catalog.models import Category, Offer, OfferParameter, Shop
 from procurement.catalog.offers import SHOWN_FIELDS
 from procurement.pricelists.models import ExportFormat
+from procurement.pricelists.sheets import FIELDS, PARAMETER
 
 BATCH = 1000
-CSV_COLUMNS = [
-    "id",
-    "category",
-    "category_name",
-    "model",
-    "name",
-    "price",
-    "price_rrc",
-    "quantity",
-    "parameters",
-]
+XLSX_CHUNK = 64 * 1024
 CONTENT_TYPES: dict[str, str] = {
     ExportFormat.YAML: "application/yaml; charset=utf-8",
     ExportFormat.JSON: "application/json",
     ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -45,6 +42,9 @@ def export_filename(shop: Shop, fmt: str) -> str:
 
 def export_chunks(*, shop: Shop, fmt: str) -> Iterator[bytes]:
     """The shop's non-withdrawn offers as a file in `fmt`, a few hundred goods per chunk."""
+    if fmt == ExportFormat.XLSX:
+        yield from _xlsx(shop)
+        return
     writers: dict[str, Callable[[Shop], Iterator[str]]] = {
         ExportFormat.YAML: _yaml,
         ExportFormat.JSON: _json,
@@ -128,28 +128,68 @@ def _json(shop: Shop) -> Iterator[str]:
     yield "]}\n"
 
 
-def _csv(shop: Shop) -> Iterator[str]:
+def _parameter_names(shop: Shop) -> list[str]:
+    """The parameters of the shop's current goods, in the order they first appear."""
+    rows = (
+        OfferParameter.objects.filter(offer__shop=shop, offer__is_withdrawn=False)
+        .values("parameter__name")
+        .annotate(first=Min("id"))
+        .order_by("first")
+    )
+    return [row["parameter__name"] for row in rows]
+
+
+def _rows(shop: Shop) -> Iterator[list[list[Any]]]:
+    """The spreadsheet form: the header row, then batches of one row per good."""
     names = {category["id"]: category["name"] for category in _categories(shop)}
+    parameters = _parameter_names(shop)
+    yield [[*FIELDS, *(PARAMETER + name for name in parameters)]]
+    for batch in _goods(shop):
+        yield [
+            [
+                good["id"],
+                good["category"],
+                names.get(good["category"], ""),
+                good["model"],
+                good["name"],
+                Decimal(str(good["price"])).quantize(Decimal("0.01")),
+                Decimal(str(good["price_rrc"])).quantize(Decimal("0.01")),
+                good["quantity"],
+                *(good["parameters"].get(name, "") for name in parameters),
+            ]
+            for good in batch
+        ]
+
+
+def _csv(shop: Shop) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    for batch in _goods(shop):
-        for good in batch:
-            writer.writerow(
-                [
-                    good["id"],
-                    good["category"],
-                    names.get(good["category"], ""),
-                    good["model"],
-                    good["name"],
-                    f"{good['price']:.2f}",
-                    f"{good['price_rrc']:.2f}",
-                    good["quantity"],
-                    json.dumps(good["parameters"], ensure_ascii=False),
-                ]
-            )
+    for batch in _rows(shop):
+        writer.writerows(batch)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
-    if buffer.tell():  # no goods: only the header row
-        yield buffer.getvalue()
+
+
+def _xlsx(shop: Shop) -> Iterator[bytes]:
+    """An XLSX workbook of one sheet, written row by row (openpyxl's write-only mode)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("price list")
+    for batch in _rows(shop):
+        for row in batch:
+            sheet.append([_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    content = buffer.getvalue()
+    for start in range(0, len(content), XLSX_CHUNK):
+        yield content[start : start + XLSX_CHUNK]
+
+
+def _cell(sheet: Any, value: Any) -> Any:
+    """Text stays text: one starting with `=` would otherwise be written as a formula, and
+    characters XML cannot hold (control characters) are left out."""
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell

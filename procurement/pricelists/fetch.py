@@ -12,6 +12,9 @@ seconds never trips them; so one deadline covers the whole download (connect, TL
 body and every redirect), enforced by a watchdog that shuts the socket down when it passes,
 which ends whatever read is blocked on it. The size limit is enforced while streaming, and a
 body shorter than its Content-Length is refused rather than imported half.
+
+A scheduled pull asks with the validators of the last list it imported (`If-None-Match`,
+`If-Modified-Since`): a server that answers 304 sends nothing and nothing is imported.
 """
 
 import http.client
@@ -22,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
@@ -222,8 +226,31 @@ def _too_long() -> FetchError:
     return FetchError(_("The download took too long."))
 
 
+@dataclass(frozen=True)
+class Fetched:
+    body: bytes
+    etag: str  # the validators the server sent with it ("" when none)
+    last_modified: str
+
+
 def fetch_url(url: str, *, limit: int | None = None) -> bytes:
     """GET `url` and return the body; FetchError (or TOO_LARGE) when it is refused or fails."""
+    fetched = fetch_if_changed(url, limit=limit)
+    if fetched is None:  # (not reached: asked without validators, a 304 is refused as such)
+        raise FetchError(_("The server answered with HTTP status %(status)d.") % {"status": 304})
+    return fetched.body
+
+
+def fetch_if_changed(
+    url: str, *, etag: str = "", last_modified: str = "", limit: int | None = None
+) -> Fetched | None:
+    """GET `url` unless it is unchanged since the list that had these validators: None when
+    the server answers 304 Not Modified; else the body and its validators."""
+    conditions = {}
+    if etag:
+        conditions["If-None-Match"] = etag
+    if last_modified:
+        conditions["If-Modified-Since"] = last_modified
     limit = max_bytes() if limit is None else limit
     deadline = _Deadline(deadline_seconds())
     for _redirect in range(MAX_REDIRECTS + 1):
@@ -234,10 +261,10 @@ def fetch_url(url: str, *, limit: int | None = None) -> bytes:
         connection = connection_class(host, port, address, timeout)
         try:
             with deadline.watching(connection):
-                location = _request(connection, url, limit=limit)
+                location = _request(connection, url, limit=limit, conditions=conditions)
             if deadline.passed():  # the watchdog's shutdown can look like the end of the body
                 raise _too_long()
-            if isinstance(location, bytes):
+            if not isinstance(location, str):
                 return location
         except (OSError, http.client.HTTPException, FetchError) as error:
             if deadline.passed():  # whatever the shutdown made the read fail with
@@ -255,8 +282,10 @@ def fetch_url(url: str, *, limit: int | None = None) -> bytes:
     raise FetchError(_("Too many redirects."))
 
 
-def _request(connection: http.client.HTTPConnection, url: str, *, limit: int) -> bytes | str:
-    """The body, or the next URL when the answer is a redirect."""
+def _request(
+    connection: http.client.HTTPConnection, url: str, *, limit: int, conditions: dict[str, str]
+) -> Fetched | str | None:
+    """The body, None when unchanged (304), or the next URL when the answer is a redirect."""
     parts = urlsplit(url)
     target = parts.path or "/"
     if parts.query:
@@ -264,9 +293,16 @@ def _request(connection: http.client.HTTPConnection, url: str, *, limit: int) ->
     connection.request(
         "GET",
         target,
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity", "Accept": "*/*"},
+        headers={
+            "User-Agent": USER_AGENT,
+            "Accept-Encoding": "identity",
+            "Accept": "*/*",
+            **conditions,
+        },
     )
     response = connection.getresponse()
+    if response.status == 304 and conditions:
+        return None
     if response.status in _REDIRECTS:
         location = response.getheader("Location")
         if not location:
@@ -288,4 +324,8 @@ def _request(connection: http.client.HTTPConnection, url: str, *, limit: int) ->
         parts_read.append(chunk)
     if response.length:  # the connection ended before the declared length
         raise FetchError(_("The download was cut short."))
-    return b"".join(parts_read)
+    return Fetched(
+        body=b"".join(parts_read),
+        etag=(response.getheader("ETag") or "")[:200],
+        last_modified=(response.getheader("Last-Modified") or "")[:100],
+    )

@@ -14,6 +14,15 @@ class ExportFormat(models.TextChoices):
     YAML = "yaml", "YAML"
     JSON = "json", "JSON"
     CSV = "csv", "CSV"
+    XLSX = "xlsx", "XLSX"
+
+
+class PullEvery(models.TextChoices):
+    HOURLY = "hourly", _("hourly")
+    DAILY = "daily", _("daily")
+
+
+PULL_SECONDS = {PullEvery.HOURLY: 3600, PullEvery.DAILY: 86400}
 
 
 class Job(models.Model):
@@ -59,9 +68,25 @@ class ImportJob(Job):
     url = models.URLField(_("URL"), max_length=2000, blank=True)
     filename = models.CharField(_("file name"), max_length=255, blank=True)
     content = models.BinaryField(_("uploaded file"), null=True, blank=True, editable=False)
+    dry_run = models.BooleanField(
+        _("preview only"),
+        default=False,
+        help_text=_("Checked and compared with the catalog, nothing written."),
+    )
+    scheduled = models.BooleanField(
+        _("scheduled pull"), default=False, help_text=_("Started by the supplier's schedule.")
+    )
+    processed = models.PositiveIntegerField(_("goods processed"), default=0)
+    total = models.PositiveIntegerField(_("goods in the list"), null=True, blank=True)
     created = models.PositiveIntegerField(_("offers created"), default=0)
     updated = models.PositiveIntegerField(_("offers updated"), default=0)
     withdrawn = models.PositiveIntegerField(_("offers withdrawn"), default=0)
+    changes = models.JSONField(
+        _("changes"),
+        default=list,
+        blank=True,
+        help_text=_("A preview's sample of what would change: prices, quantities, goods."),
+    )
     warnings = models.JSONField(
         _("warnings"),
         default=list,
@@ -75,6 +100,34 @@ class ImportJob(Job):
 
     def __str__(self) -> str:
         return f"import #{self.pk} ({self.state})"
+
+
+class PriceListSource(models.Model):
+    """A supplier's price-list URL, pulled on a schedule: each pull is an import job, and a
+    list the server says is unchanged since the last one imported is not fetched again."""
+
+    supplier = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("supplier"),
+        on_delete=models.CASCADE,
+        related_name="price_list_source",
+    )
+    url = models.URLField(_("URL"), max_length=2000)
+    every = models.CharField(_("every"), max_length=10, choices=PullEvery.choices)
+    etag = models.CharField(_("ETag of the last list imported"), max_length=200, blank=True)
+    last_modified = models.CharField(
+        _("Last-Modified of the last list imported"), max_length=100, blank=True
+    )
+    last_pulled_at = models.DateTimeField(_("last pulled"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("scheduled price list")
+        verbose_name_plural = _("scheduled price lists")
+
+    def __str__(self) -> str:
+        return f"{self.url} ({self.every})"
 
 
 class ExportJob(Job):

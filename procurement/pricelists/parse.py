@@ -20,7 +20,7 @@ from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.pricelists.errors import ImportFailed, Problem
+from procurement.pricelists.errors import ImportFailed, Locations, Problem
 
 MAX_DEPTH = 32
 
@@ -63,12 +63,28 @@ def read_limited(chunks: Iterable[bytes], *, limit: int | None = None) -> bytes:
 
 def parse_document(data: bytes, *, filename: str = "") -> Any:
     """Parse a price list given as JSON or YAML, chosen by the file name or else the content."""
-    name = filename.lower()
+    return read_document(data, filename=filename)[0]
+
+
+def read_document(data: bytes, *, filename: str = "") -> tuple[Any, Locations]:
+    """Parse a price list in any import format → (the document, where its items are).
+
+    The format is chosen by the file name, or else by the content: an XLSX file is a zip
+    archive, a JSON one starts with `{` or `[`; CSV is read only when named so.
+    """
+    from procurement.pricelists import sheets  # it builds on this module's errors
+
+    # A URL's query is not part of its file name: …/prices.csv?key=1 is a CSV file.
+    name = filename.lower().split("?", 1)[0].split("#", 1)[0]
+    if name.endswith(".xlsx") or (not name.endswith(".csv") and data[:4] == b"PK\x03\x04"):
+        return sheets.read_xlsx(data)
+    if name.endswith(".csv"):
+        return sheets.read_csv(data)
     if name.endswith(".json"):
-        return _parse_json(data)
+        return _parse_json(data), Locations()
     if not name.endswith((".yaml", ".yml")) and _looks_like_json(data):
         try:
-            return _parse_json(data)
+            return _parse_json(data), Locations()
         except PriceListParseError:
             pass  # a YAML flow mapping also starts with "{"
     return _parse_yaml(data)
@@ -90,10 +106,11 @@ def _parse_json(data: bytes) -> Any:
         raise PriceListParseError(_("Not valid JSON: %(problem)s") % {"problem": error}) from None
 
 
-def _parse_yaml(data: bytes) -> Any:
+def _parse_yaml(data: bytes) -> tuple[Any, Locations]:
     parser = _YAML_PARSER(data)
+    locations = Locations(unit="line")
     try:
-        return _build(parser)
+        return _build(parser, locations.items), locations
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise PriceListParseError(
@@ -114,8 +131,11 @@ class _EventSource(Protocol):
     def get_event(self) -> events.Event: ...
 
 
-def _build(parser: _EventSource) -> Any:
-    """One YAML document from the parser's events; refuses tags, anchors and aliases."""
+def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
+    """One YAML document from the parser's events; refuses tags, anchors and aliases.
+
+    `lines[key]` gets the line of each item of the list under the top-level `key` (each
+    good, each category), so that problems can name it."""
     get_event = parser.get_event
     documents = 0
     root: Any = None
@@ -127,6 +147,7 @@ def _build(parser: _EventSource) -> Any:
             if event.anchor is not None:
                 _refuse(_("YAML anchors and aliases are not allowed."), event)
             value = _scalar(event)
+            start = event
         elif isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
             if event.anchor is not None:
                 _refuse(_("YAML anchors and aliases are not allowed."), event)
@@ -139,7 +160,7 @@ def _build(parser: _EventSource) -> Any:
             )
             continue
         elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
-            value = stack.pop()[0]
+            value, _key, start = stack.pop()
         elif isinstance(event, events.AliasEvent):
             _refuse(_("YAML anchors and aliases are not allowed."), event)
         elif isinstance(event, events.DocumentStartEvent):
@@ -159,6 +180,9 @@ def _build(parser: _EventSource) -> Any:
         container = top[0]
         if type(container) is list:
             container.append(value)
+            if len(stack) == 2 and type(stack[0][0]) is dict and isinstance(stack[0][1], str):
+                mark = start.start_mark
+                lines.setdefault(stack[0][1], []).append(mark.line + 1 if mark else 0)
         elif top[1] is _NO_KEY:
             if isinstance(value, dict | list):
                 _refuse(_("Mapping keys must be scalars."), event)

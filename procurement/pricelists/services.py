@@ -28,16 +28,29 @@ from django.utils.translation import ngettext
 
 from procurement.accounts.models import User
 from procurement.catalog.models import Shop
+from procurement.catalog.services import supplier_rename_shop, supplier_set_accepts_orders
 from procurement.core.db import retry_on_conflict
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.core.tasks import run_after_commit
 from procurement.pricelists import tasks
-from procurement.pricelists.apply import ImportResult, Progress, apply_pricelist
-from procurement.pricelists.errors import problems_of
+from procurement.pricelists.apply import (
+    Count,
+    ImportResult,
+    Progress,
+    apply_pricelist,
+    preview_pricelist,
+)
+from procurement.pricelists.errors import ImportFailed, Locations, problems_of, readable
 from procurement.pricelists.export import export_chunks
-from procurement.pricelists.fetch import check_url, fetch_url
-from procurement.pricelists.models import ExportJob, ImportJob, JobState
-from procurement.pricelists.parse import parse_document, read_limited
+from procurement.pricelists.fetch import Fetched, check_url, fetch_if_changed
+from procurement.pricelists.models import (
+    PULL_SECONDS,
+    ExportJob,
+    ImportJob,
+    JobState,
+    PriceListSource,
+)
+from procurement.pricelists.parse import read_document, read_limited
 from procurement.pricelists.validate import PriceList, validate_pricelist
 
 logger = logging.getLogger(__name__)
@@ -50,6 +63,10 @@ MAX_ATTEMPTS = 5
 # What a job keeps of its errors and warnings: enough to fix the file, bounded in size.
 MAX_PROBLEMS = 101  # validation lists 100 problems and a line saying there are more
 MAX_TEXT = 1000
+# How many of its changes a preview lists (its counts cover them all).
+PREVIEW_SAMPLE = 50
+# How often a running job's progress (goods processed) is written, at most.
+PROGRESS_SECONDS = 1.0
 
 
 class ClaimLost(Exception):
@@ -62,24 +79,48 @@ def import_pricelist(
     data: bytes,
     source: str,
     filename: str = "",
+    dry_run: bool = False,
     progress: Progress | None = None,
+    count: Count | None = None,
 ) -> ImportResult:
-    """Parse, check and apply a price list for `supplier`'s shop; nothing is written if it is bad."""
+    """Parse, check and apply a price list for `supplier`'s shop; nothing is written if it is
+    bad. With `dry_run`, nothing is written at all: the result says what would change."""
     report = progress or (lambda stage: None)
     price_list = _checked(
-        supplier=supplier, data=data, source=source, filename=filename, report=report
+        supplier=supplier, data=data, source=source, filename=filename, report=report, count=count
     )
-    return _apply(supplier=supplier, price_list=price_list, progress=report)
+    if dry_run:
+        report("comparing")
+        return preview_pricelist(
+            supplier=supplier, price_list=price_list, sample=PREVIEW_SAMPLE, count=count
+        )
+    return _apply(supplier=supplier, price_list=price_list, progress=report, count=count)
 
 
 def _checked(
-    *, supplier: User, data: bytes, source: str, filename: str, report: Progress
+    *,
+    supplier: User,
+    data: bytes,
+    source: str,
+    filename: str,
+    report: Progress,
+    count: Count | None = None,
 ) -> PriceList:
+    """The checked price list; refused with each problem as a readable line naming where it
+    is in the file (line, row or cell), in the language of the moment."""
     logger.info("importing a price list for %s from %s (%d bytes)", supplier, source, len(data))
-    report("parsing")
-    document = parse_document(data, filename=filename or source)
-    report("validating")
-    return validate_pricelist(document)
+    locations = Locations()
+    try:
+        report("parsing")
+        document, locations = read_document(data, filename=filename or source)
+        goods = document.get("goods") if isinstance(document, dict) else None
+        if count is not None and isinstance(goods, list):
+            count(0, len(goods))
+        report("validating")
+        return validate_pricelist(document)
+    except ImportFailed as error:
+        error.problems = readable(error.problems, locations)
+        raise
 
 
 @retry_on_conflict()
@@ -89,12 +130,15 @@ def _apply(
     supplier: User,
     price_list: PriceList,
     progress: Progress | None = None,
+    count: Count | None = None,
     then: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
     """Apply `price_list` and run `then` (a job's finish) in one transaction, tried again
     after a deadlock or serialization failure (the import locks its offers in the order
     buyers' checkouts do, so these should be rare)."""
-    result = apply_pricelist(supplier=supplier, price_list=price_list, progress=progress)
+    result = apply_pricelist(
+        supplier=supplier, price_list=price_list, progress=progress, count=count
+    )
     if then is not None:
         then(result)
     return result
@@ -107,11 +151,13 @@ def import_job_create(
     url: str | None = None,
     chunks: Iterable[bytes] | None = None,
     filename: str = "",
+    dry_run: bool = False,
 ) -> ImportJob:
-    """Queue an import of an uploaded file (its `chunks`) or of a URL; exactly one of them."""
+    """Queue an import (or with `dry_run` a preview) of an uploaded file (its `chunks`) or of
+    a URL; exactly one of them."""
     if url is not None and chunks is None:
         check_url(url)
-        job = ImportJob.objects.create(supplier=supplier, url=url, source=url)
+        job = ImportJob.objects.create(supplier=supplier, url=url, source=url, dry_run=dry_run)
     elif chunks is not None and url is None:
         content = read_limited(chunks)
         job = ImportJob.objects.create(
@@ -119,6 +165,7 @@ def import_job_create(
             content=content,
             filename=filename[:255],
             source=_("uploaded file %(name)s") % {"name": filename or "-"},
+            dry_run=dry_run,
         )
     else:
         raise ApplicationError(ErrorCode.INVALID, _("Send either a url or a file, not both."))
@@ -126,34 +173,175 @@ def import_job_create(
     return job
 
 
-def import_job_run(*, job_id: int, task_id: str | None = None) -> ImportJob | None:
+def import_job_run(
+    *,
+    job_id: int,
+    task_id: str | None = None,
+    data: bytes | None = None,
+    progress: Progress | None = None,
+    count: Count | None = None,
+) -> ImportJob | None:
     """Run an import job that is queued or whose last run died; None when another run has
-    it, it is finished, or this run's claim was taken over before it could finish."""
+    it, it is finished, or this run's claim was taken over before it could finish.
+
+    The file is the job's upload or URL, or `data` when the caller holds it (a command).
+    While it runs the job shows how many goods were processed (`processed` of `total`)."""
+    counter = JobCounter(report=count)
 
     def work(job: ImportJob, finish: Finish) -> None:
-        data = bytes(job.content) if job.content is not None else fetch_url(job.url)
+        fetched: Fetched | None = None
+        if data is not None:
+            content = data
+        elif job.content is not None:
+            content = bytes(job.content)
+        else:
+            fetched = _pull(job)
+            if fetched is None:
+                finish(warnings=[_unchanged()])
+                return
+            content = fetched.body
+        report = progress or (lambda stage: None)
         price_list = _checked(
             supplier=job.supplier,
-            data=data,
+            data=content,
             source=job.source,
             filename=job.filename,
-            report=lambda stage: None,
+            report=report,
+            count=counter,
         )
-        # The finish is in the apply's transaction: a run that lost its claim rolls back.
-        _apply(
-            supplier=job.supplier,
-            price_list=price_list,
-            then=lambda result: finish(
+
+        def done(result: ImportResult) -> None:
+            total = len(price_list.goods)
+            if fetched is not None and job.scheduled and not job.dry_run:
+                # The next pull asks whether the list changed since this one.
+                PriceListSource.objects.filter(supplier=job.supplier, url=job.url).update(
+                    etag=fetched.etag, last_modified=fetched.last_modified
+                )
+            finish(
                 warnings=result.warnings,
                 created=result.created,
                 updated=result.updated,
                 withdrawn=result.withdrawn,
-            ),
+                changes=result.changes,
+                processed=total,
+                total=total,
+            )
+
+        if job.dry_run:
+            report("comparing")
+            result = preview_pricelist(
+                supplier=job.supplier, price_list=price_list, sample=PREVIEW_SAMPLE, count=counter
+            )
+            with transaction.atomic():
+                done(result)
+            return
+        # The finish is in the apply's transaction: a run that lost its claim rolls back.
+        _apply(
+            supplier=job.supplier, price_list=price_list, progress=report, count=counter, then=done
         )
 
-    if not _run_job(IMPORT, job_id, task_id, work):
+    if not _run_job(IMPORT, job_id, task_id, work, counter=counter):
         return None
-    return ImportJob.objects.get(pk=job_id)
+    return ImportJob.objects.defer("content").get(pk=job_id)
+
+
+def _pull(job: ImportJob) -> Fetched | None:
+    """The job's URL, fetched; for a scheduled pull only if it changed since the list last
+    imported from it (None: unchanged)."""
+    source = (
+        PriceListSource.objects.filter(supplier=job.supplier, url=job.url).first()
+        if job.scheduled
+        else None
+    )
+    if source is None:
+        return fetch_if_changed(job.url)
+    return fetch_if_changed(job.url, etag=source.etag, last_modified=source.last_modified)
+
+
+def _unchanged() -> dict[str, Any]:
+    warning = _("The price list did not change since the last pull: nothing was imported.")
+    return {"field": "url", "warning": warning, "message": f"url: {warning}"}
+
+
+@transaction.atomic
+def source_set(*, supplier: User, url: str, every: str) -> PriceListSource:
+    """Pull the supplier's price list from `url` on a schedule (the same URL rules as an
+    import's); a new URL is pulled unconditionally the first time."""
+    check_url(url)
+    source, created = PriceListSource.objects.select_for_update().get_or_create(
+        supplier=supplier, defaults={"url": url, "every": every}
+    )
+    if not created:
+        if source.url != url:
+            source.etag = source.last_modified = ""
+            source.last_pulled_at = None
+        source.url, source.every = url, every
+        source.save()
+    return source
+
+
+def source_get(*, supplier: User) -> PriceListSource:
+    source = PriceListSource.objects.filter(supplier=supplier).first()
+    if source is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No price list is pulled on a schedule."))
+    return source
+
+
+@transaction.atomic
+def source_delete(*, supplier: User) -> None:
+    deleted, _rows = PriceListSource.objects.filter(supplier=supplier).delete()
+    if not deleted:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("No price list is pulled on a schedule."))
+
+
+@transaction.atomic
+def sources_pull_due(*, now: datetime | None = None) -> list[int]:
+    """Start an import job for each scheduled price list whose time has come → the jobs.
+
+    A source whose last pull is still queued or running waits for it; a source is taken
+    under a lock, so two beats at once do not pull it twice."""
+    now = now or timezone.now()
+    busy = ImportJob.objects.filter(
+        scheduled=True, state__in=[JobState.QUEUED, JobState.RUNNING]
+    ).values("supplier_id")
+    due = Q(last_pulled_at__isnull=True)
+    for every, seconds in PULL_SECONDS.items():
+        due |= Q(every=every, last_pulled_at__lte=now - timedelta(seconds=seconds))
+    sources = list(
+        PriceListSource.objects.select_for_update(skip_locked=True)
+        .filter(due, supplier__is_active=True)
+        .exclude(supplier_id__in=busy)
+        .order_by("pk")
+    )
+    jobs = []
+    for source in sources:
+        job = ImportJob.objects.create(
+            supplier_id=source.supplier_id, url=source.url, source=source.url, scheduled=True
+        )
+        source.last_pulled_at = now
+        source.save(update_fields=["last_pulled_at", "updated_at"])
+        run_after_commit(tasks.do_import, job.pk)
+        jobs.append(job.pk)
+    return jobs
+
+
+def import_recorded(
+    *,
+    supplier: User,
+    data: bytes,
+    source: str,
+    filename: str = "",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    count: Count | None = None,
+) -> ImportJob:
+    """Import (or preview) a price list now, in this process, recorded as a job like an
+    upload's, so the supplier's history and the admin show it: the commands' way."""
+    job = ImportJob.objects.create(
+        supplier=supplier, source=source[:2100], filename=filename[:255], dry_run=dry_run
+    )
+    import_job_run(job_id=job.pk, data=data, progress=progress, count=count)
+    return ImportJob.objects.defer("content").get(pk=job.pk)
 
 
 def import_job_get(*, user: User, job_id: int) -> ImportJob:
@@ -164,11 +352,17 @@ def import_job_get(*, user: User, job_id: int) -> ImportJob:
     return job
 
 
-def import_job_list(*, supplier: User) -> "QuerySet[ImportJob]":
-    """The supplier's import jobs, newest first, without their uploaded files."""
-    return (
-        ImportJob.objects.filter(supplier=supplier).defer("content").order_by("-created_at", "-id")
-    )
+@transaction.atomic
+def shop_state_set(*, supplier: User, accepts_orders: bool | None, name: str | None) -> Shop:
+    """The supplier's switch, its shop's name, or both, in one change."""
+    shop = None
+    if name is not None:
+        shop = supplier_rename_shop(supplier=supplier, name=name)
+    if accepts_orders is not None:
+        shop = supplier_set_accepts_orders(supplier=supplier, accepts_orders=accepts_orders)
+    if shop is None:
+        raise ApplicationError(ErrorCode.INVALID, _("Send state, name or both."))
+    return shop
 
 
 def shop_of(*, supplier: User) -> Shop:
@@ -266,6 +460,20 @@ def _lost_ids(model: Model, queued_before: datetime) -> "QuerySet[Any, int]":
     return model.objects.filter(lost).order_by("pk").values_list("pk", flat=True)
 
 
+@dataclass
+class JobCounter:
+    """A run's progress: the run sets it (as a `Count`), its lease thread writes it."""
+
+    processed: int = 0
+    total: int | None = None
+    report: Count | None = None  # also told, e.g. a command's progress bar
+
+    def __call__(self, processed: int, total: int) -> None:
+        self.processed, self.total = processed, total
+        if self.report is not None:
+            self.report(processed, total)
+
+
 @dataclass(frozen=True)
 class _JobKind:
     model: Model
@@ -282,7 +490,12 @@ Finish = Callable[..., None]
 
 
 def _run_job(
-    kind: _JobKind, job_id: int, task_id: str | None, work: Callable[[Any, Finish], None]
+    kind: _JobKind,
+    job_id: int,
+    task_id: str | None,
+    work: Callable[[Any, Finish], None],
+    *,
+    counter: JobCounter | None = None,
 ) -> bool:
     """Run `work(job, finish)` as the claimed attempt of a job, and record its outcome:
     whether this run finished the job (done or failed).
@@ -303,7 +516,8 @@ def _run_job(
         if not _finish(kind.model, job_id, attempt, state=JobState.DONE, errors=[], **fields):
             raise ClaimLost
 
-    with _lease(kind.model, job_id, attempt), translation.override(_language_of(job.supplier)):
+    lease = _lease(kind.model, job_id, attempt, counter)
+    with lease, translation.override(_language_of(job.supplier)):
         try:
             work(job, finish)
         except ClaimLost:
@@ -373,27 +587,41 @@ def _claim(kind: _JobKind, job_id: int, task_id: str | None) -> int | None:
 
 
 @contextmanager
-def _lease(model: Model, job_id: int, attempt: int) -> Iterator[None]:
-    """Renew the job's lease three times per JOB_LEASE_SECONDS while the block runs.
+def _lease(
+    model: Model, job_id: int, attempt: int, counter: JobCounter | None = None
+) -> Iterator[None]:
+    """Renew the job's lease three times per JOB_LEASE_SECONDS while the block runs, and
+    write its progress (`counter`) when it moved, at most every PROGRESS_SECONDS.
 
     From a thread with its own database connection: the run's own connection is busy
     (and, while it applies, inside a transaction whose writes nobody else sees yet).
     """
     stop = threading.Event()
     interval = _lease_seconds() / 3
+    tick = min(interval, PROGRESS_SECONDS) if counter is not None else interval
 
     def renew() -> None:
+        written: tuple[int, int | None] = (0, None)
+        ticks, per_renewal = 0, max(1, round(interval / tick))
         try:
-            while not stop.wait(interval):
+            while not stop.wait(tick):
+                ticks += 1
+                shown = (counter.processed, counter.total) if counter else written
+                if shown == written and ticks % per_renewal:
+                    continue
+                fields: dict[str, Any] = {"heartbeat_at": Now()}
+                if shown != written:
+                    fields.update(processed=shown[0], total=shown[1])
                 try:
                     held = model.objects.filter(
                         pk=job_id, state=JobState.RUNNING, attempts=attempt
-                    ).update(heartbeat_at=Now())
+                    ).update(**fields)
                 except DatabaseError:
                     logger.warning("job %d: the lease could not be renewed", job_id, exc_info=True)
                     continue  # a missed renewal; the lease outlasts two more
                 if not held:
                     return  # finished, or taken over: nothing left to renew
+                written = shown
         finally:
             connection.close()
 
@@ -403,7 +631,7 @@ def _lease(model: Model, job_id: int, attempt: int) -> Iterator[None]:
         yield
     finally:
         stop.set()
-        thread.join(timeout=interval)
+        thread.join(timeout=tick)
 
 
 def _finish(
@@ -414,6 +642,7 @@ def _finish(
     if model is ImportJob:
         fields.setdefault("content", None)
         fields["warnings"] = storable(fields.get("warnings", []))
+        fields["changes"] = storable(fields.get("changes", []))
     elif state != JobState.DONE:
         fields["content"] = None
     updated = model.objects.filter(pk=job_id, state=JobState.RUNNING, attempts=attempt).update(

@@ -31,3 +31,12 @@ def recover_jobs() -> None:
     from procurement.pricelists.services import jobs_recover
 
     jobs_recover()
+
+
+@shared_task(ignore_result=True)
+def pull_price_lists() -> None:
+    """Run by beat every MAINTENANCE_INTERVAL_SECONDS: start the scheduled pulls whose
+    time has come, each an import job."""
+    from procurement.pricelists.services import sources_pull_due
+
+    sources_pull_due()

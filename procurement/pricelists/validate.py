@@ -62,7 +62,7 @@ class Good:
 
 @dataclass(frozen=True, slots=True)
 class PriceList:
-    shop: str
+    shop: str | None  # names a new shop; a spreadsheet has none
     categories: dict[int, str]  # id → name, in file order
     goods: list[Good]
 
@@ -132,10 +132,10 @@ def _check_document(document: Any, errors: _Errors) -> PriceList | None:
     if not isinstance(document, dict):
         errors.add(_("The price list must be a mapping with shop, categories and goods."), field="")
         return None
-    shop = _field(document, "shop", _text(SHOP_NAME_MAX), errors)
+    shop = _field(document, "shop", _text(SHOP_NAME_MAX), errors) if "shop" in document else None
     categories = _check_categories(document.get("categories"), errors)
     goods = _check_goods(document.get("goods"), categories, errors)
-    if shop is None or categories is None or goods is None:
+    if (shop is None and "shop" in document) or categories is None or goods is None:
         return None
     return PriceList(shop=shop, categories=categories, goods=goods)
 

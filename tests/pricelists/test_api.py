@@ -48,15 +48,27 @@ def test_upload_queues_a_job_that_imports_after_commit(supplier_client, supplier
     assert set(body) == {
         "id",
         "state",
+        "dry_run",
+        "scheduled",
         "source",
+        "processed",
+        "total",
         "created",
         "updated",
         "withdrawn",
+        "changes",
         "warnings",
         "errors",
+        "created_at",
         "started_at",
         "finished_at",
     }
+    assert (body["dry_run"], body["processed"], body["total"], body["changes"]) == (
+        False,
+        14,
+        14,
+        [],
+    )
     assert body["warnings"] == []
     assert Shop.objects.get(user=supplier).offers.count() == 14
     job.refresh_from_db()
@@ -96,6 +108,8 @@ def test_a_job_is_run_once(supplier_client, supplier, commit_callbacks):
                 "id": 4672670,
                 "field": "price",
                 "error": "Must not be negative.",
+                "line": 48,
+                "message": "goods[3] (id 4672670), line 48: price: Must not be negative.",
             },
         ),
         (
@@ -103,6 +117,8 @@ def test_a_job_is_run_once(supplier_client, supplier, commit_callbacks):
             {
                 "line": 1,
                 "error": "YAML tag tag:yaml.org,2002:python/object/apply:os.system is not allowed.",
+                "message": "line 1: YAML tag tag:yaml.org,2002:python/object/apply:os.system "
+                "is not allowed.",
             },
         ),
     ],

@@ -130,7 +130,7 @@ def test_missing_offers_are_withdrawn_and_come_back(supplier):
     assert back.is_withdrawn is False and back.id == offers[removed["id"]].id
 
 
-def test_shop_is_renamed_and_categories_are_shared_and_upserted(supplier):
+def test_shop_keeps_its_name_and_categories_are_shared_and_upserted(supplier):
     run(supplier, shop1_bytes())
     other = SupplierFactory()
     second = generated(3, shop="Другой")
@@ -157,9 +157,14 @@ def test_shop_is_renamed_and_categories_are_shared_and_upserted(supplier):
     document["shop"] = "Связной 2"
     document["categories"] = [c for c in document["categories"] if c["id"] != 1]
     document["goods"] = [g for g in document["goods"] if g["category"] != 1]
-    run(supplier, as_yaml(document))
+    result = run(supplier, as_yaml(document))
     shop = Shop.objects.get(user=supplier)
-    assert shop.name == "Связной 2"
+    assert shop.name == "Связной", "a price list does not rename the shop"
+    kept = (
+        "The shop keeps its name “Связной”; the price list calls it “Связной 2”. "
+        "Rename the shop in its settings if you want that name."
+    )
+    assert result.warnings == [{"field": "shop", "warning": kept, "message": f"shop: {kept}"}]
     assert set(shop.categories.values_list("id", flat=True)) == {224, 15, 5}
 
 

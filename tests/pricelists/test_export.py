@@ -7,7 +7,7 @@ import yaml
 from django.core.management import call_command
 
 from procurement.catalog.models import Shop
-from procurement.pricelists.models import ExportJob, JobState
+from procurement.pricelists.models import ExportJob, ImportJob, JobState
 from procurement.pricelists.services import import_pricelist
 from tests.support.clients import client_for
 from tests.support.factories import SupplierFactory
@@ -110,15 +110,16 @@ def test_csv_export(supplier_client, imported):
         "price": "110000.00",
         "price_rrc": "116990.00",
         "quantity": "14",
-        "parameters": json.dumps(
-            {
-                "Диагональ (дюйм)": "6.5",
-                "Разрешение (пикс)": "2688x1242",
-                "Встроенная память (Гб)": "512",
-                "Цвет": "золотистый",
-            },
-            ensure_ascii=False,
-        ),
+        "param:Диагональ (дюйм)": "6.5",
+        "param:Разрешение (пикс)": "2688x1242",
+        "param:Встроенная память (Гб)": "512",
+        "param:Цвет": "золотистый",
+        "param:Screen Size (inches)": "",
+        "param:Resolution (pixels)": "",
+        "param:Internal Memory (GB)": "",
+        "param:Color": "",
+        "param:Capacity (GB)": "",
+        "param:Smart TV": "",
     }
 
 
@@ -200,14 +201,33 @@ def test_export_command_writes_yaml_to_stdout_and_to_a_file(imported, tmp_path):
     assert len(json.loads(target.read_bytes())["goods"]) == 14
 
 
-def test_import_command_reports_progress(supplier, tmp_path):
+def test_import_command_shows_a_progress_bar_and_records_a_job(supplier, tmp_path):
     path = tmp_path / "shop1.yaml"
     path.write_bytes(shop1_bytes())
-    out = io.StringIO()
-    call_command("import_pricelist", str(path), "--owner", supplier.email, stdout=out)
-    text = out.getvalue()
-    assert "[  0%] reading" in text and "[100%] done" in text
-    assert "14 created, 0 updated, 0 withdrawn" in text
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_pricelist", str(path), "--owner", supplier.email, stdout=out, stderr=err)
+    job = ImportJob.objects.get()
+    assert "14 created, 0 updated, 0 withdrawn" in out.getvalue()
+    assert f"(job {job.pk})" in out.getvalue()
+    assert "14/14" in err.getvalue() and "goods" in err.getvalue()
+    assert (job.state, job.source, job.processed, job.total, job.created) == (
+        JobState.DONE,
+        str(path),
+        14,
+        14,
+        14,
+    )
+
+
+def test_import_command_is_silent_with_verbosity_0(supplier, tmp_path):
+    path = tmp_path / "shop1.yaml"
+    path.write_bytes(shop1_bytes())
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "import_pricelist", str(path), "--owner", supplier.email, "-v", "0", stdout=out, stderr=err
+    )
+    assert err.getvalue() == ""
+    assert ImportJob.objects.get().created == 14
 
 
 def test_import_command_refuses_bad_input(supplier, buyer, tmp_path):

@@ -254,9 +254,8 @@ def test_url_import_redirected_to_a_private_address_fails(
         )
     body = supplier_client.get(f"/api/v1/partner/imports/{response.json()['job']}").json()
     assert body["state"] == "failed"
-    assert body["errors"] == [
-        {"error": "The host 10.0.0.1 resolves to a non-public address; it is refused."}
-    ]
+    refused = "The host 10.0.0.1 resolves to a non-public address; it is refused."
+    assert body["errors"] == [{"error": refused, "message": refused}]
 
 
 class Dripping:

@@ -58,6 +58,9 @@ def test_errors_repeating_a_nul_are_stored_with_the_nul_written_out(supplier, su
             "id": "4\\x00",
             "field": "id",
             "error": "Expected a whole number from 1 to 9223372036854775807.",
+            "line": 5,
+            "message": "goods[0] (id 4\\x00), line 5: id: "
+            "Expected a whole number from 1 to 9223372036854775807.",
         },
         {
             "section": "goods",
@@ -65,6 +68,9 @@ def test_errors_repeating_a_nul_are_stored_with_the_nul_written_out(supplier, su
             "id": 5,
             "field": "parameters",
             "error": "Co\\x00lour: Must not contain NUL characters.",
+            "line": 11,
+            "message": "goods[1] (id 5), line 11: parameters: "
+            "Co\\x00lour: Must not contain NUL characters.",
         },
     ]
     body = supplier_client.get(f"/api/v1/partner/imports/{job.pk}").json()
@@ -125,8 +131,17 @@ def test_a_yaml_number_of_thousands_of_digits_is_a_validation_error(
         job = upload(supplier_client, with_long_number(field))
     job.refresh_from_db()
     assert job.state == JobState.FAILED
+    shown = f" (id {shown_id})" if shown_id else ""
     assert job.errors == [
-        {"section": "goods", "index": 0, "id": shown_id, "field": field, "error": message}
+        {
+            "section": "goods",
+            "index": 0,
+            "id": shown_id,
+            "field": field,
+            "error": message,
+            "line": 5,
+            "message": f"goods[0]{shown}, line 5: {field}: {message}",
+        }
     ]
     assert catalog_snapshot() == before
 
@@ -147,6 +162,7 @@ def test_a_long_number_in_json_is_a_validation_error_too(
             "id": 1,
             "field": "quantity",
             "error": "Expected a whole number from 0 to 2147483647.",
+            "message": "goods[0] (id 1): quantity: Expected a whole number from 0 to 2147483647.",
         }
     ]
 
@@ -190,7 +206,7 @@ def test_a_finish_the_database_refuses_fails_the_job_and_rolls_the_import_back(
 
 def test_every_refusal_of_a_price_list_carries_its_problems():
     from procurement.core.errors import ApplicationError, ErrorCode
-    from procurement.pricelists.errors import ImportFailed, problems_of
+    from procurement.pricelists.errors import ImportFailed, describe, problems_of
     from procurement.pricelists.fetch import check_url
     from procurement.pricelists.parse import parse_document
     from procurement.pricelists.validate import validate_pricelist
@@ -211,8 +227,13 @@ def test_every_refusal_of_a_price_list_carries_its_problems():
         {"field": "categories", "error": "Expected a non-empty list of categories."}
     ]
     assert all(isinstance(error.message, str) for error in refusals)
-    assert [problems_of(error) for error in refusals] == [error.problems for error in refusals]
-    assert problems_of(ApplicationError(ErrorCode.NOT_FOUND, "No shop.")) == [{"error": "No shop."}]
+    assert [problems_of(error) for error in refusals] == [
+        [{**problem, "message": describe(problem)} for problem in error.problems]
+        for error in refusals
+    ]
+    assert problems_of(ApplicationError(ErrorCode.NOT_FOUND, "No shop.")) == [
+        {"error": "No shop.", "message": "No shop."}
+    ]
 
 
 @pytest.mark.django_db
@@ -226,7 +247,9 @@ def test_the_import_command_prints_every_problem(supplier, tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_bytes(as_yaml(document))
     stderr = io.StringIO()
-    with pytest.raises(CommandError, match=r"The price list is not valid\."):
+    with pytest.raises(
+        CommandError, match=r"Import job \d+ failed; its problems are listed above\."
+    ):
         call_command(
             "import_pricelist",
             str(path),
@@ -235,9 +258,11 @@ def test_the_import_command_prints_every_problem(supplier, tmp_path):
             stdout=io.StringIO(),
             stderr=stderr,
         )
-    printed = stderr.getvalue()
-    assert "'index': 0" in printed and "Must not be negative." in printed
-    assert "'index': 1" in printed and "Expected a whole number" in printed
+    printed = [line for line in stderr.getvalue().splitlines() if line.startswith("  ")]
+    assert printed == [
+        "  goods[0] (id 1), line 14: price: Must not be negative.",
+        "  goods[1] (id 2), line 25: quantity: Expected a whole number from 0 to 2147483647.",
+    ]
     assert not Offer.objects.exists()
 
 
@@ -262,7 +287,13 @@ def test_a_jobs_errors_are_written_in_its_suppliers_language(commit_callbacks):
     job = ImportJob.objects.get(pk=response.json()["job"])
     assert (job.state, job.errors) == (
         JobState.FAILED,
-        [{"field": "categories", "error": "Ожидается непустой список категорий."}],
+        [
+            {
+                "field": "categories",
+                "error": "Ожидается непустой список категорий.",
+                "message": "categories: Ожидается непустой список категорий.",
+            }
+        ],
     )
     assert not ExportJob.objects.exists()
     assert export.json() == {

@@ -66,7 +66,14 @@ def test_another_shop_cannot_rename_a_category_the_first_one_uses(first_shop_own
 
     assert Category.objects.get(id=224).name == "Смартфоны"
     assert result.warnings == [
-        {"section": "categories", "index": 1, "id": 224, "field": "name", "warning": WARNING}
+        {
+            "section": "categories",
+            "index": 1,
+            "id": 224,
+            "field": "name",
+            "warning": WARNING,
+            "message": f"categories[1] (id 224): name: {WARNING}",
+        }
     ]
     # The rest of the list is applied: its goods are filed under the shared category, and
     # the category it brought is created.
@@ -128,7 +135,14 @@ def test_the_job_the_command_and_the_admin_show_the_warning(
     assert body["state"] == "done", body
     assert body["errors"] == []
     assert body["warnings"] == [
-        {"section": "categories", "index": 0, "id": 224, "field": "name", "warning": WARNING}
+        {
+            "section": "categories",
+            "index": 0,
+            "id": 224,
+            "field": "name",
+            "warning": WARNING,
+            "message": f"categories[0] (id 224): name: {WARNING}",
+        }
     ]
     assert Category.objects.get(id=224).name == "Смартфоны"
 
@@ -140,7 +154,7 @@ def test_the_job_the_command_and_the_admin_show_the_warning(
     path.write_bytes(data)
     out = StringIO()
     call_command("import_pricelist", str(path), "--owner", other.email, stdout=out)
-    assert f"warning: {WARNING}" in out.getvalue()
+    assert f"warning: categories[0] (id 224): name: {WARNING}" in out.getvalue()
 
 
 def test_the_warning_is_in_the_suppliers_language(first_shop_owner, commit_callbacks):

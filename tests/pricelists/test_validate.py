@@ -144,7 +144,6 @@ def test_duplicate_category_id_is_reported():
 @pytest.mark.parametrize(
     "change, field",
     [
-        ({"shop": ...}, "shop"),
         ({"shop": ""}, "shop"),
         ({"shop": "s" * 101}, "shop"),
         ({"categories": ...}, "categories"),

@@ -196,8 +196,21 @@ def test_generated_client_imports_and_drives_the_api(
             mime_type="application/yaml",
         )
     )
+    preview = models.ImportFileRequest(
+        file=types.File(
+            payload=BytesIO((DEMO / "shop1.yaml").read_bytes()),
+            file_name="shop1.yaml",
+            mime_type="application/yaml",
+        ),
+        dry_run=True,
+    )
+    job = ok(partner.partner_update.sync_detailed(client=first, body=preview), 202)
+    previewed = finished_import(first, job.job)
+    assert (previewed.dry_run, previewed.created, previewed.total) == (True, 14, 14)
     job = ok(partner.partner_update.sync_detailed(client=first, body=upload), 202)
     assert finished_import(first, job.job).created == 14
+    history = ok(partner.partner_imports_list.sync_detailed(client=first))
+    assert [(item.dry_run, item.created) for item in history.results] == [(False, 14), (True, 14)]
 
     SupplierFactory(email="second@example.com", password=PASSWORD)
     second = log_in("second@example.com")

@@ -5,7 +5,15 @@ from rest_framework import serializers
 
 from procurement.catalog.models import Shop
 from procurement.core.serializers import ContractModelSerializer
-from procurement.pricelists.models import ExportFormat, ExportJob, ImportJob, JobState
+from procurement.pricelists.models import (
+    ExportFormat,
+    ExportJob,
+    ImportJob,
+    JobState,
+    PriceListSource,
+    PullEvery,
+)
+from procurement.pricelists.validate import SHOP_NAME_MAX
 
 
 class JobStateField(serializers.ChoiceField):
@@ -15,20 +23,33 @@ class JobStateField(serializers.ChoiceField):
         super().__init__(choices=JobState.choices, **kwargs)
 
 
-URL_HELP = "An http(s) URL of a YAML or JSON price list."
-FILE_HELP = "The price list as a multipart upload (YAML or JSON)."
+URL_HELP = "An http(s) URL of a price list: YAML, JSON, CSV or XLSX."
+FILE_HELP = (
+    "The price list as a multipart upload: YAML, JSON, CSV (UTF-8 or cp1251, `;` or `,`) "
+    "or XLSX (one sheet), told apart by the file name's extension."
+)
+DRY_RUN_HELP = (
+    "Preview: check the list and compute what would change (counts and a sample of the "
+    "changes in the job), writing nothing."
+)
+
+
+def dry_run_field() -> serializers.BooleanField:
+    return serializers.BooleanField(required=False, default=False, help_text=DRY_RUN_HELP)
 
 
 class ImportUrlSerializer(serializers.Serializer):
     """A price list to download (a JSON body)."""
 
     url = serializers.CharField(max_length=2000, help_text=URL_HELP)
+    dry_run = dry_run_field()
 
 
 class ImportFileSerializer(serializers.Serializer):
     """A price list uploaded as a file (a multipart body)."""
 
     file = serializers.FileField(help_text=FILE_HELP)
+    dry_run = dry_run_field()
 
 
 class ImportRequestSerializer(serializers.Serializer):
@@ -36,6 +57,7 @@ class ImportRequestSerializer(serializers.Serializer):
 
     url = serializers.CharField(max_length=2000, required=False, help_text=URL_HELP)
     file = serializers.FileField(required=False, help_text=FILE_HELP)
+    dry_run = dry_run_field()
 
     def validate(self, attrs):
         if ("url" in attrs) == ("file" in attrs):
@@ -54,12 +76,23 @@ class ImportJobSerializer(serializers.ModelSerializer):
     # serializer's own `errors` stays; the stub sees an attribute replaced.
     errors = serializers.ListField(  # type: ignore[assignment]
         child=serializers.DictField(),
-        help_text="What is wrong and where: section, index, id, field, error (or line, error).",
+        help_text="What is wrong and where, one entry per problem: `message` (one line for "
+        "people, naming where, in the supplier's language), `error`, and where it is when "
+        "known: section, index, id, field; line (YAML), row (CSV), row and cell (XLSX).",
     )
     warnings = serializers.ListField(
         child=serializers.DictField(),
         help_text="What the price list asked for and did not get, the import still done: "
-        "section, index, id, field, warning (e.g. a category other shops use keeps its name).",
+        "message, warning, and section, index, id, field (e.g. a category other shops use "
+        "keeps its name; the shop keeps its name).",
+    )
+    changes = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="A preview's first changes: id, name, change (created, updated, "
+        "withdrawn), price and quantity ([old, new] when updated). Empty for an import.",
+    )
+    total = serializers.IntegerField(
+        allow_null=True, help_text="Goods in the price list; null until it is read."
     )
 
     class Meta:
@@ -67,12 +100,45 @@ class ImportJobSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "state",
+            "dry_run",
+            "scheduled",
             "source",
+            "processed",
+            "total",
             "created",
             "updated",
             "withdrawn",
+            "changes",
             "warnings",
             "errors",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+
+class ImportJobSummarySerializer(serializers.ModelSerializer):
+    """An import job in the supplier's history: its state and counts (the job's own URL
+    gives its changes, warnings and errors)."""
+
+    state = JobStateField()
+    total = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "state",
+            "dry_run",
+            "scheduled",
+            "source",
+            "processed",
+            "total",
+            "created",
+            "updated",
+            "withdrawn",
+            "created_at",
             "started_at",
             "finished_at",
         ]
@@ -138,7 +204,17 @@ class OnOffField(serializers.Field):
 
 
 class ShopStateInputSerializer(serializers.Serializer):
-    state = OnOffField(help_text="Accept orders (on/true/1) or not (off/false/0).")
+    state = OnOffField(required=False, help_text="Accept orders (on/true/1) or not (off/false/0).")
+    name = serializers.CharField(
+        required=False,
+        max_length=SHOP_NAME_MAX,
+        help_text="The shop's new name (price lists never rename the shop).",
+    )
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Send state, name or both."))
+        return attrs
 
 
 class ExportFormatQuerySerializer(serializers.Serializer):
@@ -178,3 +254,29 @@ class ExportJobSerializer(serializers.ModelSerializer):
         path = reverse("partner-export-download", kwargs={"job_id": job.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
+
+
+class SourceInputSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        max_length=2000,
+        help_text="An http(s) URL of your price list (any import format); the same rules as "
+        "an import's URL.",
+    )
+    every = serializers.ChoiceField(choices=PullEvery.choices, help_text="hourly or daily.")
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    """A price list pulled on a schedule; each pull is an import job (`GET partner/imports`)."""
+
+    class Meta:
+        model = PriceListSource
+        fields = ["url", "every", "last_pulled_at"]
+        read_only_fields = fields
+
+
+class SourceResultSerializer(SourceSerializer):
+    Status = serializers.BooleanField()
+
+    class Meta(SourceSerializer.Meta):
+        fields = ["Status", *SourceSerializer.Meta.fields]
+        read_only_fields = fields

@@ -5,18 +5,20 @@ from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.catalog.selectors import supplier_shop
-from procurement.catalog.services import supplier_set_accepts_orders
 from procurement.core.permissions import IsSupplier
-from procurement.core.serializers import error_responses, validated
+from procurement.core.serializers import StatusSerializer, error_responses, validated
 from procurement.pricelists import services
 from procurement.pricelists.api import serializers as s
 from procurement.pricelists.export import CONTENT_TYPES, export_filename
+from procurement.pricelists.models import ExportFormat
+from procurement.pricelists.selectors import import_jobs_of
 from procurement.pricelists.uploads import SizeLimitUploadHandler
 
 TAGS = ["partner"]
@@ -46,14 +48,76 @@ SHOP_STATE = {"id": 1, "name": "Связной", "state": True}
 IMPORT_JOB = {
     "id": 17,
     "state": "done",
+    "dry_run": False,
+    "scheduled": False,
     "source": "https://supplier.example.com/pricelists/shop1.yaml",
+    "processed": 15,
+    "total": 15,
     "created": 12,
     "updated": 2,
     "withdrawn": 1,
+    "changes": [],
     "warnings": [],
     "errors": [],
+    "created_at": "2025-03-14T09:26:53.902000+00:00",
     "started_at": "2025-03-14T09:26:54.011000+00:00",
     "finished_at": "2025-03-14T09:26:55.734000+00:00",
+}
+PREVIEW_JOB = {
+    **IMPORT_JOB,
+    "id": 18,
+    "dry_run": True,
+    "source": "uploaded file shop1.xlsx",
+    "created": 1,
+    "updated": 1,
+    "withdrawn": 1,
+    "changes": [
+        {
+            "id": 4216292,
+            "name": "Смартфон Apple iPhone XS Max 512GB (золотистый)",
+            "change": "updated",
+            "price": ["110000.00", "99999.90"],
+            "quantity": [14, 3],
+        },
+        {
+            "id": 555,
+            "name": "Новинка",
+            "change": "created",
+            "price": "10.00",
+            "quantity": 7,
+        },
+        {
+            "id": 4216313,
+            "name": "Смартфон Apple iPhone XR",
+            "change": "withdrawn",
+            "price": "65000.00",
+        },
+    ],
+}
+FAILED_JOB = {
+    **IMPORT_JOB,
+    "id": 19,
+    "state": "failed",
+    "source": "uploaded file shop1.xlsx",
+    "processed": 0,
+    "created": 0,
+    "updated": 0,
+    "withdrawn": 0,
+    "errors": [
+        {
+            "section": "goods",
+            "index": 12,
+            "id": 4216292,
+            "field": "price",
+            "error": "Must not be negative.",
+            "row": 14,
+            "cell": "F14",
+            "message": "goods[12] (id 4216292), cell F14: price: Must not be negative.",
+        }
+    ],
+}
+IMPORT_JOB_SUMMARY = {
+    key: value for key, value in IMPORT_JOB.items() if key not in ("changes", "warnings", "errors")
 }
 EXPORT_JOB = {
     "id": 5,
@@ -93,14 +157,24 @@ class PartnerUpdateView(APIView):
         parameters=[JOB_LOCATION],
         responses={202: s.JobCreatedSerializer, **error_responses(400, 403, 413)},
         operation_id="partner_update",
-        summary="Import a price list from an uploaded file or a URL, as a background job",
-        description="A YAML or JSON price list, as a multipart `file` or as a JSON `url` "
-        "(a form or multipart `url` is read too). Follow the job at "
-        "`/partner/imports/{id}`; the first price list creates your shop.",
+        summary="Import or preview a price list from an uploaded file or a URL, as a job",
+        description="A YAML, JSON, CSV or XLSX price list, as a multipart `file` or as a "
+        "JSON `url` (a form or multipart `url` is read too). With `dry_run` nothing is "
+        "written: the job says what would change. Follow the job at "
+        "`/partner/imports/{id}` (the `Location`); the first price list creates your shop.",
         examples=[
             OpenApiExample(
                 "A URL",
                 value={"url": "https://supplier.example.com/pricelists/shop1.yaml"},
+                request_only=True,
+                media_type="application/json",
+            ),
+            OpenApiExample(
+                "A preview of a URL",
+                value={
+                    "url": "https://supplier.example.com/pricelists/shop1.yaml",
+                    "dry_run": True,
+                },
                 request_only=True,
                 media_type="application/json",
             ),
@@ -116,8 +190,26 @@ class PartnerUpdateView(APIView):
             url=data.get("url"),
             chunks=upload.chunks() if upload is not None else None,
             filename=upload.name if upload is not None else "",
+            dry_run=data["dry_run"],
         )
         return job_created(request, job, "partner-import-detail")
+
+
+class ImportJobListView(GenericAPIView):
+    permission_classes = [IsSupplier]
+    serializer_class = s.ImportJobSummarySerializer
+    filter_backends = []  # a supplier's own jobs, newest first: nothing to filter
+
+    @extend_schema(
+        tags=TAGS,
+        responses={200: s.ImportJobSummarySerializer(many=True), **error_responses(400, 403, 404)},
+        operation_id="partner_imports_list",
+        summary="Your import jobs, newest first: uploads, URLs, scheduled pulls, previews",
+        examples=[OpenApiExample("Done", value=IMPORT_JOB_SUMMARY, response_only=True)],
+    )
+    def get(self, request):
+        page = self.paginate_queryset(import_jobs_of(supplier=request.user))
+        return self.get_paginated_response(s.ImportJobSummarySerializer(page, many=True).data)
 
 
 class ImportJobView(APIView):
@@ -127,12 +219,76 @@ class ImportJobView(APIView):
         tags=TAGS,
         responses={200: s.ImportJobSerializer, **error_responses(403, 404)},
         operation_id="partner_import_get",
-        summary="State and outcome of an import job (its supplier or staff)",
-        examples=[OpenApiExample("Done", value=IMPORT_JOB, response_only=True)],
+        summary="State, progress and outcome of an import job (its supplier or staff)",
+        examples=[
+            OpenApiExample("Done", value=IMPORT_JOB, response_only=True),
+            OpenApiExample("A preview", value=PREVIEW_JOB, response_only=True),
+            OpenApiExample("Refused", value=FAILED_JOB, response_only=True),
+        ],
     )
     def get(self, request, job_id: int):
         job = services.import_job_get(user=request.user, job_id=job_id)
         return Response(s.ImportJobSerializer(job).data)
+
+
+SOURCE = {
+    "url": "https://supplier.example.com/pricelists/shop1.xlsx",
+    "every": "daily",
+    "last_pulled_at": "2025-03-14T06:00:02.114000+00:00",
+}
+
+
+class PartnerSourceView(APIView):
+    permission_classes = [IsSupplier]
+
+    @extend_schema(
+        tags=TAGS,
+        responses={200: s.SourceSerializer, **error_responses(403, 404)},
+        operation_id="partner_source_get",
+        summary="Your price list pulled on a schedule (404: none)",
+        examples=[OpenApiExample("Daily", value=SOURCE, response_only=True)],
+    )
+    def get(self, request):
+        return Response(s.SourceSerializer(services.source_get(supplier=request.user)).data)
+
+    @extend_schema(
+        tags=TAGS,
+        request=s.SourceInputSerializer,
+        responses={200: s.SourceResultSerializer, **error_responses(400, 403)},
+        operation_id="partner_source_set",
+        summary="Pull your price list from a URL every hour or day",
+        description="Off until set. Each pull is an import job in `GET partner/imports`; it "
+        "asks the server with ETag / If-Modified-Since, and a list that did not change is "
+        "not imported again. The URL follows the rules of an import's URL.",
+        examples=[
+            OpenApiExample(
+                "Daily",
+                value={"url": SOURCE["url"], "every": "daily"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Set",
+                value={"Status": True, **SOURCE, "last_pulled_at": None},
+                response_only=True,
+            ),
+        ],
+    )
+    def put(self, request):
+        data = validated(s.SourceInputSerializer, request.data)
+        source = services.source_set(supplier=request.user, url=data["url"], every=data["every"])
+        return Response({"Status": True, **s.SourceSerializer(source).data})
+
+    @extend_schema(
+        tags=TAGS,
+        request=None,
+        responses={200: StatusSerializer, **error_responses(403, 404)},
+        operation_id="partner_source_delete",
+        summary="Stop pulling your price list",
+        examples=[OpenApiExample("Stopped", value={"Status": True}, response_only=True)],
+    )
+    def delete(self, request):
+        services.source_delete(supplier=request.user)
+        return Response({"Status": True})
 
 
 class PartnerStateView(APIView):
@@ -153,12 +309,15 @@ class PartnerStateView(APIView):
     @extend_schema(
         tags=TAGS,
         request=s.ShopStateInputSerializer,
-        responses={200: s.ShopStateResultSerializer, **error_responses(400, 403)},
+        responses={200: s.ShopStateResultSerializer, **error_responses(400, 403, 404)},
         operation_id="partner_state_set",
-        summary="Open or close your shop to orders",
-        description="Also before your first price list: the shop it creates starts so.",
+        summary="Open or close your shop to orders, or rename it",
+        description="`state` also before your first price list: the shop it creates starts "
+        "so. `name` renames the shop (404 before the first price list): a price list's "
+        "`shop` names a new shop only, never an existing one.",
         examples=[
             OpenApiExample("Close", value={"state": "off"}, request_only=True),
+            OpenApiExample("Rename", value={"name": "Связной"}, request_only=True),
             OpenApiExample(
                 "Closed",
                 value={"Status": True, **SHOP_STATE, "state": False},
@@ -168,7 +327,9 @@ class PartnerStateView(APIView):
     )
     def post(self, request):
         data = validated(s.ShopStateInputSerializer, request.data)
-        shop = supplier_set_accepts_orders(supplier=request.user, accepts_orders=data["state"])
+        shop = services.shop_state_set(
+            supplier=request.user, accepts_orders=data.get("state"), name=data.get("name")
+        )
         return Response({"Status": True, **s.ShopStateSerializer(shop).data})
 
 
@@ -189,10 +350,10 @@ PRICE_LIST = {
     ],
 }
 PRICE_LIST_CSV = (
-    "id,category,category_name,model,name,price,price_rrc,quantity,parameters\r\n"
+    "id,category,category_name,model,name,price,price_rrc,quantity,param:Диагональ (дюйм),"
+    "param:Цвет\r\n"
     "4216292,224,Смартфоны,apple/iphone/xs-max,Смартфон Apple iPhone XS Max 512GB "
-    '(золотистый),110000.00,116990.00,14,"{""Диагональ (дюйм)"": 6.5, ""Цвет"": '
-    '""золотистый""}"\r\n'
+    "(золотистый),110000.00,116990.00,14,6.5,золотистый\r\n"
 )
 
 
@@ -209,9 +370,13 @@ PRICE_LIST_FILES = {
         OpenApiTypes.STR,
         "text/csv",
         PRICE_LIST_CSV,
-        description="The price list: CSV, YAML or JSON as asked. CSV has one row per good: "
-        "id, category, category_name, model, name, price, price_rrc, quantity, parameters "
-        "(a JSON object name → value).",
+        description="The price list: CSV, XLSX, YAML or JSON as asked. CSV and XLSX have one "
+        "row per good: id, category, category_name, model, name, price, price_rrc, quantity, "
+        "then one `param:<name>` column per parameter.",
+    ),
+    (200, CONTENT_TYPES[ExportFormat.XLSX]): OpenApiResponse(
+        OpenApiTypes.BINARY,
+        description="XLSX: one sheet, the columns of CSV, one row per good.",
     ),
     (200, "application/yaml"): price_list_file(OpenApiTypes.OBJECT, "application/yaml", PRICE_LIST),
     (200, "application/json"): price_list_file(OpenApiTypes.OBJECT, "application/json", PRICE_LIST),
@@ -228,7 +393,8 @@ class PartnerExportView(APIView):
         responses={**PRICE_LIST_FILES, **error_responses(400, 403, 404)},
         operation_id="partner_export_file",
         summary="Download your current price list (withdrawn offers left out)",
-        description="YAML and JSON use the import format and re-import to the same catalog.",
+        description="Every format (`yaml`, `json`, `csv`, `xlsx`) is an import format: the "
+        "file re-imports to the same catalog, also after editing it in a spreadsheet.",
     )
     def get(self, request):
         fmt = validated(s.ExportFormatQuerySerializer, request.query_params)["format"]

@@ -13,7 +13,7 @@ from procurement.catalog.selectors import supplier_shop
 from procurement.catalog.services import supplier_set_accepts_orders
 from procurement.core.errors import ApplicationError
 from procurement.orders import selectors as order_selectors
-from procurement.pricelists import services
+from procurement.pricelists import selectors, services
 from procurement.pricelists.export import CONTENT_TYPES, export_filename
 from procurement.pricelists.models import ExportFormat, JobState
 from procurement.pricelists.uploads import SizeLimitUploadHandler
@@ -28,7 +28,7 @@ RECENT_IMPORTS = 10
 def dashboard_page(request: LoggedInRequest) -> HttpResponse:
     context = {
         "shop": supplier_shop(supplier=request.user),
-        "imports": services.import_job_list(supplier=request.user)[:RECENT_IMPORTS],
+        "imports": selectors.import_jobs_of(supplier=request.user)[:RECENT_IMPORTS],
         "formats": ExportFormat.choices,
     }
     return render(request, "web/supplier/dashboard.html", context)

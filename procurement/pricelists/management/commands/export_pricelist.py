@@ -6,7 +6,7 @@ from procurement.pricelists.models import ExportFormat
 
 
 class Command(BaseCommand):
-    help = "Write a shop's current price list (YAML, JSON or CSV) to stdout or a file."
+    help = "Write a shop's current price list (YAML, JSON, CSV or XLSX) to stdout or a file."
 
     def add_arguments(self, parser):
         parser.add_argument("--shop", type=int, required=True, help="The shop's id.")
@@ -19,6 +19,8 @@ class Command(BaseCommand):
         found = Shop.objects.filter(pk=shop).first()
         if found is None:
             raise CommandError(f"No shop with id {shop}.")
+        if fmt == ExportFormat.XLSX and not output:
+            raise CommandError("XLSX is a binary file: give --output FILE.")
         chunks = export_chunks(shop=found, fmt=fmt)
         if output:
             with open(output, "wb") as stream:

@@ -1,11 +1,12 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from procurement.accounts.models import User, UserType
 from procurement.catalog.models import Shop
-from procurement.pricelists.services import import_pricelist
+from procurement.pricelists.models import JobState
+from procurement.pricelists.services import import_recorded
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 
@@ -87,8 +88,10 @@ class Command(BaseCommand):
             if Shop.objects.filter(user=supplier).exists():
                 self.stdout.write(f"Price list {path.name}: {email} has a shop, left as it is")
                 continue
-            result = import_pricelist(supplier=supplier, data=path.read_bytes(), source=path.name)
+            job = import_recorded(supplier=supplier, data=path.read_bytes(), source=path.name)
+            if job.state != JobState.DONE:
+                raise CommandError(f"Price list {path.name} was refused: {job.errors}")
             self.stdout.write(
-                f"Price list {path.name} → shop {result.shop_id}: {result.created} created"
+                f"Price list {path.name} → shop {supplier.shop.pk}: {job.created} created"
             )
         return created

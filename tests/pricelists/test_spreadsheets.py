@@ -1,0 +1,444 @@
+"""CSV and XLSX price lists: the round trip through a spreadsheet, the encodings and
+separators of CSV, and hostile workbooks refused with the catalog unchanged."""
+
+import csv
+import io
+import zipfile
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook, load_workbook
+
+from procurement.catalog.models import Offer, Shop
+from procurement.pricelists.errors import ImportFailed
+from procurement.pricelists.models import ImportJob
+from procurement.pricelists.services import import_pricelist
+from tests.support.pricelists import catalog_snapshot, shop1_bytes, shop1_document
+
+pytestmark = pytest.mark.django_db
+
+EXPORT = "/api/v1/partner/export"
+UPDATE = "/api/v1/partner/update"
+HEADER = ["id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity"]
+
+
+def exported(client, fmt: str) -> bytes:
+    response = client.get(EXPORT, {"format": fmt})
+    assert response.status_code == 200, response.content
+    return b"".join(response.streaming_content)
+
+
+def catalog_of(supplier) -> dict[int, tuple]:
+    """The supplier's current offers: external id → what a price list says of it."""
+    return {
+        offer.external_id: (
+            offer.product.category_id,
+            offer.product.name,
+            offer.model,
+            offer.price,
+            offer.price_rrc,
+            offer.quantity,
+            {item.parameter.name: item.value for item in offer.parameters.all()},
+        )
+        for offer in Offer.objects.filter(shop__user=supplier, is_withdrawn=False)
+        .select_related("product")
+        .prefetch_related("parameters__parameter")
+    }
+
+
+def as_listed(document: dict) -> dict[int, tuple]:
+    """What importing `document` should give, in the form of catalog_of."""
+    return {
+        good["id"]: (
+            good["category"],
+            good["name"],
+            good.get("model", ""),
+            Decimal(str(good["price"])).quantize(Decimal("0.01")),
+            Decimal(str(good["price_rrc"])).quantize(Decimal("0.01")),
+            good["quantity"],
+            {name: as_text(value) for name, value in (good.get("parameters") or {}).items()},
+        )
+        for good in document["goods"]
+    }
+
+
+def as_text(value) -> str:
+    """A parameter's value as the catalog keeps it."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def workbook_bytes(rows: list[list], *, sheets: int = 1) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    for number in range(1, sheets):
+        workbook.create_sheet(f"Лист{number + 1}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def refused(supplier, data: bytes, filename: str) -> list[dict]:
+    """Import `data`, which must be refused with nothing written → its problems."""
+    before = catalog_snapshot()
+    with pytest.raises(ImportFailed) as caught:
+        import_pricelist(supplier=supplier, data=data, source=filename, filename=filename)
+    assert catalog_snapshot() == before
+    return caught.value.problems
+
+
+@pytest.fixture
+def imported(supplier):
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    return Shop.objects.get(user=supplier)
+
+
+def test_xlsx_export_edited_in_a_spreadsheet_imports_as_edited(supplier_client, supplier, imported):
+    workbook = load_workbook(io.BytesIO(exported(supplier_client, "xlsx")))
+    sheet = workbook.active
+    header = [cell.value for cell in sheet[1]]
+    assert header[:8] == HEADER
+    assert "param:Цвет" in header
+    column = {name: index + 1 for index, name in enumerate(header)}
+    rows = {sheet.cell(row, 1).value: row for row in range(2, sheet.max_row + 1)}
+    assert len(rows) == 14
+
+    expected = shop1_document()
+    goods = {good["id"]: good for good in expected["goods"]}
+    # The edits a supplier makes: a price, a quantity, a colour, a removed row, a new row.
+    sheet.cell(rows[4216292], column["price"]).value = 99999.9
+    goods[4216292]["price"] = Decimal("99999.90")
+    sheet.cell(rows[4216292], column["quantity"]).value = 3
+    goods[4216292]["quantity"] = 3
+    colour = sheet.cell(rows[4216292], column["param:Цвет"])
+    colour.value = "=красный, не формула"
+    colour.data_type = "s"  # text, as a spreadsheet keeps text typed with a leading '
+    goods[4216292]["parameters"]["Цвет"] = "=красный, не формула"
+    removed = next(good_id for good_id in rows if good_id != 4216292)
+    sheet.delete_rows(rows[removed])
+    expected["goods"].remove(goods[removed])
+    new_row = [555, 224, "Смартфоны", "", "Новинка", 10, 12.5, 7]
+    sheet.append(new_row + [None] * (len(header) - len(new_row)))
+    expected["goods"].append(
+        {
+            "id": 555,
+            "category": 224,
+            "name": "Новинка",
+            "price": 10,
+            "price_rrc": 12.5,
+            "quantity": 7,
+        }
+    )
+    edited = io.BytesIO()
+    workbook.save(edited)
+
+    result = import_pricelist(
+        supplier=supplier, data=edited.getvalue(), source="edited", filename="edited.xlsx"
+    )
+    assert (result.created, result.updated, result.withdrawn) == (1, 1, 1)
+    assert catalog_of(supplier) == as_listed(expected)
+    assert Shop.objects.get(user=supplier).name == "Связной"
+
+
+def test_xlsx_export_reimports_to_the_same_catalog(supplier_client, supplier, imported):
+    before = catalog_of(supplier)
+    result = import_pricelist(
+        supplier=supplier, data=exported(supplier_client, "xlsx"), source="x", filename="x.xlsx"
+    )
+    assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
+    assert catalog_of(supplier) == before == as_listed(shop1_document())
+
+
+def test_csv_export_reimports_and_its_edits_apply(supplier_client, supplier, imported):
+    rows = list(csv.reader(io.StringIO(exported(supplier_client, "csv").decode())))
+    assert rows[0][:8] == HEADER
+    price = rows[0].index("price")
+    rows[1][price] = "123.45"
+    expected = shop1_document()
+    expected["goods"][0]["price"] = Decimal("123.45")  # the CSV keeps the export's order
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    result = import_pricelist(
+        supplier=supplier, data=buffer.getvalue().encode(), source="x", filename="x.csv"
+    )
+    assert (result.created, result.updated, result.withdrawn) == (0, 1, 0)
+    assert catalog_of(supplier) == as_listed(expected)
+
+
+@pytest.mark.parametrize(
+    "encoding, delimiter, price",
+    [("utf-8", ",", "110000.50"), ("utf-8-sig", ";", "110000,50"), ("cp1251", ";", "110 000,50")],
+)
+def test_csv_encodings_and_separators(supplier, encoding, delimiter, price):
+    lines = [
+        [*HEADER, "param:Цвет"],
+        ["4216292", "224", "Смартфоны", "apple/xs", "Смартфон", price, "116990", "14", "золотой"],
+    ]
+    text = "\r\n".join(delimiter.join(line) for line in lines) + "\r\n"
+    if delimiter == "," and "," in price:
+        pytest.fail("a comma price needs quoting in a comma CSV")
+    import_pricelist(
+        supplier=supplier, data=text.encode(encoding), source="list.csv", filename="list.csv"
+    )
+    assert catalog_of(supplier) == {
+        4216292: (
+            224,
+            "Смартфон",
+            "apple/xs",
+            Decimal("110000.50"),
+            Decimal("116990.00"),
+            14,
+            {"Цвет": "золотой"},
+        )
+    }
+
+
+def test_a_spreadsheet_names_a_new_shop_after_the_company(supplier):
+    supplier.company = "ООО Ромашка"
+    supplier.save()
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    import_pricelist(supplier=supplier, data=data, source="list.xlsx", filename="list.xlsx")
+    assert Shop.objects.get(user=supplier).name == "ООО Ромашка"
+
+
+def test_an_xlsx_upload_through_the_api(supplier_client, supplier, commit_callbacks):
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    with commit_callbacks():
+        response = supplier_client.post(
+            UPDATE, {"file": SimpleUploadedFile("list.xlsx", data)}, format="multipart"
+        )
+    assert response.status_code == 202
+    job = ImportJob.objects.get(pk=response.json()["job"])
+    assert (job.state, job.created) == ("done", 1)
+    assert catalog_of(supplier) == {1: (5, "Кабель", "", Decimal("10.00"), Decimal("12.00"), 3, {})}
+
+
+def test_wrong_types_are_named_by_their_cell(supplier, imported):
+    data = workbook_bytes(
+        [
+            HEADER,
+            [1, 5, "Кабели", "", "Кабель", "дорого", 12, 3],
+            [2, 5, "Кабели", "", "Кабель 2", 10, 12, "много"],
+            [3, "пять", "Кабели", "", "Кабель 3", -1, 12, 3],
+        ]
+    )
+    problems = refused(supplier, data, "list.xlsx")
+    assert [problem["message"] for problem in problems] == [
+        "goods[0] (id 1), cell F2: price: Expected a number.",
+        "goods[1] (id 2), cell H3: quantity: Expected a whole number from 0 to 2147483647.",
+        "goods[2] (id 3), cell B4: category: Expected a whole number from 1 to "
+        "9223372036854775807.",
+        "goods[2] (id 3), cell F4: price: Must not be negative.",
+    ]
+    assert problems[0]["cell"] == "F2" and problems[0]["row"] == 2
+
+
+def test_csv_problems_name_their_row(supplier, imported):
+    text = "\n".join([",".join(HEADER), "1,5,Кабели,,Кабель,10,12,3", "1,5,Кабели,,Дубль,10,12,3"])
+    problems = refused(supplier, text.encode(), "list.csv")
+    assert [problem["message"] for problem in problems] == [
+        "goods[1] (id 1), row 3: id: Duplicate good id."
+    ]
+
+
+def test_a_formula_is_never_evaluated(supplier, imported):
+    """A formula saved without its value (as openpyxl writes one) is an empty cell: the
+    import refuses it and names the cell; it is not computed."""
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", "=1+1", 12, 3]])
+    problems = refused(supplier, data, "list.xlsx")
+    assert [problem["message"] for problem in problems] == [
+        "goods[0] (id 1), cell F2: price: This field is required."
+    ]
+
+
+def test_a_formula_counts_with_the_value_the_spreadsheet_saved(supplier):
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 999, 12, 3]])
+    archive = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(archive, "w") as target:
+        for part in source.infolist():
+            content = source.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(
+                    b'<c r="F2" t="n"><v>999</v>', b'<c r="F2"><f>1+1</f><v>42</v>'
+                )
+                assert b"<f>1+1</f>" in content
+            target.writestr(part, content)
+    import_pricelist(supplier=supplier, data=archive.getvalue(), source="f", filename="f.xlsx")
+    assert Offer.objects.get(shop__user=supplier).price == Decimal("42.00")
+
+
+def test_a_zip_bomb_is_refused_unread(supplier, imported):
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    archive = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for part in source.infolist():
+            target.writestr(part, source.read(part.filename))
+        target.writestr("xl/media/padding.bin", b"\0" * 50_000_000)
+    assert len(archive.getvalue()) < 200_000
+    problems = refused(supplier, archive.getvalue(), "bomb.xlsx")
+    assert problems == [
+        {
+            "error": "The spreadsheet is compressed more than 100 to 1: it is refused.",
+            "message": "The spreadsheet is compressed more than 100 to 1: it is refused.",
+        }
+    ]
+
+
+def test_a_spreadsheet_unpacking_past_the_limit_is_refused(supplier, imported, settings):
+    settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = 5000
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    problems = refused(supplier, data, "list.xlsx")
+    assert problems[0]["error"] == "The spreadsheet unpacks to more than 5000 bytes."
+
+
+def test_ten_thousand_columns_are_refused(supplier, imported):
+    data = workbook_bytes([[*HEADER, *(f"param:p{number}" for number in range(10_000))]])
+    problems = refused(supplier, data, "wide.xlsx")
+    assert problems[0]["error"] == ("The header row has 10008 columns; at most 1000 are allowed.")
+
+
+def test_an_empty_sheet_is_refused(supplier, imported):
+    problems = refused(supplier, workbook_bytes([]), "empty.xlsx")
+    assert problems[0]["error"] == (
+        "The sheet is empty: expected a header row and one row per good."
+    )
+
+
+def test_a_second_sheet_is_refused(supplier, imported):
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]], sheets=2)
+    problems = refused(supplier, data, "two.xlsx")
+    assert problems[0]["error"] == (
+        "The workbook has more than one sheet (2): put the price list on one sheet."
+    )
+
+
+def test_a_header_with_unknown_or_missing_columns_is_refused(supplier, imported):
+    data = workbook_bytes([["id", "category", "category_name", "name", "prise", "quantity"]])
+    problems = refused(supplier, data, "list.xlsx")
+    assert [problem["message"] for problem in problems] == [
+        "cell E1: Unknown column “prise”.",
+        "row 1: Column “price” is missing.",
+        "row 1: Column “price_rrc” is missing.",
+    ]
+
+
+def test_not_a_spreadsheet_is_refused(supplier, imported):
+    problems = refused(supplier, b"PK\x03\x04 not really a zip", "list.xlsx")
+    assert problems[0]["error"] == "Not a valid XLSX file."
+
+
+def test_one_category_id_with_two_names_is_refused(supplier, imported):
+    data = workbook_bytes(
+        [HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3], [2, 5, "Провода", "", "Б", 1, 1, 1]]
+    )
+    problems = refused(supplier, data, "list.xlsx")
+    assert [problem["message"] for problem in problems] == [
+        "cell C3: category_name: Category 5 is named “Кабели” in an earlier row."
+    ]
+
+
+def test_text_that_looks_like_a_formula_is_exported_as_text(supplier_client, supplier):
+    document = shop1_document()
+    document["goods"][0]["name"] = '=HYPERLINK("http://evil.example","x")'
+    document["goods"][0]["parameters"]["Цвет"] = "+1"
+    from tests.support.pricelists import as_yaml
+
+    import_pricelist(supplier=supplier, data=as_yaml(document), source="x.yaml")
+    data = exported(supplier_client, "xlsx")
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["E2"].value == document["goods"][0]["name"]
+    assert sheet["E2"].data_type == "s"
+    result = import_pricelist(supplier=supplier, data=data, source="x", filename="x.xlsx")
+    assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
+    assert catalog_of(supplier) == as_listed(document)
+
+
+def test_problems_are_lines_in_the_suppliers_language(commit_callbacks):
+    from tests.support.clients import client_for
+    from tests.support.factories import SupplierFactory
+
+    supplier = SupplierFactory(language="ru")
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", "дорого", 12, 3]])
+    with commit_callbacks():
+        response = client_for(supplier).post(
+            UPDATE,
+            {"file": SimpleUploadedFile("list.xlsx", data)},
+            format="multipart",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    job = ImportJob.objects.get(pk=response.json()["job"])
+    assert [error["message"] for error in job.errors] == [
+        "goods[0] (id 1), ячейка F2: price: Ожидается число."
+    ]
+    assert not Offer.objects.exists()
+
+
+def test_the_export_command_writes_xlsx_to_a_file_only(supplier, imported, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="give --output"):
+        call_command("export_pricelist", "--shop", str(imported.pk), "--format", "xlsx")
+    path = tmp_path / "list.xlsx"
+    call_command(
+        "export_pricelist", "--shop", str(imported.pk), "--format", "xlsx", "--output", str(path)
+    )
+    result = import_pricelist(
+        supplier=supplier, data=path.read_bytes(), source="x", filename="x.xlsx"
+    )
+    assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
+
+
+def test_the_admin_exports_a_shop_as_xlsx(staff_client, imported):
+    response = staff_client.post(
+        "/admin/catalog/shop/",
+        {"action": "export_xlsx", "_selected_action": [imported.pk]},
+    )
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert [cell.value for cell in sheet[1]][:8] == HEADER
+    assert sheet.max_row == 15
+
+
+def test_a_csv_of_ten_thousand_columns_is_refused(supplier, imported):
+    header = ",".join([*HEADER, *(f"param:p{number}" for number in range(10_000))])
+    problems = refused(supplier, (header + "\n").encode(), "wide.csv")
+    assert problems[0]["error"] == "The header row has 10008 columns; at most 1000 are allowed."
+
+
+def test_a_url_with_a_query_is_read_by_its_path(supplier):
+    from procurement.pricelists.parse import read_document
+
+    text = ",".join(HEADER) + "\n1,5,Кабели,,Кабель,10,12,3\n"
+    document, _locations = read_document(
+        text.encode(), filename="https://example.com/prices.CSV?key=1#top"
+    )
+    assert document["goods"][0]["name"] == "Кабель"
+
+
+def test_xml_entities_in_a_workbook_are_refused(supplier, imported):
+    """openpyxl reads through defusedxml: a DTD declaring entities (the start of an
+    expansion bomb, or of an external entity reading a local file) is refused, not
+    expanded."""
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    archive = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for part in source.infolist():
+            content = source.read(part.filename)
+            if part.filename == "xl/worksheets/sheet1.xml":
+                assert b"<v>10</v>" in content
+                content = (
+                    b'<!DOCTYPE worksheet [<!ENTITY a "1111111111">'
+                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                    + content.replace(b"<v>10</v>", b"<v>&b;</v>", 1)
+                )
+            target.writestr(part, content)
+    problems = refused(supplier, archive.getvalue(), "entities.xlsx")
+    assert problems[0]["error"] == "Not a valid XLSX file."
