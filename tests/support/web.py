@@ -86,3 +86,9 @@ class GunicornServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+
+    def __enter__(self) -> "GunicornServer":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

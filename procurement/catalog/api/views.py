@@ -12,13 +12,15 @@ from procurement.catalog import selectors
 from procurement.catalog.api import serializers as s
 from procurement.catalog.api.examples import OFFER
 from procurement.catalog.filters import CategoryFilter, OfferFilter, StableOrderingFilter
+from procurement.core.db_replicas import ReplicaReadsMixin
 from procurement.core.serializers import error_responses
 
 ORDERING = cast(StableOrderingFilter, OfferFilter.base_filters["ordering"])
 
 
-class CatalogView(APIView):
-    """Public reads: anyone may browse the catalog."""
+class CatalogView(ReplicaReadsMixin, APIView):
+    """Public reads: anyone may browse the catalog; anonymous clients read from a healthy
+    replica when there is one."""
 
     permission_classes = [AllowAny]
 
