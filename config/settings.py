@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 from config.env import (
     ImproperlyConfiguredEnv,
@@ -208,6 +209,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
 }
 CELERY_TASK_DEFAULT_QUEUE = "procurement"
+# Emails, imports and exports each have a queue, so that a large import or export never
+# delays an order's emails: give each its own workers (`celery worker -Q emails`, see
+# docker-compose.yml). A worker started without -Q takes every queue. The periodic
+# maintenance stays on the default queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("procurement", "emails", "imports", "exports")
+]
+CELERY_TASK_ROUTES = {
+    "procurement.notifications.tasks.send_email": {"queue": "emails"},
+    "procurement.notifications.tasks.send_unsent_emails": {"queue": "emails"},
+    "procurement.pricelists.tasks.do_import": {"queue": "imports"},
+    "procurement.pricelists.tasks.do_export": {"queue": "exports"},
+}
 # Periodic work, run by `celery -A config beat` (the `beat` service of docker-compose), so
 # that no fault waits for an operator: unsent emails are sent again, jobs whose task was
 # lost or whose worker died are started again.
