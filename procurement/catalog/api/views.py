@@ -1,9 +1,6 @@
-from functools import partial
 from typing import cast
 
-from django.core.paginator import Paginator
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import pagination
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -13,6 +10,7 @@ from procurement.catalog.api import serializers as s
 from procurement.catalog.api.examples import OFFER
 from procurement.catalog.filters import CategoryFilter, OfferFilter, StableOrderingFilter
 from procurement.core.db_replicas import ReplicaReadsMixin
+from procurement.core.pagination import CappedCountPagination
 from procurement.core.serializers import error_responses
 
 ORDERING = cast(StableOrderingFilter, OfferFilter.base_filters["ordering"])
@@ -67,17 +65,10 @@ class CategoryListView(CatalogView, ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-class KnownCountPaginator(Paginator):
-    """A paginator told its count instead of counting the queryset."""
-
-    def __init__(self, object_list, per_page, *, count: int, **kwargs):
-        super().__init__(object_list, per_page, **kwargs)
-        self.count = count
-
-
 class OfferListView(CatalogView, ListAPIView):
     serializer_class = s.OfferSerializer
     filterset_class = OfferFilter
+    pagination_class = CappedCountPagination
 
     def get_queryset(self):
         return selectors.offer_rows(columns=s.OFFER_ROWS.columns)
@@ -95,14 +86,10 @@ class OfferListView(CatalogView, ListAPIView):
 
     def paginate_queryset(self, queryset):
         filtered = set(self.request.query_params) & (set(OfferFilter.base_filters) - {"ordering"})
-        paginator = self.paginator
         # The whole catalog: its size is kept, not counted.
-        if not filtered and isinstance(paginator, pagination.PageNumberPagination):
-            # DRF only calls the class it is given: a Paginator told the count does.
-            paginator.django_paginator_class = partial(  # type: ignore[assignment]
-                KnownCountPaginator, count=selectors.offer_count()
-            )
-        return super().paginate_queryset(queryset)
+        count = None if filtered else selectors.offer_count()
+        paginator = cast(CappedCountPagination, self.paginator)
+        return paginator.paginate_queryset(queryset, self.request, view=self, count=count)
 
     @extend_schema(
         tags=["catalog"],
