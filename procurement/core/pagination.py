@@ -78,9 +78,10 @@ class CappedCountPagination(PageNumberPagination):
 
     Counting every match costs as much as reading them all, so the count stops COUNT_CAP
     results past the page: `count_exact` false says there are more than `count` results.
-    The page is read with one row more than it shows, so `next` is always right, and a
-    client pages through every result whatever the count says. A count the caller knows
-    (`count=`), or the last page (`page=last`), is exact as before.
+    The keys of the matches are read once, from the page's start to COUNT_CAP past it, so
+    `next` is always right and a client pages through every result whatever the count
+    says. A count the caller knows (`count=`), or the last page (`page=last`), is exact as
+    before.
     """
 
     COUNT_CAP = 1000
@@ -102,19 +103,18 @@ class CappedCountPagination(PageNumberPagination):
             raise NotFound(self.invalid_page_message)  # far past any end; no huge OFFSET
         self.number = int(number) if number else 1
         start = (self.number - 1) * size
-        rows = list(queryset[start : start + size + 1])
-        if not rows and self.number > 1:
+        # One read of the matches finds the page, whether there is a next one, and the
+        # count up to the cap; the rows of the page are then fetched by key.
+        window = list(
+            queryset.values_list("pk", flat=True)[start : start + size + self.COUNT_CAP + 1]
+        )
+        if not window and self.number > 1:
             raise NotFound(self.invalid_page_message)
-        self.more = len(rows) > size
-        rows = rows[:size]
-        if not self.more:
-            self.count = start + len(rows)
-        else:
-            limit = start + size + self.COUNT_CAP
-            counted = queryset.order_by()[: limit + 1].count()
-            self.count, self.count_exact = (counted, True) if counted <= limit else (limit, False)
+        self.more = len(window) > size
+        self.count_exact = len(window) <= size + self.COUNT_CAP
+        self.count = start + min(len(window), size + self.COUNT_CAP)
         self.page = None
-        return rows
+        return list(queryset.filter(pk__in=window[:size])) if window else []
 
     def get_paginated_response(self, data):
         if self.page is not None:

@@ -73,13 +73,15 @@ def test_the_last_page_and_the_whole_catalog_are_counted_exactly(
     assert (whole["count"], whole["count_exact"]) == (13, True)
 
 
-def test_the_count_stops_at_the_cap(api_client, small_cap, twelve_offers):
+def test_the_matches_are_read_once_up_to_the_cap(api_client, small_cap, twelve_offers):
     with CaptureQueriesContext(connection) as queries:
-        api_client.get("/api/v1/products", {"price_min": "100", "page_size": 2})
+        api_client.get("/api/v1/products", {"price_min": "100", "page_size": 2, "page": 2})
 
-    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
-    assert len(counts) == 1
-    assert "LIMIT 8" in counts[0]  # the page's 2, the cap's 5, and one to tell "more"
+    offer_reads = [query["sql"] for query in queries if 'FROM "catalog_offer"' in query["sql"]]
+    assert not any("COUNT(" in sql.upper() for sql in offer_reads)
+    # The page's 2, the cap's 5 and one to tell "more", from the page's start; then the page.
+    assert "LIMIT 8 OFFSET 2" in offer_reads[0]
+    assert len(offer_reads) == 2
 
 
 @pytest.mark.parametrize("page", ["9999999999999", "9" * 5000])
