@@ -7,7 +7,6 @@ import re
 
 import psycopg
 import pytest
-import requests
 from django.db import connection
 
 from harness.postgres import PostgresReplica, postgres_bindir
@@ -15,7 +14,7 @@ from harness.waiting import wait_until
 from procurement.accounts.tokens import issue_api_token
 from tests.support.celery_worker import database_url_of_test_database
 from tests.support.factories import OfferFactory, UserFactory
-from tests.support.web import GunicornServer
+from tests.support.web import GunicornServer, json_call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -69,36 +68,35 @@ def pause_replay(replica: PostgresReplica) -> None:
     on_replica(replica, "SELECT pg_wal_replay_pause()")
 
 
-def token_of(user) -> dict[str, str]:
-    return {"Authorization": f"Token {issue_api_token(user=user)}"}
+def token_of(user) -> str:
+    return issue_api_token(user=user)
 
 
 def test_anonymous_catalog_reads_go_to_the_replica_the_rest_to_the_primary(replica):
     OfferFactory(quantity=3)
     buyer = UserFactory()
-    headers = token_of(buyer)
+    token = token_of(buyer)
     pause_replay(replica)
     # Written on the primary only: the replica stopped replaying.
     added = OfferFactory(quantity=5, product__name="Только на основном")
     with web_with(replica, max_lag=300) as web:
-        anonymous = requests.get(f"{web.url}/api/v1/products/{added.pk}", timeout=10)
-        signed_in = requests.get(
-            f"{web.url}/api/v1/products/{added.pk}", headers=headers, timeout=10
-        )
-        listed = requests.get(f"{web.url}/api/v1/products", timeout=10).json()
-        basket = requests.post(
+        anonymous = json_call(f"{web.url}/api/v1/products/{added.pk}")
+        signed_in = json_call(f"{web.url}/api/v1/products/{added.pk}", token=token)
+        listed = json_call(f"{web.url}/api/v1/products")
+        basket = json_call(
             f"{web.url}/api/v1/basket",
-            json={"items": [{"product_info": added.pk, "quantity": 2}]},
-            headers=headers,
-            timeout=10,
+            "POST",
+            {"items": [{"product_info": added.pk, "quantity": 2}]},
+            token=token,
         )
 
-    assert anonymous.status_code == 404, anonymous.text  # the replica has not seen it
-    assert signed_in.status_code == 200, signed_in.text  # a signed-in user reads the primary
-    assert signed_in.json()["product"]["name"] == "Только на основном"
-    assert listed["count"] == 1
-    assert added.pk not in [offer["id"] for offer in listed["results"]]
-    assert basket.status_code == 201, basket.text  # baskets: the primary
+    assert anonymous[0] == 404, anonymous  # the replica has not seen it
+    assert signed_in[0] == 200, signed_in  # a signed-in user reads the primary
+    assert signed_in[1]["product"]["name"] == "Только на основном"
+    assert listed[0] == 200
+    assert listed[1]["count"] == 1
+    assert added.pk not in [offer["id"] for offer in listed[1]["results"]]
+    assert basket[0] == 201, basket  # baskets: the primary
     assert on_replica(replica, "SELECT count(*) FROM catalog_offer WHERE id = %s", added.pk) == [
         (0,)
     ]
@@ -114,8 +112,8 @@ def test_anonymous_catalog_reads_go_to_the_replica_the_rest_to_the_primary(repli
 def test_a_stopped_replica_is_skipped_and_the_primary_answers(replica):
     offer = OfferFactory(quantity=3)
     with web_with(replica, max_lag=300) as web:
-        first = requests.get(f"{web.url}/api/v1/products", timeout=10)
-        assert first.status_code == 200, first.text
+        first = json_call(f"{web.url}/api/v1/products")
+        assert first[0] == 200, first
         # The worker's connection to the replica is open (gunicorn keeps it between requests).
         wait_until(
             lambda: (
@@ -133,14 +131,14 @@ def test_a_stopped_replica_is_skipped_and_the_primary_answers(replica):
         replica.stop_server()
 
         answers = [
-            requests.get(f"{web.url}/api/v1/{path}", timeout=10)
+            json_call(f"{web.url}/api/v1/{path}")
             for path in ("products", f"products/{offer.pk}", "shops", "categories", "products")
         ]
         log = web.log()
 
-    assert [answer.status_code for answer in answers] == [200] * 5, log
-    assert [row["id"] for row in answers[0].json()["results"]] == [offer.pk]
-    assert answers[1].json()["id"] == offer.pk
+    assert [status for status, _body in answers] == [200] * 5, log
+    assert [row["id"] for row in answers[0][1]["results"]] == [offer.pk]
+    assert answers[1][1]["id"] == offer.pk
     assert "replica replica_0" in log
 
 
@@ -152,12 +150,13 @@ def test_a_lagging_replica_is_skipped(replica):
 
         # Once the replica is more than a second behind, the primary answers.
         def answered_by_the_primary() -> bool:
-            return requests.get(f"{web.url}/api/v1/products/{added.pk}", timeout=10).ok
+            return json_call(f"{web.url}/api/v1/products/{added.pk}")[0] == 200
 
         wait_until(answered_by_the_primary, timeout=30, message=web.log)
-        listed = requests.get(f"{web.url}/api/v1/products", timeout=10).json()
+        status, listed = json_call(f"{web.url}/api/v1/products")
         log = web.log()
 
+    assert status == 200
     assert listed["count"] == 2
     assert added.pk in [offer["id"] for offer in listed["results"]]
     # The replica still has not replayed it: the answers came from the primary.
