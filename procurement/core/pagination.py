@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
@@ -86,7 +87,17 @@ class CappedCountPagination(PageNumberPagination):
 
     COUNT_CAP = 1000
 
-    def paginate_queryset(self, queryset, request, view=None, *, count: int | None = None):
+    def paginate_queryset(
+        self,
+        queryset,
+        request,
+        view=None,
+        *,
+        count: int | None = None,
+        fetch: Callable[[list[Any]], list[Any]] | None = None,
+    ):
+        """`fetch(keys)`, if given, loads the page's rows in the order of their keys (by key
+        alone, without filters that cost again what found them)."""
         self.count_exact = True
         number = request.query_params.get(self.page_query_param)
         if count is not None or number in self.last_page_strings:
@@ -114,7 +125,10 @@ class CappedCountPagination(PageNumberPagination):
         self.count_exact = len(window) <= size + self.COUNT_CAP
         self.count = start + min(len(window), size + self.COUNT_CAP)
         self.page = None
-        return list(queryset.filter(pk__in=window[:size])) if window else []
+        if not window:
+            return []
+        keys = window[:size]
+        return fetch(keys) if fetch is not None else list(queryset.filter(pk__in=keys))
 
     def get_paginated_response(self, data):
         if self.page is not None:

@@ -90,3 +90,13 @@ def test_a_page_far_past_the_end_is_404_not_an_error(api_client, twelve_offers, 
 
     assert response.status_code == 404
     assert response.json()["Status"] is False
+
+
+def test_the_page_s_rows_are_fetched_by_key_without_the_search_again(api_client, twelve_offers):
+    with CaptureQueriesContext(connection) as queries:
+        body = api_client.get("/api/v1/products", {"search": "product", "page_size": 3}).json()
+
+    offer_reads = [query["sql"] for query in queries if 'FROM "catalog_offer"' in query["sql"]]
+    assert "LIKE" in offer_reads[0]
+    assert "LIKE" not in offer_reads[1]
+    assert [offer["id"] for offer in body["results"]] == [o.pk for o in twelve_offers[:3]]

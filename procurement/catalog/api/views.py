@@ -89,7 +89,15 @@ class OfferListView(CatalogView, ListAPIView):
         # The whole catalog: its size is kept, not counted.
         count = None if filtered else selectors.offer_count()
         paginator = cast(CappedCountPagination, self.paginator)
-        return paginator.paginate_queryset(queryset, self.request, view=self, count=count)
+        return paginator.paginate_queryset(
+            queryset,
+            self.request,
+            view=self,
+            count=count,
+            fetch=lambda keys: selectors.offer_rows_by_id(
+                offer_ids=keys, columns=s.OFFER_ROWS.columns
+            ),
+        )
 
     @extend_schema(
         tags=["catalog"],
