@@ -24,8 +24,11 @@ def postgres_bindir() -> Path | None:
 
 
 class PostgresCluster:
-    def __init__(self, bindir: Path):
+    """`settings`: more server settings (`{"shared_buffers": "1GB"}`), as `-c name=value`."""
+
+    def __init__(self, bindir: Path, settings: dict[str, str] | None = None):
         self.bindir = bindir
+        self.settings = settings or {}
         self.port = free_port()
         self.tempdir = Path(tempfile.mkdtemp(prefix="pgcluster-"))
         self.datadir = self.tempdir / "data"
@@ -73,6 +76,7 @@ class PostgresCluster:
             f"-p {self.port} -k {self.tempdir} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=120 "
             "-c wal_level=replica -c max_wal_senders=10"
+            + "".join(f" -c {name}={value}" for name, value in self.settings.items())
         )
 
     def _start_server(self) -> None:

@@ -85,7 +85,7 @@ class CappedCountPagination(PageNumberPagination):
     before.
     """
 
-    COUNT_CAP = 1000
+    COUNT_CAP = 100
 
     def paginate_queryset(
         self,
