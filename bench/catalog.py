@@ -1,15 +1,23 @@
 """Catalog read benchmark: 100,000 offers in a throwaway PostgreSQL, served by gunicorn.
 
-    .venv/bin/python bench/catalog.py [--offers 100000] [--requests 300] [--concurrency 4]
+    .venv/bin/python bench/catalog.py [--offers 100000 [1000000 ...]] [--requests 300]
+                                      [--concurrency 4] [--replica]
 
-Builds the catalog with bulk_create, starts gunicorn (2 workers, DEBUG off) on a free
-loopback port, then for each scenario: a warm-up, a sequential run for latency (p50/p95)
-and a concurrent run for throughput. Everything it starts, it stops.
+Builds the catalog with bulk_create, a chunk of products at a time (bounded memory),
+starts gunicorn (2 workers, DEBUG off) on a free loopback port, then for each scenario: a
+warm-up, a sequential run for latency (p50/p95) and a concurrent run for throughput.
+Several sizes are measured one after the other in the same run, each in a process of its
+own, and compared with the first. With --replica a streaming replica of the cluster is
+started and the (anonymous) reads go to it. Everything it starts, it stops.
 """
 
 import argparse
+import contextlib
+import json
 import os
 import random
+import resource
+import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from support import Client, percentile, setup_django, start_gunicorn, stop
 
 from harness.ports import free_port
-from harness.postgres import PostgresCluster, postgres_bindir
+from harness.postgres import PostgresCluster, PostgresReplica, postgres_bindir
 
 KINDS = [
     "Смартфон", "Ноутбук", "Телевизор", "Чайник", "Пылесос", "Холодильник", "Наушники",
@@ -37,10 +45,15 @@ SHOPS = [("Связной", True), ("М.Видео", True), ("Эльдорадо
 CLOSED_SHOP = ("Закрытый магазин", False)
 WITHDRAWN_SHARE = 0.03
 BATCH = 5000
+SHARED_BUFFERS = "1GB"
 
 
 def build_catalog(offer_count: int, rng: random.Random) -> None:
-    """Shops, 20 categories, products each offered by every open shop, ~4 parameters an offer."""
+    """Shops, 20 categories, products each offered by every open shop, ~4 parameters an offer.
+
+    Built a chunk of products at a time (their offers and parameter values with them), so
+    the memory it takes does not grow with the size of the catalog.
+    """
     from django.db import connection
 
     from procurement.accounts.models import User, UserType
@@ -71,53 +84,50 @@ def build_catalog(offer_count: int, rng: random.Random) -> None:
     parameters = Parameter.objects.bulk_create(Parameter(name=name) for name in PARAMETERS)
 
     product_count = -(-offer_count // len(shops))
-    products = Product.objects.bulk_create(
-        (
+    products_per_chunk = BATCH // len(shops)
+    for first in range(0, product_count, products_per_chunk):
+        products = Product.objects.bulk_create(
             Product(
                 name=f"{KINDS[n % len(KINDS)]} {rng.choice(BRANDS)} {chr(65 + n % 26)}{n} "
                 f"({rng.choice(COLOURS)})",
                 category=categories[n % len(categories)],
             )
-            for n in range(product_count)
-        ),
-        batch_size=BATCH,
-    )
-
-    offers: list[Offer] = []
-    values: list[list[tuple[Parameter, str]]] = []
-    for n in range(offer_count):
-        product, shop = products[n // len(shops)], shops[n % len(shops)]
-        chosen = rng.sample(parameters, 4)
-        offer_values = [(parameter, _parameter_value(parameter.name, rng)) for parameter in chosen]
-        model = f"{product.name.split()[1].lower()}/m-{n // len(shops)}"
-        price = Decimal(rng.randint(500, 300_000))
-        offers.append(
-            Offer(
-                product=product,
-                shop=shop,
-                external_id=n + 1,
-                model=model,
-                quantity=rng.choice([0, 1, 5, 10, 50]),
-                price=price,
-                price_rrc=price * Decimal("1.1"),
-                is_withdrawn=rng.random() < WITHDRAWN_SHARE,
-                search_text=search_text(
-                    product_name=product.name,
-                    model=model,
-                    parameter_values=[v for _p, v in offer_values],
-                ),
-            )
+            for n in range(first, min(first + products_per_chunk, product_count))
         )
-        values.append(offer_values)
-    Offer.objects.bulk_create(offers, batch_size=BATCH)
-    OfferParameter.objects.bulk_create(
-        (
+        offers: list[Offer] = []
+        values: list[list[tuple[Parameter, str]]] = []
+        for n in range(first * len(shops), min((first + len(products)) * len(shops), offer_count)):
+            product, shop = products[n // len(shops) - first], shops[n % len(shops)]
+            chosen = rng.sample(parameters, 4)
+            offer_values = [
+                (parameter, _parameter_value(parameter.name, rng)) for parameter in chosen
+            ]
+            model = f"{product.name.split()[1].lower()}/m-{n // len(shops)}"
+            price = Decimal(rng.randint(500, 300_000))
+            offers.append(
+                Offer(
+                    product=product,
+                    shop=shop,
+                    external_id=n + 1,
+                    model=model,
+                    quantity=rng.choice([0, 1, 5, 10, 50]),
+                    price=price,
+                    price_rrc=price * Decimal("1.1"),
+                    is_withdrawn=rng.random() < WITHDRAWN_SHARE,
+                    search_text=search_text(
+                        product_name=product.name,
+                        model=model,
+                        parameter_values=[v for _p, v in offer_values],
+                    ),
+                )
+            )
+            values.append(offer_values)
+        Offer.objects.bulk_create(offers)
+        OfferParameter.objects.bulk_create(
             OfferParameter(offer=offer, parameter=parameter, value=value)
             for offer, offer_values in zip(offers, values, strict=True)
             for parameter, value in offer_values
-        ),
-        batch_size=BATCH,
-    )
+        )
     with connection.cursor() as cursor:
         # Fresh statistics and visibility map, as autovacuum would leave them on a live system.
         cursor.execute("VACUUM ANALYZE")
@@ -171,44 +181,124 @@ SCENARIOS = {
 }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--offers", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=300, help="per scenario and run")
-    parser.add_argument("--concurrency", type=int, default=4)
-    args = parser.parse_args()
-
+def run(offers: int, requests: int, concurrency: int, *, replica: bool) -> dict:
+    """Build a catalog of `offers` in a throwaway cluster, serve it, measure every scenario."""
     bindir = postgres_bindir()
     if bindir is None:
-        print("PostgreSQL is not installed", file=sys.stderr)
-        return 1
-    with PostgresCluster(bindir) as cluster:
+        raise SystemExit("PostgreSQL is not installed")
+    # Shared buffers sized for the data, as a server holding a million offers would be
+    # (their tables and indexes take about 450 MB): PostgreSQL's default 128 MB holds
+    # 100,000 offers but not a million, which then measures the page cache, not the queries.
+    with PostgresCluster(bindir, settings={"shared_buffers": SHARED_BUFFERS}) as cluster:
         setup_django(cluster.url)
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
         started = time.perf_counter()
-        build_catalog(args.offers, random.Random(2026))
-        print(f"catalog: {args.offers} offers built in {time.perf_counter() - started:.1f}s")
+        build_catalog(offers, random.Random(2026))
+        built = {
+            "offers": offers,
+            "build_seconds": time.perf_counter() - started,
+            # ru_maxrss is in KiB on Linux
+            "build_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+        from django.db import connection
 
-        port = free_port()
-        server = start_gunicorn(cluster.url, port)
-        try:
-            print(f"load average before: {os.getloadavg()[0]:.2f}")
+        connection.close()
+        with contextlib.ExitStack() as stack:
+            env = {}
+            if replica:
+                standby = stack.enter_context(PostgresReplica(bindir, primary_port=cluster.port))
+                env["DATABASE_REPLICA_URLS"] = standby.url
+            port = free_port()
+            server = start_gunicorn(cluster.url, port, **env)
+            stack.callback(stop, server)
+            load_before = os.getloadavg()[0]
+            results = {
+                name: measure(port, f"/api/v1/products?{urlencode(params)}", requests, concurrency)
+                for name, params in SCENARIOS.items()
+            }
+        return {**built, "load": [load_before, os.getloadavg()[0]], "results": results}
+
+
+def print_run(run_result: dict, concurrency: int) -> None:
+    print(
+        f"catalog: {run_result['offers']} offers built in {run_result['build_seconds']:.1f} s "
+        f"(PostgreSQL shared_buffers {SHARED_BUFFERS}), "
+        f"peak RSS {run_result['build_peak_rss_mb']:.0f} MB; load average "
+        f"{run_result['load'][0]:.2f} -> {run_result['load'][1]:.2f}"
+    )
+    print(
+        f"{'GET /api/v1/products':26} {'p50 ms':>7} {'p95 ms':>7}  "
+        f"{'req/s @' + str(concurrency):>9} {'p50 ms':>7} {'p95 ms':>7}"
+    )
+    for name, result in run_result["results"].items():
+        print(
+            f"{name:26} {result['p50']:7.1f} {result['p95']:7.1f}  "
+            f"{result['rps']:9.1f} {result['loaded_p50']:7.1f} {result['loaded_p95']:7.1f}"
+        )
+
+
+def print_comparison(runs: list[dict]) -> None:
+    """Each size against the first: p50 growth (target <= 1.5) and throughput kept (>= 0.67)."""
+    base = runs[0]
+    for other in runs[1:]:
+        print(f"\n{other['offers']} offers against {base['offers']}, same run:")
+        print(
+            f"| `GET /api/v1/products?…` | p50 ms at {base['offers']:,} | p50 ms at "
+            f"{other['offers']:,} | p50 × | req/s at {base['offers']:,} | req/s at "
+            f"{other['offers']:,} | req/s × |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for name, result in other["results"].items():
+            was = base["results"][name]
             print(
-                f"{'GET /api/v1/products':26} {'p50 ms':>7} {'p95 ms':>7}  "
-                f"{'req/s @' + str(args.concurrency):>9} {'p50 ms':>7} {'p95 ms':>7}"
+                f"| {name} | {was['p50']:.1f} | {result['p50']:.1f} | "
+                f"{result['p50'] / was['p50']:.2f} | {was['rps']:.1f} | {result['rps']:.1f} | "
+                f"{result['rps'] / was['rps']:.2f} |"
             )
-            for name, params in SCENARIOS.items():
-                path = f"/api/v1/products?{urlencode(params)}"
-                result = measure(port, path, args.requests, args.concurrency)
-                print(
-                    f"{name:26} {result['p50']:7.1f} {result['p95']:7.1f}  "
-                    f"{result['rps']:9.1f} {result['loaded_p50']:7.1f} {result['loaded_p95']:7.1f}"
-                )
-            print(f"load average after: {os.getloadavg()[0]:.2f}")
-        finally:
-            stop(server)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--offers", type=int, nargs="+", default=[100_000], help="one catalog size or several"
+    )
+    parser.add_argument("--requests", type=int, default=300, help="per scenario and run")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--replica", action="store_true", help="serve the reads from a streaming replica"
+    )
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if len(args.offers) == 1:
+        result = run(args.offers[0], args.requests, args.concurrency, replica=args.replica)
+        if args.json:
+            print(json.dumps(result))
+        else:
+            print_run(result, args.concurrency)
+        return 0
+    # Several sizes: each in a process of its own (its own settings, its own peak RSS).
+    runs = []
+    for offers in args.offers:
+        command = [
+            sys.executable,
+            __file__,
+            "--offers",
+            str(offers),
+            "--requests",
+            str(args.requests),
+            "--concurrency",
+            str(args.concurrency),
+            "--json",
+            *(["--replica"] if args.replica else []),
+        ]
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        runs.append(json.loads(output.strip().splitlines()[-1]))
+        print_run(runs[-1], args.concurrency)
+        print(flush=True)
+    print_comparison(runs)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Checkout under contention: concurrent buyers confirming orders for the same few offers.
 
     .venv/bin/python bench/checkout.py [--buyers 8] [--orders 150] [--web-workers N]
-                                       [--worker-during]
+                                       [--worker-during] [--pgbouncer]
 
 A throwaway PostgreSQL cluster, gunicorn (one worker per core unless told) and Redis on
 loopback. Every concurrent buyer confirms --orders baskets, each holding two of ten hot
@@ -11,7 +11,8 @@ confirmation, and checks that the stock taken equals the units ordered.
 The emails of the orders wait in Redis while the buyers confirm: a Celery worker is not
 part of a checkout, and in production it runs on machines of its own. Then one worker
 starts, sends them all to a capturing SMTP server, and its time and CPU are printed.
-With --worker-during it sends them during the run instead, sharing these cores.
+With --worker-during it sends them during the run instead, sharing these cores. With
+--pgbouncer the web and the worker reach PostgreSQL through PgBouncer in transaction mode.
 """
 
 import argparse
@@ -101,15 +102,17 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=150, help="confirmations per buyer")
     parser.add_argument("--web-workers", type=int, default=os.cpu_count())
     parser.add_argument(
+        "--pgbouncer", action="store_true", help="web and worker through PgBouncer (transactions)"
+    )
+    parser.add_argument(
         "--worker-during", action="store_true", help="send the emails during the run"
     )
     args = parser.parse_args()
 
     prepare = partial(build_fixture, args.buyers, args.orders, random.Random(2026))
-    with loopback_stack(prepare, web_workers=args.web_workers, worker=args.worker_during) as (
-        stack,
-        per_buyer,
-    ):
+    with loopback_stack(
+        prepare, web_workers=args.web_workers, worker=args.worker_during, pgbouncer=args.pgbouncer
+    ) as (stack, per_buyer):
         results: list = []
         start = threading.Barrier(args.buyers + 1)
         threads = [
@@ -140,7 +143,8 @@ def main() -> int:
         taken = sum(STOCK - stock for stock in Offer.objects.values_list("quantity", flat=True))
         print(
             f"{args.buyers} concurrent buyers, gunicorn workers {args.web_workers}, "
-            f"celery worker {'on' if args.worker_during else 'off'} during the run"
+            f"celery worker {'on' if args.worker_during else 'off'} during the run, "
+            f"{'through PgBouncer (transaction mode)' if args.pgbouncer else 'straight to PostgreSQL'}"
         )
         print(
             f"confirmations      {len(confirmations)} in {elapsed:.1f} s "

@@ -1,7 +1,7 @@
 """Load test: simulated buyers browsing, searching, filling baskets and confirming orders.
 
     .venv/bin/python bench/load.py [--buyers 50] [--seconds 60] [--think 0] [--goods 5000]
-                                   [--web-workers N]
+                                   [--web-workers N] [--pgbouncer]
 
 Starts a throwaway PostgreSQL cluster, Redis, one Celery worker (emails to a capturing SMTP
 server) and gunicorn (one worker per core unless told), all on loopback; imports two
@@ -9,7 +9,8 @@ generated price lists through the import service; then runs --buyers threads for
 --seconds (it stops by itself) and prints requests/s, the error rate, p50/p95/p99 latency
 per endpoint and the CPU each component used. Each buyer sends its next request as soon
 as the last one is answered, or after a random pause of --think seconds on average
-(exponentially distributed).
+(exponentially distributed). With --pgbouncer the web and the worker reach PostgreSQL
+through PgBouncer in transaction mode.
 """
 
 import argparse
@@ -120,6 +121,9 @@ def main() -> int:
     )
     parser.add_argument("--goods", type=int, default=5000, help="per each of the two shops")
     parser.add_argument("--web-workers", type=int, default=os.cpu_count())
+    parser.add_argument(
+        "--pgbouncer", action="store_true", help="web and worker through PgBouncer (transactions)"
+    )
     args = parser.parse_args()
 
     def prepare() -> tuple[list[tuple[str, int]], list[int]]:
@@ -128,7 +132,10 @@ def main() -> int:
         accounts = build_fixture(args.goods, args.buyers)
         return accounts, list(Offer.objects.values_list("id", flat=True))
 
-    with loopback_stack(prepare, web_workers=args.web_workers) as (stack, (accounts, offer_ids)):
+    with loopback_stack(prepare, web_workers=args.web_workers, pgbouncer=args.pgbouncer) as (
+        stack,
+        (accounts, offer_ids),
+    ):
         recorder = Recorder(args.think, random.Random(0))
         meter = CpuMeter(stack.processes())
         meter.start()
@@ -154,6 +161,7 @@ def main() -> int:
     errors = sum(recorder.errors.values())
     print(
         f"{args.buyers} buyers, think {args.think:g} s, {elapsed:.0f} s, gunicorn workers {args.web_workers}, "
+        f"{'through PgBouncer, ' if args.pgbouncer else ''}"
         f"{2 * args.goods} offers; {total} requests, {total / elapsed:.1f} req/s, "
         f"errors {errors} ({100 * errors / max(total, 1):.2f}%), emails delivered {emails}"
     )

@@ -19,6 +19,7 @@ from typing import TypeVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness.pgbouncer import PgBouncer, pgbouncer_binary  # noqa: E402
 from harness.ports import free_port  # noqa: E402
 from harness.postgres import PostgresCluster, postgres_bindir  # noqa: E402
 from harness.redis import RedisServer  # noqa: E402
@@ -205,6 +206,14 @@ class CpuMeter:
 Prepared = TypeVar("Prepared")
 
 
+# What a process that reaches PostgreSQL through PgBouncer in transaction mode sets: no
+# prepared statements (PgBouncer before 1.21 cannot keep them), no server-side cursors.
+POOLED_ENV = {
+    "DATABASE_PREPARED_STATEMENTS": "false",
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS": "true",
+}
+
+
 def smtp_env(smtp: CapturingSMTPServer) -> dict[str, str]:
     """The settings that send a process's emails to the capturing SMTP server."""
     return {"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp.port)}
@@ -216,19 +225,32 @@ class Stack:
     redis: RedisServer
     smtp: CapturingSMTPServer
     port: int
-    web: subprocess.Popen
+    web: subprocess.Popen | None = None
     worker: subprocess.Popen | None = None
+    bouncer: PgBouncer | None = None
+
+    @property
+    def database_url(self) -> str:
+        """Where the web and the worker connect: PgBouncer if there is one, else PostgreSQL."""
+        return self.bouncer.url() if self.bouncer else self.cluster.url
+
+    @property
+    def database_env(self) -> dict[str, str]:
+        return POOLED_ENV if self.bouncer else {}
 
     def start_worker(self) -> None:
         """One Celery worker sending emails to the capturing SMTP server."""
         if self.worker is None:
             self.worker = start_celery_worker(
-                self.cluster.url, self.redis.url, **smtp_env(self.smtp)
+                self.database_url, self.redis.url, **smtp_env(self.smtp), **self.database_env
             )
 
     def processes(self) -> dict[str, int]:
         """The root process of each component, for CpuMeter."""
+        assert self.web is not None, "started by loopback_stack"
         pids = {"web": self.web.pid, "database": postmaster_pid(self.cluster.datadir)}
+        if self.bouncer is not None and self.bouncer.process is not None:
+            pids["pgbouncer"] = self.bouncer.process.pid
         if self.worker is not None:
             pids["celery worker"] = self.worker.pid
         pids["redis"] = self.redis.process.pid
@@ -237,15 +259,23 @@ class Stack:
 
 @contextmanager
 def loopback_stack(
-    prepare: Callable[[], Prepared], *, web_workers: int, worker: bool = True
+    prepare: Callable[[], Prepared],
+    *,
+    web_workers: int,
+    worker: bool = True,
+    pgbouncer: bool = False,
 ) -> Iterator[tuple[Stack, Prepared]]:
     """A throwaway PostgreSQL cluster (migrated, filled by `prepare()`, then analysed),
     Redis, a capturing SMTP server, gunicorn and (unless `worker` is false; see
-    Stack.start_worker) a Celery worker, all on loopback. Yields the stack and what
-    `prepare` returned; stops everything."""
+    Stack.start_worker) a Celery worker, all on loopback; with `pgbouncer`, the web and the
+    worker reach PostgreSQL through PgBouncer in transaction mode. Yields the stack and
+    what `prepare` returned; stops everything."""
     bindir, redis_binary = postgres_bindir(), shutil.which("redis-server")
     if bindir is None or redis_binary is None:
         raise SystemExit("needs PostgreSQL and redis-server")
+    bouncer_binary = pgbouncer_binary() if pgbouncer else None
+    if pgbouncer and bouncer_binary is None:
+        raise SystemExit("--pgbouncer needs pgbouncer (Debian's package)")
     smtp = CapturingSMTPServer().start()
     redis_server = RedisServer(redis_binary).start()
     try:
@@ -259,24 +289,31 @@ def loopback_stack(
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE")
             connection.close()
+            bouncer = None
+            if bouncer_binary is not None:
+                bouncer = PgBouncer(bouncer_binary, server_port=cluster.port).start()
             port = free_port()
-            web = start_gunicorn(
-                cluster.url,
-                port,
-                workers=web_workers,
-                CELERY_BROKER_URL=redis_server.url,
-                **smtp_env(smtp),
-            )
-            stack = Stack(cluster, redis_server, smtp, port, web)
+            stack = Stack(cluster, redis_server, smtp, port, bouncer=bouncer)
             try:
+                stack.web = start_gunicorn(
+                    stack.database_url,
+                    port,
+                    workers=web_workers,
+                    CELERY_BROKER_URL=redis_server.url,
+                    **smtp_env(smtp),
+                    **stack.database_env,
+                )
                 if worker:
                     stack.start_worker()
                 yield stack, prepared
             finally:
-                stop(web)
+                if stack.web is not None:
+                    stop(stack.web)
                 if stack.worker is not None:
                     time.sleep(2)  # let the worker finish the email in hand
                     stop(stack.worker)
+                if bouncer is not None:
+                    bouncer.stop()
     finally:
         redis_server.stop()
         smtp.stop()

@@ -4,8 +4,16 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
-from config.env import env_bool, env_int, env_list, env_str, secret_key_from_env_or_file
+from config.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    secret_key_from_env_or_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -65,29 +73,52 @@ TEMPLATES = [
     },
 ]
 
+
 # Database: a SQLite file unless DATABASE_URL names another.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+def database_from_url(url: str) -> dj_database_url.DBConfig:
+    database = dj_database_url.parse(
+        url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
     )
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # Writers queue for the lock at BEGIN instead of failing mid-transaction.
+        database["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 30),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+        database["CONN_MAX_AGE"] = 0
+    elif database["ENGINE"] == "django.db.backends.postgresql":
+        database["ENGINE"] = "procurement.core.postgresql"
+        if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+            # Parameters bound by the server, so a connection prepares the statements it runs
+            # again and again and PostgreSQL stops parsing and planning them each time. Off
+            # behind a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
+            database["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+        # Behind PgBouncer in transaction mode a cursor cannot outlive its transaction, and
+        # QuerySet.iterator() outside one declares a cursor WITH HOLD: read in chunks instead.
+        database["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+            "DATABASE_DISABLE_SERVER_SIDE_CURSORS", False
+        )
+    return database
+
+
+DATABASES = {
+    "default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"))
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Writers queue for the lock at BEGIN instead of failing mid-transaction.
-    DATABASES["default"]["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 30),
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["ENGINE"] = "procurement.core.postgresql"
-    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
-        # Parameters bound by the server, so a connection prepares the statements it runs
-        # again and again and PostgreSQL stops parsing and planning them each time. Off behind
-        # a pooler that cannot keep them (PgBouncer in transaction mode before 1.21).
-        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
+
+# Read replicas (streaming, PostgreSQL): the public catalog reads of anonymous clients go to
+# a healthy one, everything else to the primary (procurement/core/db_replicas.py).
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    _replica = database_from_url(_url)
+    if _replica["ENGINE"] != "procurement.core.postgresql":
+        raise ImproperlyConfiguredEnv("DATABASE_REPLICA_URLS must name PostgreSQL databases")
+    # A replica that is away is found out at once, not after the system's TCP time-out.
+    _replica.setdefault("OPTIONS", {})["connect_timeout"] = 2
+    _replica["TEST"] = {"MIRROR": "default"}  # tests read their own test database
+    DATABASES[f"replica_{_number}"] = _replica
+DATABASE_ROUTERS = ["procurement.core.db_replicas.ReplicaRouter"]
+# A replica whose replay is this far behind the primary is skipped until it catches up.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -183,6 +214,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 2,
 }
 CELERY_TASK_DEFAULT_QUEUE = "procurement"
+# Emails, imports and exports each have a queue, so that a large import or export never
+# delays an order's emails: give each its own workers (`celery worker -Q emails`, see
+# docker-compose.yml). A worker started without -Q takes every queue. The periodic
+# maintenance stays on the default queue.
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("procurement", "emails", "imports", "exports")
+]
+CELERY_TASK_ROUTES = {
+    "procurement.notifications.tasks.send_email": {"queue": "emails"},
+    "procurement.notifications.tasks.send_unsent_emails": {"queue": "emails"},
+    "procurement.pricelists.tasks.do_import": {"queue": "imports"},
+    "procurement.pricelists.tasks.do_export": {"queue": "exports"},
+}
 # Periodic work, run by `celery -A config beat` (the `beat` service of docker-compose), so
 # that no fault waits for an operator: unsent emails are sent again, jobs whose task was
 # lost or whose worker died are started again.

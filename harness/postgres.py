@@ -24,8 +24,11 @@ def postgres_bindir() -> Path | None:
 
 
 class PostgresCluster:
-    def __init__(self, bindir: Path):
+    """`settings`: more server settings (`{"shared_buffers": "1GB"}`), as `-c name=value`."""
+
+    def __init__(self, bindir: Path, settings: dict[str, str] | None = None):
         self.bindir = bindir
+        self.settings = settings or {}
         self.port = free_port()
         self.tempdir = Path(tempfile.mkdtemp(prefix="pgcluster-"))
         self.datadir = self.tempdir / "data"
@@ -62,16 +65,27 @@ class PostgresCluster:
             "--locale=C.UTF-8",
             "--no-sync",
         )
-        options = (
+        self._start_server()
+        return self
+
+    @property
+    def options(self) -> str:
+        # wal_level and max_wal_senders: a streaming replica can be cloned from it (initdb's
+        # pg_hba.conf lets loopback connect for replication).
+        return (
             f"-p {self.port} -k {self.tempdir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=120"
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=120 "
+            "-c wal_level=replica -c max_wal_senders=10"
+            + "".join(f" -c {name}={value}" for name, value in self.settings.items())
         )
+
+    def _start_server(self) -> None:
         self._run(
             "pg_ctl",
             "-D",
             str(self.datadir),
             "-o",
-            options,
+            self.options,
             "-l",
             str(self.tempdir / "server.log"),
             "-w",
@@ -79,7 +93,6 @@ class PostgresCluster:
             "60",
             "start",
         )
-        return self
 
     def restart(self, mode: str = "fast") -> None:
         """`pg_ctl restart`: `fast` ends every session (their transactions roll back) and
@@ -115,3 +128,42 @@ class PostgresCluster:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+class PostgresReplica(PostgresCluster):
+    """A streaming replica of a running cluster on loopback: `pg_basebackup -R` clones the
+    primary, then the copy starts on its own free port as a hot standby."""
+
+    def __init__(self, bindir: Path, *, primary_port: int, primary_host: str = "127.0.0.1"):
+        super().__init__(bindir)
+        self.primary_host = primary_host
+        self.primary_port = primary_port
+
+    def start(self) -> "PostgresReplica":
+        self._run(
+            "pg_basebackup",
+            "-h",
+            self.primary_host,
+            "-p",
+            str(self.primary_port),
+            "-U",
+            "postgres",
+            "-D",
+            str(self.datadir),
+            "-R",  # standby.signal and primary_conninfo: it follows the primary
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+        )
+        self._start_server()
+        return self
+
+    def start_again(self) -> None:
+        """Start it after `stop_server()`: it catches up with the primary from where it was."""
+        self._start_server()
+
+    def stop_server(self) -> None:
+        """Stop the server, keeping its data (`stop()` removes them)."""
+        self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")

@@ -61,6 +61,13 @@ def offer_rows(*, columns: Sequence[str]) -> QuerySet:
     )
 
 
+def offer_rows_by_id(*, offer_ids: list[int], columns: Sequence[str]) -> list[dict]:
+    """The rows of `columns` of these offers, in the order of `offer_ids`, found by key alone
+    (a page whose keys a filtered query found): the ones no longer listed are left out."""
+    rows = {row["id"]: row for row in offer_rows(columns=columns).filter(pk__in=offer_ids)}
+    return [rows[offer_id] for offer_id in offer_ids if offer_id in rows]
+
+
 def offer_parameter_rows(*, offer_ids: list[int], columns: Sequence[str]) -> dict[int, list[dict]]:
     """offer id → rows of `columns` of its parameters (as `offer_list()` orders them), in one
     query for all the offers."""

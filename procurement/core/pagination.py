@@ -1,7 +1,14 @@
+from collections.abc import Callable
+from functools import partial
+from typing import Any, cast
+
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -16,6 +23,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = 100
 
     def paginate_queryset(self, queryset, request, view=None):
+        self._check_parameters(request)
+        return super().paginate_queryset(queryset, request, view)
+
+    def _check_parameters(self, request) -> None:
         errors = {}
         page = request.query_params.get(self.page_query_param)
         if page is not None and page not in self.last_page_strings and not _is_positive(page):
@@ -25,7 +36,6 @@ class PageNumberPagination(pagination.PageNumberPagination):
             errors[self.page_size_query_param] = [_("Must be a whole number of 1 or more.")]
         if errors:
             raise ValidationError(errors)
-        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request) -> int:
         size = request.query_params.get(self.page_size_query_param)
@@ -60,3 +70,106 @@ class KnownCountPaginator(Paginator):
     def __init__(self, object_list, per_page, *, count: int, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.count = count
+
+
+MAX_PAGE_DIGITS = 12
+
+
+class CappedCountPagination(PageNumberPagination):
+    """Pages of a list that may match a large share of a large table.
+
+    Counting every match costs as much as reading them all, so the count stops COUNT_CAP
+    results past the page: `count_exact` false says there are more than `count` results.
+    The keys of the matches are read once, from the page's start to COUNT_CAP past it, so
+    `next` is always right and a client pages through every result whatever the count
+    says. A count the caller knows (`count=`), or the last page (`page=last`), is exact as
+    before.
+    """
+
+    COUNT_CAP = 100
+
+    def paginate_queryset(
+        self,
+        queryset,
+        request,
+        view=None,
+        *,
+        count: int | None = None,
+        fetch: Callable[[list[Any]], list[Any]] | None = None,
+    ):
+        """`fetch(keys)`, if given, loads the page's rows in the order of their keys (by key
+        alone, without filters that cost again what found them)."""
+        self.count_exact = True
+        number = request.query_params.get(self.page_query_param)
+        if count is not None or number in self.last_page_strings:
+            # DRF only calls the class it is given: a Paginator told the count does.
+            paginator_class: Any = (
+                partial(KnownCountPaginator, count=count) if count is not None else Paginator
+            )
+            self.django_paginator_class = paginator_class
+            return super().paginate_queryset(queryset, request, view)
+        self._check_parameters(request)
+        self.request = request
+        size = self.get_page_size(request)
+        if number and len(number.lstrip("0")) > MAX_PAGE_DIGITS:
+            raise NotFound(self.invalid_page_message)  # far past any end; no huge OFFSET
+        self.number = int(number) if number else 1
+        start = (self.number - 1) * size
+        # One read of the matches finds the page, whether there is a next one, and the
+        # count up to the cap; the rows of the page are then fetched by key.
+        window = list(
+            queryset.values_list("pk", flat=True)[start : start + size + self.COUNT_CAP + 1]
+        )
+        if not window and self.number > 1:
+            raise NotFound(self.invalid_page_message)
+        self.more = len(window) > size
+        self.count_exact = len(window) <= size + self.COUNT_CAP
+        self.count = start + min(len(window), size + self.COUNT_CAP)
+        self.page = None
+        if not window:
+            return []
+        keys = window[:size]
+        return fetch(keys) if fetch is not None else list(queryset.filter(pk__in=keys))
+
+    def get_paginated_response(self, data):
+        if self.page is not None:
+            response = super().get_paginated_response(data)
+            response.data = {
+                "count": response.data.pop("count"),
+                "count_exact": True,
+                **response.data,
+            }
+            return response
+        return Response(
+            {
+                "count": self.count,
+                "count_exact": self.count_exact,
+                "next": self._link(self.number + 1) if self.more else None,
+                "previous": self._link(self.number - 1) if self.number > 1 else None,
+                "results": data,
+            }
+        )
+
+    def _link(self, number: int) -> str:
+        url = cast(Request, self.request).build_absolute_uri()
+        if number == 1:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, number)
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"] = {
+            "count": response["properties"]["count"],
+            "count_exact": {
+                "type": "boolean",
+                "example": True,
+                "description": _(
+                    "false: there are more than `count` results (counting stops %(cap)d "
+                    "results past the page); follow `next` to page through them all."
+                )
+                % {"cap": self.COUNT_CAP},
+            },
+            **{name: value for name, value in response["properties"].items() if name != "count"},
+        }
+        response["required"] = [*response.get("required", []), "count_exact"]
+        return response

@@ -54,7 +54,13 @@ def test_offer_body(api_client):
 
     listed = api_client.get(PRODUCTS)
     assert listed.status_code == 200
-    assert listed.json() == {"count": 1, "next": None, "previous": None, "results": [expected]}
+    assert listed.json() == {
+        "count": 1,
+        "count_exact": True,
+        "next": None,
+        "previous": None,
+        "results": [expected],
+    }
 
     detail = api_client.get(f"{PRODUCTS}/{offer.id}")
     assert detail.status_code == 200

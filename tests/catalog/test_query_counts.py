@@ -49,7 +49,8 @@ def queries_for(api_client, path: str, params: dict) -> int:
 def test_list_queries_do_not_grow_with_page_size(api_client, catalog, path, params):
     small = queries_for(api_client, path, {**params, "page_size": 1})
     large = queries_for(api_client, path, {**params, "page_size": 100})
-    assert small == large <= MAX_QUERIES
+    # A filtered page that holds every match needs no count query: never more for more rows.
+    assert large <= small <= MAX_QUERIES
 
 
 def test_categories_of_a_shop_query_count(api_client, catalog, django_assert_num_queries):

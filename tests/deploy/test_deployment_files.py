@@ -45,14 +45,16 @@ PRODUCTION_ENVIRONMENT = {
 }
 
 
-APP_SERVICES = ["web", "worker", "beat"]  # the project's image, each with its command
+WORKERS = ["worker-emails", "worker-imports", "worker-exports"]
+APP_SERVICES = ["web", *WORKERS, "beat"]  # the project's image, each with its command
 
 
 def test_compose_has_every_service_the_deployment_needs():
     services = COMPOSE["services"]
-    assert set(services) == {"web", "worker", "beat", "postgres", "redis", "mailpit"}
+    assert set(services) == {*APP_SERVICES, "postgres", "redis", "mailpit"}
     assert "migrate" in services["web"]["command"] and "gunicorn" in services["web"]["command"]
-    assert services["worker"]["command"].startswith("celery -A config worker")
+    for name in WORKERS:
+        assert services[name]["command"].startswith("celery -A config worker"), name
     assert "healthcheck" in services["postgres"] and "healthcheck" in services["redis"]
     assert any("/var/lib/postgresql/data" in volume for volume in services["postgres"]["volumes"])
     assert "8025:8025" in services["mailpit"]["ports"]
@@ -60,6 +62,23 @@ def test_compose_has_every_service_the_deployment_needs():
         assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
+
+
+def worker_queues(service: str) -> set[str]:
+    command = COMPOSE["services"][service]["command"].split()
+    return set(command[command.index("--queues") + 1].split(","))
+
+
+def test_each_queue_has_its_own_worker_and_every_queue_a_worker():
+    from django.conf import settings
+
+    queues = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert routed == {"emails", "imports", "exports"}
+    assert worker_queues("worker-emails") == {"emails", settings.CELERY_TASK_DEFAULT_QUEUE}
+    assert worker_queues("worker-imports") == {"imports"}
+    assert worker_queues("worker-exports") == {"exports"}
+    assert set().union(*(worker_queues(name) for name in WORKERS)) == queues
 
 
 def test_one_beat_sends_the_periodic_tasks_with_its_schedule_in_a_writable_place():

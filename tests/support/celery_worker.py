@@ -86,13 +86,20 @@ class _CeleryProcess:
 
 
 class CeleryWorker(_CeleryProcess):
-    """`beat=True` runs the periodic tasks in the worker too (`-B`), as the beat service does."""
+    """`beat=True` runs the periodic tasks in the worker too (`-B`), as the beat service does;
+    `queues` limits it to those queues (`-Q`), else it takes every queue."""
 
     ready_marker = "ready."
 
     def __init__(
-        self, *, broker_url: str, extra_env: dict[str, str] | None = None, beat: bool = False
+        self,
+        *,
+        broker_url: str,
+        extra_env: dict[str, str] | None = None,
+        beat: bool = False,
+        queues: list[str] | None = None,
     ):
+        name = "-".join(queues) if queues else "all"
         self.command = [
             "worker",
             "--pool=prefork",
@@ -102,8 +109,10 @@ class CeleryWorker(_CeleryProcess):
             "--without-mingle",
             "--without-heartbeat",
             "--hostname",
-            f"test-{os.getpid()}@%h",
+            f"test-{os.getpid()}-{name}@%h",
         ]
+        if queues:
+            self.command += ["--queues", ",".join(queues)]
         super().__init__(broker_url=broker_url, extra_env=extra_env)
         if beat:  # beat's record of its last runs goes beside the log
             schedule = self.log_path.with_suffix(".schedule")

@@ -1,5 +1,6 @@
 """A real gunicorn serving the project on a free port, in its own process group."""
 
+import json
 import os
 import signal
 import subprocess
@@ -86,3 +87,29 @@ class GunicornServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
+
+    def __enter__(self) -> "GunicornServer":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def json_call(
+    url: str, method: str = "GET", body: dict | None = None, token: str | None = None
+) -> tuple[int, object]:
+    """One JSON request to a live server: (status, the decoded body, or its text)."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            status, text = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read()
+    try:
+        return status, json.loads(text or b"null")
+    except ValueError:
+        return status, text.decode(errors="replace")

@@ -1,8 +1,6 @@
-from functools import partial
 from typing import cast
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import pagination
 from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
@@ -11,14 +9,16 @@ from procurement.catalog import selectors
 from procurement.catalog.api import serializers as s
 from procurement.catalog.api.examples import OFFER
 from procurement.catalog.filters import CategoryFilter, OfferFilter, StableOrderingFilter
-from procurement.core.pagination import KnownCountPaginator
+from procurement.core.db_replicas import ReplicaReadsMixin
+from procurement.core.pagination import CappedCountPagination
 from procurement.core.serializers import error_responses
 
 ORDERING = cast(StableOrderingFilter, OfferFilter.base_filters["ordering"])
 
 
-class CatalogView(APIView):
-    """Public reads: anyone may browse the catalog."""
+class CatalogView(ReplicaReadsMixin, APIView):
+    """Public reads: anyone may browse the catalog; anonymous clients read from a healthy
+    replica when there is one."""
 
     permission_classes = [AllowAny]
 
@@ -68,6 +68,7 @@ class CategoryListView(CatalogView, ListAPIView):
 class OfferListView(CatalogView, ListAPIView):
     serializer_class = s.OfferSerializer
     filterset_class = OfferFilter
+    pagination_class = CappedCountPagination
 
     def get_queryset(self):
         return selectors.offer_rows(columns=s.OFFER_ROWS.columns)
@@ -85,14 +86,18 @@ class OfferListView(CatalogView, ListAPIView):
 
     def paginate_queryset(self, queryset):
         filtered = set(self.request.query_params) & (set(OfferFilter.base_filters) - {"ordering"})
-        paginator = self.paginator
         # The whole catalog: its size is kept, not counted.
-        if not filtered and isinstance(paginator, pagination.PageNumberPagination):
-            # DRF only calls the class it is given: a Paginator told the count does.
-            paginator.django_paginator_class = partial(  # type: ignore[assignment]
-                KnownCountPaginator, count=selectors.offer_count()
-            )
-        return super().paginate_queryset(queryset)
+        count = None if filtered else selectors.offer_count()
+        paginator = cast(CappedCountPagination, self.paginator)
+        return paginator.paginate_queryset(
+            queryset,
+            self.request,
+            view=self,
+            count=count,
+            fetch=lambda keys: selectors.offer_rows_by_id(
+                offer_ids=keys, columns=s.OFFER_ROWS.columns
+            ),
+        )
 
     @extend_schema(
         tags=["catalog"],
