@@ -5,6 +5,7 @@ import pytest
 from django.db.models import ProtectedError
 
 from procurement.catalog.models import Offer, Shop
+from procurement.catalog.services import supplier_rename_shop
 from procurement.orders.models import OrderPart, OrderPartStateChange
 from procurement.orders.services import supplier_part_set_state
 from procurement.pricelists.services import import_pricelist
@@ -27,8 +28,9 @@ def test_an_import_without_the_ordered_goods_keeps_the_parts(supplier, buyer, co
     before = list(OrderPart.objects.values())
     history_before = list(OrderPartStateChange.objects.values())
 
-    # The next list holds other goods only, under another shop name.
-    run(supplier, generated(2, shop="Связной-2", first_id=100))
+    # The next list holds other goods only; then the supplier renames its shop.
+    run(supplier, generated(2, shop="Связной", first_id=100))
+    supplier_rename_shop(supplier=supplier, name="Связной-2")
 
     assert Offer.objects.get(pk=ordered.pk).is_withdrawn is True
     assert Shop.objects.get(pk=shop.pk).name == "Связной-2"
