@@ -95,6 +95,24 @@ class OrderStateFilterForm(forms.Form):
     )
 
 
+class PartStateForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), choices=PLACED_STATE_CHOICES)
+
+
+class ShortDeliveryForm(forms.Form):
+    """One line of the supplier's part lowered (0 takes its goods out), and why."""
+
+    line = IdField(label=_("Line"))
+    quantity = forms.IntegerField(label=_("New quantity"), min_value=0, max_value=MAX_LINE_QUANTITY)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].widget = forms.Select(
+            choices=[(line.pk, f"{line.product_name} ({line.quantity})") for line in lines]
+        )
+
+
 class ShopStateForm(forms.Form):
     accepts_orders = forms.BooleanField(required=False)
 

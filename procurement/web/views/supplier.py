@@ -13,12 +13,15 @@ from procurement.catalog.selectors import supplier_shop
 from procurement.catalog.services import supplier_set_accepts_orders
 from procurement.core.errors import ApplicationError
 from procurement.orders import selectors as order_selectors
+from procurement.orders import services as order_services
+from procurement.orders.models import ALLOWED_TRANSITIONS, SHORTABLE_STATES, OrderState
 from procurement.pricelists import selectors, services
 from procurement.pricelists.export import CONTENT_TYPES, export_filename
 from procurement.pricelists.models import ExportFormat, JobState
 from procurement.pricelists.uploads import SizeLimitUploadHandler
 from procurement.web import forms
 from procurement.web.views.common import LoggedInRequest, page_of, query_without_page, supplier_page
+from procurement.web.views.orders import parts_of
 
 RECENT_IMPORTS = 10
 
@@ -125,3 +128,90 @@ def supplier_orders_page(request: LoggedInRequest) -> HttpResponse:
         order.shop_total = sum(item.placed_sum for item in order.shop_items)
     context["page"] = page
     return render(request, "web/supplier/orders.html", context)
+
+
+def _supplier_order_context(
+    request: LoggedInRequest, order_id: int, short_form: forms.ShortDeliveryForm | None = None
+) -> dict:
+    """The order as its supplier sees it: its lines, its part with its history, the moves
+    its part can make next, and the short-delivery form while the part may still be lowered."""
+    order = order_selectors.supplier_order_detail(supplier=request.user, order_id=order_id)
+    (part,) = parts_of(order, order.shop_items)
+    state = part["part"].state
+    moves = [value for value in OrderState.values if value in ALLOWED_TRANSITIONS[state]]
+    shortable = state in SHORTABLE_STATES and bool(part["lines"])
+    return {
+        "order": order,
+        "part": part,
+        "moves": [(value, OrderState(value).label) for value in moves],
+        "short_form": (short_form or forms.ShortDeliveryForm(lines=part["lines"]))
+        if shortable
+        else None,
+    }
+
+
+@require_GET
+@supplier_page
+def supplier_order_page(request: LoggedInRequest, order_id: int) -> HttpResponse:
+    return render(request, "web/supplier/order.html", _supplier_order_context(request, order_id))
+
+
+def _refused(
+    request: LoggedInRequest,
+    order_id: int,
+    error: ApplicationError | None,
+    short_form: forms.ShortDeliveryForm | None = None,
+    status: int = 400,
+) -> HttpResponse:
+    """The order's page again with the refusal's reason and its true status."""
+    if error is not None:
+        messages.error(request, error.message)
+        status = error.status_code
+    context = _supplier_order_context(request, order_id, short_form)
+    return render(request, "web/supplier/order.html", context, status=status)
+
+
+@require_POST
+@supplier_page
+def supplier_part_state_page(request: LoggedInRequest, order_id: int) -> HttpResponse:
+    """The supplier moves its own part (confirmed, assembled, sent, ... or canceled)."""
+    form = forms.PartStateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown state."))
+        return _refused(request, order_id, None)
+    try:
+        part = order_services.supplier_part_set_state(
+            order_id=order_id, state=form.cleaned_data["state"], supplier=request.user
+        )
+    except ApplicationError as error:
+        return _refused(request, order_id, error)
+    messages.success(
+        request, _("Your part is now %(state)s.") % {"state": part.get_state_display()}
+    )
+    return redirect("web:supplier-order", order_id=order_id)
+
+
+@require_POST
+@supplier_page
+def supplier_short_delivery_page(request: LoggedInRequest, order_id: int) -> HttpResponse:
+    """The supplier lowers one line of its part, with the reason the buyer is told."""
+    order = order_selectors.supplier_order_detail(supplier=request.user, order_id=order_id)
+    form = forms.ShortDeliveryForm(request.POST, lines=order.shop_items)
+    if not form.is_valid():
+        return _refused(request, order_id, None, short_form=form)
+    try:
+        order_services.supplier_part_short_deliver(
+            order_id=order_id,
+            supplier=request.user,
+            lines=[
+                order_services.LineShortage(
+                    line_id=form.cleaned_data["line"], quantity=form.cleaned_data["quantity"]
+                )
+            ],
+            reason=form.cleaned_data["reason"],
+        )
+    except ApplicationError as error:
+        forms.show_refusal(form, error)
+        return _refused(request, order_id, error, short_form=form)
+    messages.success(request, _("The line is lowered; the buyer is told why."))
+    return redirect("web:supplier-order", order_id=order_id)
