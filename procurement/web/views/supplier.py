@@ -26,15 +26,79 @@ from procurement.web.views.orders import parts_of
 RECENT_IMPORTS = 10
 
 
+def _dashboard(
+    request: LoggedInRequest,
+    *,
+    name_form: forms.ShopNameForm | None = None,
+    source_form: forms.PriceListSourceForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    shop = supplier_shop(supplier=request.user)
+    source = selectors.price_list_source_of(supplier=request.user)
+    context = {
+        "shop": shop,
+        "imports": selectors.import_jobs_of(supplier=request.user)[:RECENT_IMPORTS],
+        "formats": ExportFormat.choices,
+        "source": source,
+        "name_form": name_form or forms.ShopNameForm(initial={"name": shop.name}),
+        "source_form": source_form
+        or forms.PriceListSourceForm(
+            initial={"url": source.url, "every": source.every} if source else None
+        ),
+    }
+    return render(request, "web/supplier/dashboard.html", context, status=status)
+
+
 @require_GET
 @supplier_page
 def dashboard_page(request: LoggedInRequest) -> HttpResponse:
-    context = {
-        "shop": supplier_shop(supplier=request.user),
-        "imports": selectors.import_jobs_of(supplier=request.user)[:RECENT_IMPORTS],
-        "formats": ExportFormat.choices,
-    }
-    return render(request, "web/supplier/dashboard.html", context)
+    return _dashboard(request)
+
+
+@require_POST
+@supplier_page
+def shop_name_page(request: LoggedInRequest) -> HttpResponse:
+    """The shop's rename, by the same service as the API's `partner/state {"name"}`."""
+    form = forms.ShopNameForm(request.POST)
+    if form.is_valid():
+        try:
+            services.shop_state_set(
+                supplier=request.user, accepts_orders=None, name=form.cleaned_data["name"]
+            )
+        except ApplicationError as error:
+            forms.show_refusal(form, error)
+            return _dashboard(request, name_form=form, status=error.status_code)
+        messages.success(request, _("Your shop is renamed."))
+        return redirect("web:supplier")
+    return _dashboard(request, name_form=form, status=400)
+
+
+@require_POST
+@supplier_page
+def source_page(request: LoggedInRequest) -> HttpResponse:
+    """Set or change the scheduled pull of the price list, or stop it (`stop`)."""
+    if "stop" in request.POST:
+        services.source_delete(supplier=request.user)
+        messages.success(request, _("Your price list is no longer pulled on a schedule."))
+        return redirect("web:supplier")
+    form = forms.PriceListSourceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.source_set(supplier=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            forms.show_refusal(form, error)
+            return _dashboard(request, source_form=form, status=error.status_code)
+        messages.success(request, _("Your price list is pulled on a schedule."))
+        return redirect("web:supplier")
+    return _dashboard(request, source_form=form, status=400)
+
+
+@require_GET
+@supplier_page
+def imports_page(request: LoggedInRequest) -> HttpResponse:
+    """Every import of the supplier (uploads, URLs, scheduled pulls, previews), page by page."""
+    page = page_of(request, selectors.import_jobs_of(supplier=request.user))
+    return render(request, "web/supplier/imports.html", {"page": page, "page_query": ""})
 
 
 @require_POST
@@ -79,6 +143,7 @@ def _upload(request: LoggedInRequest) -> HttpResponse:
                     url=form.cleaned_data["url"] or None,
                     chunks=upload.chunks() if upload else None,
                     filename=upload.name if upload else "",
+                    dry_run=form.cleaned_data["dry_run"],
                 )
             except ApplicationError as error:
                 forms.show_refusal(form, error)
@@ -92,8 +157,21 @@ def _upload(request: LoggedInRequest) -> HttpResponse:
 @supplier_page
 def import_page(request: LoggedInRequest, job_id: int) -> HttpResponse:
     job = services.import_job_get(user=request.user, job_id=job_id)
-    context = {"job": job, "finished": job.state in (JobState.DONE, JobState.FAILED)}
+    context = {
+        "job": job,
+        "finished": job.state in (JobState.DONE, JobState.FAILED),
+        # Applying sends the previewed file again (or fetches the URL again).
+        "appliable": selectors.preview_appliable(job=job),
+    }
     return render(request, "web/supplier/import.html", context)
+
+
+@require_POST
+@supplier_page
+def import_apply_page(request: LoggedInRequest, job_id: int) -> HttpResponse:
+    """Apply a finished preview: the same file becomes an ordinary import."""
+    job = services.import_job_apply_preview(supplier=request.user, job_id=job_id)
+    return redirect("web:supplier-import", job_id=job.pk)
 
 
 @require_GET
