@@ -14,7 +14,13 @@ from procurement.catalog.services import supplier_set_accepts_orders
 from procurement.core.errors import ApplicationError
 from procurement.orders import selectors as order_selectors
 from procurement.orders import services as order_services
-from procurement.orders.models import ALLOWED_TRANSITIONS, SHORTABLE_STATES, OrderState
+from procurement.orders.models import (
+    ALLOWED_TRANSITIONS,
+    SHORTABLE_STATES,
+    Order,
+    OrderItem,
+    OrderState,
+)
 from procurement.pricelists import selectors, services
 from procurement.pricelists.export import CONTENT_TYPES, export_filename
 from procurement.pricelists.models import ExportFormat, JobState
@@ -208,13 +214,19 @@ def supplier_orders_page(request: LoggedInRequest) -> HttpResponse:
     return render(request, "web/supplier/orders.html", context)
 
 
+def _shop_lines(order: Order) -> list[OrderItem]:
+    """The supplier's own lines, which `supplier_order_detail` attaches to the order."""
+    lines: list[OrderItem] = order.shop_items  # type: ignore[attr-defined]
+    return lines
+
+
 def _supplier_order_context(
     request: LoggedInRequest, order_id: int, short_form: forms.ShortDeliveryForm | None = None
 ) -> dict:
     """The order as its supplier sees it: its lines, its part with its history, the moves
     its part can make next, and the short-delivery form while the part may still be lowered."""
     order = order_selectors.supplier_order_detail(supplier=request.user, order_id=order_id)
-    (part,) = parts_of(order, order.shop_items)
+    (part,) = parts_of(order, _shop_lines(order))
     state = part["part"].state
     moves = [value for value in OrderState.values if value in ALLOWED_TRANSITIONS[state]]
     shortable = state in SHORTABLE_STATES and bool(part["lines"])
@@ -274,7 +286,7 @@ def supplier_part_state_page(request: LoggedInRequest, order_id: int) -> HttpRes
 def supplier_short_delivery_page(request: LoggedInRequest, order_id: int) -> HttpResponse:
     """The supplier lowers one line of its part, with the reason the buyer is told."""
     order = order_selectors.supplier_order_detail(supplier=request.user, order_id=order_id)
-    form = forms.ShortDeliveryForm(request.POST, lines=order.shop_items)
+    form = forms.ShortDeliveryForm(request.POST, lines=_shop_lines(order))
     if not form.is_valid():
         return _refused(request, order_id, None, short_form=form)
     try:
