@@ -64,6 +64,22 @@ def test_applying_a_preview_imports_the_same_file_once(supplier_web, supplier, c
     assert ImportJob.objects.filter(supplier=supplier).count() == 2
 
 
+def test_applying_a_preview_of_a_url_queues_an_import_of_that_url(supplier_web, supplier, settings):
+    settings.IMPORT_ALLOWED_HOSTS = ["127.0.0.1:8999"]
+    preview = ImportJob.objects.create(
+        supplier=supplier,
+        source="u",
+        url="http://127.0.0.1:8999/a.yaml",
+        dry_run=True,
+        state="done",
+    )
+    assert "/apply/" in supplier_web.get(f"/supplier/imports/{preview.pk}/").content.decode()
+    response = supplier_web.post(f"/supplier/imports/{preview.pk}/apply/")
+    applied = ImportJob.objects.exclude(pk=preview.pk).get()
+    assert response["Location"] == f"/supplier/imports/{applied.pk}/"
+    assert (applied.url, applied.dry_run, applied.state) == (preview.url, False, "queued")
+
+
 def test_only_a_finished_preview_can_be_applied(supplier_web, supplier, commit_callbacks):
     upload(supplier_web, commit_callbacks, shop1_bytes())
     job = ImportJob.objects.get(supplier=supplier)

@@ -301,7 +301,7 @@ def supplier_short_delivery_page(request: LoggedInRequest, order_id: int) -> Htt
             reason=form.cleaned_data["reason"],
         )
     except ApplicationError as error:
-        forms.show_refusal(form, error)
+        # Shown as a message: the form is gone when the part can no longer be lowered.
         return _refused(request, order_id, error, short_form=form)
     messages.success(request, _("The line is lowered; the buyer is told why."))
     return redirect("web:supplier-order", order_id=order_id)
