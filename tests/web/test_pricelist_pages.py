@@ -215,3 +215,19 @@ def test_the_new_supplier_pages_are_for_suppliers_only(buyer_web, path):
     response = buyer_web.get(path) if path == "/supplier/imports/" else buyer_web.post(path)
     assert response.status_code == 403
     assert not PriceListSource.objects.exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_exported_spreadsheet_uploaded_again_previews_no_change(
+    supplier_web, supplier, commit_callbacks, fmt
+):
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    response = supplier_web.get("/supplier/export/", {"format": fmt})
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content)
+    upload(supplier_web, commit_callbacks, content, name=f"shop1.{fmt}", dry_run="on")
+    job = ImportJob.objects.get(supplier=supplier, dry_run=True)
+    assert (job.state, job.created, job.updated, job.withdrawn) == ("done", 0, 0, 0)
+    assert (job.processed, job.total) == (14, 14)
+    page = supplier_web.get(f"/supplier/imports/{job.pk}/").content.decode()
+    assert '<dd id="job-updated">0</dd>' in page
