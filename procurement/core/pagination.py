@@ -1,8 +1,10 @@
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, cast
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
@@ -73,6 +75,37 @@ class KnownCountPaginator(Paginator):
 
 
 MAX_PAGE_DIGITS = 12
+COUNT_CAP = 100
+
+
+@dataclass(frozen=True)
+class CappedWindow:
+    """One page of a list whose count stops `COUNT_CAP` results past the page: the page's
+    keys, the count (exact or a lower bound), and whether a next page exists."""
+
+    keys: list[Any]
+    count: int
+    count_exact: bool
+    has_next: bool
+
+
+def capped_window(
+    queryset: QuerySet, *, number: int, size: int, cap: int = COUNT_CAP
+) -> CappedWindow:
+    """Page `number` (from 1) of `size` keys of `queryset`, counting up to `cap` past it.
+
+    Counting every match costs as much as reading them all; one read of the keys from the
+    page's start to `cap` past it finds the page, whether there is a next one and the
+    count up to the cap, so `has_next` is always right and every result stays reachable.
+    """
+    start = (number - 1) * size
+    window = list(queryset.values_list("pk", flat=True)[start : start + size + cap + 1])
+    return CappedWindow(
+        keys=window[:size],
+        count=start + min(len(window), size + cap),
+        count_exact=len(window) <= size + cap,
+        has_next=len(window) > size,
+    )
 
 
 class CappedCountPagination(PageNumberPagination):
@@ -86,7 +119,7 @@ class CappedCountPagination(PageNumberPagination):
     before.
     """
 
-    COUNT_CAP = 100
+    COUNT_CAP = COUNT_CAP
 
     def paginate_queryset(
         self,
@@ -114,21 +147,14 @@ class CappedCountPagination(PageNumberPagination):
         if number and len(number.lstrip("0")) > MAX_PAGE_DIGITS:
             raise NotFound(self.invalid_page_message)  # far past any end; no huge OFFSET
         self.number = int(number) if number else 1
-        start = (self.number - 1) * size
-        # One read of the matches finds the page, whether there is a next one, and the
-        # count up to the cap; the rows of the page are then fetched by key.
-        window = list(
-            queryset.values_list("pk", flat=True)[start : start + size + self.COUNT_CAP + 1]
-        )
-        if not window and self.number > 1:
+        window = capped_window(queryset, number=self.number, size=size, cap=self.COUNT_CAP)
+        if not window.keys and self.number > 1:
             raise NotFound(self.invalid_page_message)
-        self.more = len(window) > size
-        self.count_exact = len(window) <= size + self.COUNT_CAP
-        self.count = start + min(len(window), size + self.COUNT_CAP)
+        self.more, self.count_exact, self.count = window.has_next, window.count_exact, window.count
         self.page = None
-        if not window:
+        if not window.keys:
             return []
-        keys = window[:size]
+        keys = window.keys
         return fetch(keys) if fetch is not None else list(queryset.filter(pk__in=keys))
 
     def get_paginated_response(self, data):

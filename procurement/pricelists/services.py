@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Now
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -217,7 +217,10 @@ def import_job_run(
                 PriceListSource.objects.filter(supplier=job.supplier, url=job.url).update(
                     etag=fetched.etag, last_modified=fetched.last_modified
                 )
+            # A preview keeps its upload: applying it imports the very file previewed.
+            kept = {"content": F("content")} if job.dry_run else {}
             finish(
+                **kept,
                 warnings=result.warnings,
                 created=result.created,
                 updated=result.updated,
@@ -243,6 +246,32 @@ def import_job_run(
     if not _run_job(IMPORT, job_id, task_id, work, counter=counter):
         return None
     return ImportJob.objects.defer("content").get(pk=job_id)
+
+
+@transaction.atomic
+def import_job_apply_preview(*, supplier: User, job_id: int) -> ImportJob:
+    """Queue the import of what a finished preview of the supplier checked: the same upload
+    (handed over to the new job, so a preview is applied once) or the same URL, fetched
+    again. 404 for another's job; 409 for a job that is not a finished preview."""
+    job = ImportJob.objects.select_for_update().filter(supplier=supplier, pk=job_id).first()
+    if job is None:
+        raise ApplicationError(ErrorCode.NOT_FOUND, _("Import job not found."))
+    if not job.dry_run or job.state != JobState.DONE:
+        raise ApplicationError(ErrorCode.CONFLICT, _("Only a finished preview can be applied."))
+    if job.url:
+        return import_job_create(supplier=supplier, url=job.url)
+    if job.content is None:
+        raise ApplicationError(
+            ErrorCode.CONFLICT,
+            _("This preview's file is no longer kept (it was applied already): upload it again."),
+        )
+    applied = ImportJob.objects.create(
+        supplier=supplier, content=job.content, filename=job.filename, source=job.source
+    )
+    job.content = None
+    job.save(update_fields=["content"])
+    run_after_commit(tasks.do_import, applied.pk)
+    return applied
 
 
 def _pull(job: ImportJob) -> Fetched | None:
@@ -346,7 +375,7 @@ def import_recorded(
 
 def import_job_get(*, user: User, job_id: int) -> ImportJob:
     jobs = ImportJob.objects.all() if user.is_staff else ImportJob.objects.filter(supplier=user)
-    job = jobs.filter(pk=job_id).first()
+    job = jobs.defer("content").filter(pk=job_id).first()
     if job is None:
         raise ApplicationError(ErrorCode.NOT_FOUND, _("Import job not found."))
     return job

@@ -9,7 +9,7 @@ from procurement.core.errors import ApplicationError
 from procurement.core.parsing import MAX_ID
 from procurement.orders.models import PLACED_STATE_CHOICES
 from procurement.orders.services import MAX_LINE_QUANTITY
-from procurement.pricelists.models import ExportFormat
+from procurement.pricelists.models import ExportFormat, PullEvery
 
 
 def show_refusal(form: forms.BaseForm, error: ApplicationError) -> None:
@@ -95,6 +95,24 @@ class OrderStateFilterForm(forms.Form):
     )
 
 
+class PartStateForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), choices=PLACED_STATE_CHOICES)
+
+
+class ShortDeliveryForm(forms.Form):
+    """One line of the supplier's part lowered (0 takes its goods out), and why."""
+
+    line = IdField(label=_("Line"))
+    quantity = forms.IntegerField(label=_("New quantity"), min_value=0, max_value=MAX_LINE_QUANTITY)
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].widget = forms.Select(
+            choices=[(line.pk, f"{line.product_name} ({line.quantity})") for line in lines]
+        )
+
+
 class ShopStateForm(forms.Form):
     accepts_orders = forms.BooleanField(required=False)
 
@@ -104,12 +122,27 @@ class PriceListUploadForm(forms.Form):
     url = forms.URLField(
         label=_("or its URL"), max_length=2000, required=False, assume_scheme="https"
     )
+    dry_run = forms.BooleanField(
+        label=_("Preview only"),
+        required=False,
+        help_text=_("Check the list and see what would change; nothing is written."),
+    )
 
     def clean(self):
         cleaned = super().clean() or {}
         if bool(cleaned.get("file")) == bool(cleaned.get("url")):
             raise forms.ValidationError(_("Choose a file or give a URL, not both."))
         return cleaned
+
+
+class ShopNameForm(forms.Form):
+    name = forms.CharField(label=_("Shop name"), max_length=100)
+
+
+class PriceListSourceForm(forms.Form):
+    # The service checks the URL by the same rules as an import's (and says why not).
+    url = forms.CharField(label=_("Price list URL"), max_length=2000)
+    every = forms.ChoiceField(label=_("Pull it"), choices=PullEvery.choices)
 
 
 class ExportForm(forms.Form):

@@ -43,10 +43,38 @@ urlpatterns: list[URLPattern] = [
     path("orders/", orders.orders_page, name="orders"),
     path("orders/<id:order_id>/", orders.order_page, name="order"),
     path("orders/<id:order_id>/cancel/", orders.order_cancel_page, name="order-cancel"),
+    path(
+        "orders/<id:order_id>/parts/<id:part_id>/cancel/",
+        orders.order_part_cancel_page,
+        name="order-part-cancel",
+    ),
     path("supplier/", supplier.dashboard_page, name="supplier"),
     path("supplier/state/", supplier.shop_state_page, name="supplier-state"),
+    path("supplier/name/", supplier.shop_name_page, name="supplier-name"),
+    path("supplier/source/", supplier.source_page, name="supplier-source"),
+    path("supplier/imports/", supplier.imports_page, name="supplier-imports"),
+    path(
+        "supplier/imports/<id:job_id>/apply/",
+        supplier.import_apply_page,
+        name="supplier-import-apply",
+    ),
     path("supplier/upload/", supplier.upload_page, name="supplier-upload"),
     path("supplier/imports/<id:job_id>/", supplier.import_page, name="supplier-import"),
     path("supplier/export/", supplier.export_page, name="supplier-export"),
     path("supplier/orders/", supplier.supplier_orders_page, name="supplier-orders"),
+    path(
+        "supplier/orders/<id:order_id>/",
+        supplier.supplier_order_page,
+        name="supplier-order",
+    ),
+    path(
+        "supplier/orders/<id:order_id>/state/",
+        supplier.supplier_part_state_page,
+        name="supplier-part-state",
+    ),
+    path(
+        "supplier/orders/<id:order_id>/short-delivery/",
+        supplier.supplier_short_delivery_page,
+        name="supplier-short-delivery",
+    ),
 ]

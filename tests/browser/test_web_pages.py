@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from procurement.catalog.models import Shop
+from procurement.catalog.models import Offer, Shop
 from procurement.orders.models import Order
 from tests.support.factories import (
     DEFAULT_PASSWORD,
@@ -21,7 +21,7 @@ from tests.support.factories import (
     SupplierFactory,
 )
 from tests.support.orders import place
-from tests.support.pricelists import shop1_bytes
+from tests.support.pricelists import as_yaml, shop1_bytes, shop1_document
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -158,6 +158,17 @@ def test_a_buyer_signs_up_orders_from_two_shops_and_finds_the_order(
     assert "new" in page.inner_text("#order-state")
     assert sorted(order.ordered_items.values_list("quantity", flat=True)) == [1, 2]
 
+    # Each supplier's part, and the buyer cancels one while it is new.
+    parts = page.locator("section.card").filter(has=page.locator(".part-state"))
+    assert parts.count() == 2
+    page.get_by_role("button", name="Cancel the part of М.Видео").click()
+    page.wait_for_selector("text=The part of М.Видео is canceled.")
+    accessible(page)
+    states = dict(order.parts.values_list("shop_name", "state"))
+    assert states == {"Связной": "new", "М.Видео": "canceled"}
+    assert Offer.objects.get(pk=second.pk).quantity == 3  # its stock is back
+    assert "canceled" in parts.filter(has_text="М.Видео").inner_text()
+
 
 def test_a_supplier_uploads_switches_intake_and_sees_its_orders(page, tmp_path, shots):
     supplier = SupplierFactory(email="svyaznoy@example.com")
@@ -183,6 +194,33 @@ def test_a_supplier_uploads_switches_intake_and_sees_its_orders(page, tmp_path, 
     accessible(page)
     shot(page, "supplier-import", save=True, folder=shots)
 
+    # A preview of a changed list, then applying the very file previewed.
+    document = shop1_document()
+    document["goods"][0]["price"] = 99999.9
+    changed = tmp_path / "shop1-changed.yaml"
+    changed.write_bytes(as_yaml(document))
+    page.get_by_role("link", name="Back to my shop").click()
+    page.get_by_role("link", name="Upload a price list").click()
+    page.get_by_label("Price list file").set_input_files(str(changed))
+    page.get_by_label("Preview only").check()
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url(re.compile(r".*/supplier/imports/\d+/$"))
+    page.wait_for_function("document.querySelector('#job-state').textContent.trim() === 'done'")
+    assert page.inner_text("#job-updated") == "1"
+    assert "110000.00 → 99999.90" in page.inner_text("#job-changes")
+    first = Offer.objects.get(shop__user=supplier, external_id=document["goods"][0]["id"])
+    assert str(first.price) == "110000.00"  # a preview writes nothing
+    accessible(page)
+    shot(page, "supplier-preview", save=True, folder=shots)
+    page.get_by_role("button", name="Apply this price list").click()
+    page.wait_for_function(
+        "document.querySelector('h1').textContent.startsWith('Import') &&"
+        " document.querySelector('#job-state').textContent.trim() === 'done'"
+    )
+    assert page.inner_text("#job-updated") == "1"
+    first.refresh_from_db()
+    assert str(first.price) == "99999.90"
+
     page.get_by_role("link", name="Back to my shop").click()
     page.get_by_role("button", name="Stop taking orders").click()
     page.wait_for_selector("text=Your shop does not accept orders now.")
@@ -195,15 +233,30 @@ def test_a_supplier_uploads_switches_intake_and_sees_its_orders(page, tmp_path, 
 
     shop = Shop.objects.get(user=supplier)
     contact = ContactFactory()
-    order = place(
-        contact.user,
-        contact,
-        (shop.offers.filter(quantity__gt=0).first(), 1),
-        (OfferFactory(quantity=5), 1),
-    )
+    offer = shop.offers.filter(quantity__gte=2).order_by("id").first()
+    order = place(contact.user, contact, (offer, 2), (OfferFactory(quantity=5), 1))
     page.get_by_role("link", name="Orders holding your goods").click()
     page.wait_for_url("**/supplier/orders/")
     assert f"Order {order.pk}" in page.inner_text("main")
     assert page.locator("section.card tbody tr").count() == 1
     accessible(page)
     shot(page, "supplier-orders", save=True, folder=shots)
+
+    # Its order's page: confirm its part, then deliver one unit less, with the reason.
+    page.get_by_role("link", name=f"Order {order.pk}").click()
+    page.wait_for_url(f"**/supplier/orders/{order.pk}/")
+    accessible(page)
+    page.get_by_role("button", name="Mark as confirmed").click()
+    page.wait_for_selector("text=Your part is now confirmed.")
+    assert order.parts.get(shop=shop).state == "confirmed"
+    line = order.ordered_items.get(offer=offer)
+    page.get_by_label("Line").select_option(str(line.pk))
+    page.get_by_label("New quantity").fill("1")
+    page.get_by_label("Reason").fill("Одна коробка повреждена")
+    page.get_by_role("button", name="Lower the line").click()
+    page.wait_for_selector("text=The line is lowered; the buyer is told why.")
+    line.refresh_from_db()
+    assert line.quantity == 1
+    assert "Одна коробка повреждена" in page.inner_text("main")
+    accessible(page)
+    shot(page, "supplier-order", save=True, folder=shots)

@@ -1,3 +1,6 @@
+import html
+import re
+
 import pytest
 
 from procurement.catalog.models import Offer
@@ -97,3 +100,42 @@ def test_names_from_price_lists_are_shown_as_text_never_as_markup(client):
         text = client.get(path).content.decode()
         assert "<script>alert" not in text and "<b>m</b>" not in text
         assert "&lt;script&gt;alert" in text
+
+
+def test_a_filtered_page_counts_up_to_the_cap_and_its_links_reach_every_result(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from procurement.core.pagination import COUNT_CAP
+    from procurement.web.views.common import PAGE_SIZE
+    from tests.support.factories import ShopFactory
+
+    shop = ShopFactory()
+    matches = PAGE_SIZE + COUNT_CAP + 5
+    for number in range(matches):
+        OfferFactory(shop=shop, product__name=f"Лампа {number:03d}")
+    OfferFactory(shop=shop, product__name="Не та")
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/", {"search": "лампа"})
+    text = first.content.decode()
+    assert f"more than {PAGE_SIZE + COUNT_CAP} offers" in text
+    assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
+    seen, url, pages = set(), "/?search=%D0%BB%D0%B0%D0%BC%D0%BF%D0%B0", 0
+    while url:
+        text = client.get(url).content.decode()
+        pages += 1
+        seen |= set(re.findall(r"Лампа \d{3}", text))
+        assert "Не та" not in text
+        found = re.search(r'href="([^"]+)" rel="next"', text)
+        url = "/" + html.unescape(found.group(1)) if found else None
+    assert len(seen) == matches and pages == -(-matches // PAGE_SIZE)
+    last = client.get("/", {"search": "лампа", "page": pages}).content.decode()
+    assert f"{matches} offers" in last and f"Page {pages} of {pages}" in last
+    assert 'rel="prev"' in last
+
+
+def test_a_filtered_page_past_the_end_gives_the_last(client):
+    OfferFactory(product__name="Лампа один")
+    page = client.get("/", {"search": "лампа", "page": "999"})
+    assert page.status_code == 200
+    assert "Лампа один" in page.content.decode() and "1 offer" in page.content.decode()

@@ -83,3 +83,60 @@ def test_hostile_line_ids_change_nothing(buyer_web, buyer, key):
     assert buyer_web.post("/basket/change/", {f"quantity-{key}": "2"}).status_code == 400
     assert buyer_web.post("/basket/change/", {"remove": key}).status_code == 400
     assert list(OrderItem.objects.values_list("quantity", flat=True)) == [1]
+
+
+@pytest.mark.parametrize("number", [NUL, "١٢", "0", "-1", str(10**40), "999999", "2"])
+def test_any_page_of_a_filtered_catalog_is_a_page(client, number):
+    OfferFactory(product__name="Лампа")
+    response = client.get("/", {"search": "лампа", "page": number})
+    assert response.status_code == 200
+    assert "Лампа" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/supplier/name/", {"name": NUL}),
+        ("/supplier/source/", {"url": f"https://example.com/{NUL}", "every": "daily"}),
+        ("/supplier/source/", {"url": "https://example.com/a", "every": NUL}),
+    ],
+)
+def test_hostile_shop_forms_are_a_400_and_change_nothing(client, path, data):
+    from procurement.catalog.models import Shop
+    from procurement.pricelists.models import PriceListSource
+    from tests.support.factories import ShopFactory, SupplierFactory
+
+    supplier = SupplierFactory()
+    ShopFactory(user=supplier, name="Имя")
+    client.force_login(supplier)
+    assert client.post(path, data).status_code == 400
+    assert Shop.objects.get(user=supplier).name == "Имя"
+    assert not PriceListSource.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"line": "LINE", "quantity": "1", "reason": NUL},
+        {"line": NUL, "quantity": "1", "reason": "x"},
+        {"line": "LINE", "quantity": str(10**40), "reason": "x"},
+        {"state": NUL},
+    ],
+)
+def test_hostile_part_forms_are_a_400_and_change_nothing(client, data):
+    from procurement.orders.models import OrderPart, ShortDelivery
+    from tests.support.factories import ContactFactory, ShopFactory, SupplierFactory
+    from tests.support.orders import place
+
+    supplier = SupplierFactory()
+    offer = OfferFactory(shop=ShopFactory(user=supplier), quantity=5)
+    contact = ContactFactory()
+    order = place(contact.user, contact, (offer, 2))
+    line = OrderItem.objects.get(order=order)
+    client.force_login(supplier)
+    path = "state" if "state" in data else "short-delivery"
+    data = {key: str(line.pk) if value == "LINE" else value for key, value in data.items()}
+    assert client.post(f"/supplier/orders/{order.pk}/{path}/", data).status_code == 400
+    line.refresh_from_db()
+    assert line.quantity == 2 and not ShortDelivery.objects.exists()
+    assert OrderPart.objects.get(order=order).state == "new"

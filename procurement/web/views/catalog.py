@@ -1,5 +1,8 @@
 """The catalog: a page of offers (search, filters, ordering) and a product's offers side by side."""
 
+from typing import Any
+
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -11,7 +14,14 @@ from procurement.catalog import selectors
 from procurement.catalog.filters import OfferFilter
 from procurement.core.pagination import KnownCountPaginator
 from procurement.web import forms
-from procurement.web.views.common import PAGE_SIZE, page_of, query_without_page, shows_refusals
+from procurement.web.views.common import (
+    PAGE_SIZE,
+    CappedPage,
+    capped_page_of,
+    page_of,
+    query_without_page,
+    shows_refusals,
+)
 
 # What a row of the catalog page shows: plain rows, no model objects (as the API's page).
 OFFER_COLUMNS = [
@@ -47,7 +57,7 @@ def catalog_page(request: HttpRequest) -> HttpResponse:
     query = _filled(request.GET)
     query.pop("page", None)
     offers = OfferFilter(data=query, queryset=selectors.offer_rows(columns=OFFER_COLUMNS))
-    context = {
+    context: dict[str, Any] = {
         "query": request.GET,
         "shops": _options(selectors.shop_list(), request.GET.get("shop_id")),
         "categories": _options(selectors.category_list(), request.GET.get("category_id")),
@@ -62,12 +72,20 @@ def catalog_page(request: HttpRequest) -> HttpResponse:
         return render(request, "web/catalog.html", context, status=400)
     # As the API's page: the whole catalog's size is kept by triggers, not counted.
     filtered = set(query) & (set(OfferFilter.base_filters) - {"ordering"})
-    paginator = (
-        None
-        if filtered
-        else KnownCountPaginator(offers.qs, PAGE_SIZE, count=selectors.offer_count())
-    )
-    context["page"] = page_of(request, offers.qs, paginator=paginator)
+    page: Page | CappedPage
+    if filtered:
+        # As the API's filtered list: counted up to a cap, never every match.
+        page = capped_page_of(
+            request,
+            offers.qs,
+            fetch=lambda keys: selectors.offer_rows_by_id(offer_ids=keys, columns=OFFER_COLUMNS),
+        )
+    else:
+        paginator = KnownCountPaginator(offers.qs, PAGE_SIZE, count=selectors.offer_count())
+        page = page_of(request, offers.qs, paginator=paginator)
+    context["page"] = page
+    context["offer_count"] = page.paginator.count if isinstance(page, Page) else page.count
+    context["count_capped"] = isinstance(page, CappedPage) and page.count_capped
     return render(request, "web/catalog.html", context)
 
 

@@ -2,11 +2,14 @@
 gate, the login throttle, pages of a list."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
@@ -15,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from procurement.accounts.models import User
 from procurement.core.errors import RETRY_AFTER_SECONDS, ApplicationError, ErrorCode
+from procurement.core.pagination import MAX_PAGE_DIGITS, KnownCountPaginator, capped_window
 from procurement.core.throttling import AuthRateThrottle
 
 PAGE_SIZE = 20
@@ -84,6 +88,58 @@ def page_of(request: HttpRequest, items, *, paginator: Paginator | None = None) 
     number past the end the last."""
     paginator = paginator or Paginator(items, PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))
+
+
+@dataclass
+class CappedPage:
+    """A page whose count stops COUNT_CAP results past it (`count_capped`: there are more
+    than `count`), with the previous and next pages of Django's `Page` for the links."""
+
+    object_list: list[Any]
+    number: int
+    count: int
+    count_capped: bool
+    has_next: bool
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def paginator(self) -> Paginator | None:
+        """An exact count's pages (a Paginator told the count), for "Page N of M"; None
+        while the count is capped."""
+        if self.count_capped:
+            return None
+        return KnownCountPaginator([], PAGE_SIZE, count=self.count)
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def capped_page_of(
+    request: HttpRequest, items: QuerySet, *, fetch: Callable[[list[Any]], list[Any]]
+) -> Page | CappedPage:
+    """The page `?page=` asks for of a filtered list, counted as the API counts it (up to
+    COUNT_CAP past the page); `fetch(keys)` loads the page's rows in the keys' order.
+
+    As `page_of`: anything that is not a page number gives the first; a number past the
+    end (rare: no link leads there) the last, which takes an exact count to find."""
+    number = request.GET.get("page", "")
+    number = number if number.isascii() and number.isdigit() and number.strip("0") else "1"
+    if len(number.lstrip("0")) <= MAX_PAGE_DIGITS:
+        window = capped_window(items, number=int(number), size=PAGE_SIZE)
+        if window.keys or number == "1":
+            return CappedPage(
+                object_list=fetch(window.keys) if window.keys else [],
+                number=int(number),
+                count=window.count,
+                count_capped=not window.count_exact,
+                has_next=window.has_next,
+            )
+    return Paginator(items, PAGE_SIZE).get_page(number)
 
 
 def query_without_page(request: HttpRequest) -> str:

@@ -1,6 +1,7 @@
 """The basket, checkout, and the buyer's orders."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from procurement.accounts import selectors as account_selectors
 from procurement.accounts import services as account_services
 from procurement.core.errors import ApplicationError
 from procurement.orders import selectors, services
-from procurement.orders.models import OrderState
+from procurement.orders.models import Order, OrderItem, OrderState
 from procurement.web import forms
 from procurement.web.views.common import (
     LoggedInRequest,
@@ -180,11 +181,38 @@ def orders_page(request: LoggedInRequest) -> HttpResponse:
     return render(request, "web/orders.html", context)
 
 
+def parts_of(order: Order, lines: Iterable[OrderItem]) -> list[dict]:
+    """Each part of the order (read with its history and short deliveries) with its lines
+    among `lines` and their sum; a short delivery names its line."""
+    lines = list(lines)
+    by_id = {line.pk: line for line in lines}
+    parts = []
+    # A supplier's read of the order holds only its own part (`shop_parts`).
+    for part in getattr(order, "shop_parts", None) or order.parts.all():
+        own = [line for line in lines if line.shop_id_snapshot == part.shop_id]
+        parts.append(
+            {
+                "part": part,
+                "lines": own,
+                "sum": sum((line.placed_sum for line in own), Decimal("0.00")),
+                "short_deliveries": [
+                    {"change": change, "line": by_id.get(change.item_id)}
+                    for change in part.short_deliveries.all()
+                ],
+            }
+        )
+    return parts
+
+
 @require_GET
 @buyer_page
 def order_page(request: LoggedInRequest, order_id: int) -> HttpResponse:
     order = selectors.order_detail(user=request.user, order_id=order_id)
-    context = {"order": order, "cancelable": selectors.order_cancelable_by_buyer(order)}
+    context = {
+        "order": order,
+        "cancelable": selectors.order_cancelable_by_buyer(order),
+        "parts": parts_of(order, order.ordered_items.all()),
+    }
     return render(request, "web/order.html", context)
 
 
@@ -193,4 +221,15 @@ def order_page(request: LoggedInRequest, order_id: int) -> HttpResponse:
 def order_cancel_page(request: LoggedInRequest, order_id: int) -> HttpResponse:
     services.order_set_state(order_id=order_id, state=OrderState.CANCELED, actor=request.user)
     messages.success(request, _("The order is canceled."))
+    return redirect("web:order", order_id=order_id)
+
+
+@require_POST
+@buyer_page
+def order_part_cancel_page(request: LoggedInRequest, order_id: int, part_id: int) -> HttpResponse:
+    """The buyer cancels one supplier's part while it is still new; the others go on."""
+    part = services.order_part_set_state(
+        order_id=order_id, part_id=part_id, state=OrderState.CANCELED, actor=request.user
+    )
+    messages.success(request, _("The part of %(shop)s is canceled.") % {"shop": part.shop_name})
     return redirect("web:order", order_id=order_id)
