@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "procurement.accounts.tasks.delete_expired_credentials",
         "schedule": 3600,
     },
+    "forget-old-previews": {
+        "task": "procurement.pricelists.tasks.forget_old_previews",
+        "schedule": 3600,
+    },
 }
 # An email whose task was lost (pending this long after it was recorded, or a failed one
 # whose next retry is this long overdue) is sent again by the periodic task.
@@ -264,6 +268,9 @@ JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60)
 # A job still queued this long after it was created lost its task (the broker was down) and
 # is handed over again; a run already under way keeps it (the claim decides).
 JOB_LOST_AFTER_SECONDS = env_int("JOB_LOST_AFTER_SECONDS", 900)
+# A finished preview keeps its upload so that it can be applied; this long, then the hourly
+# clean-up lets it go (the preview's counts and changes stay).
+PREVIEW_KEEP_HOURS = env_int("PREVIEW_KEEP_HOURS", 24)
 
 CONFIRM_TOKEN_TTL_HOURS = env_int("CONFIRM_TOKEN_TTL_HOURS", 72)
 PASSWORD_RESET_TOKEN_TTL_HOURS = env_int("PASSWORD_RESET_TOKEN_TTL_HOURS", 2)

@@ -263,7 +263,11 @@ def import_job_apply_preview(*, supplier: User, job_id: int) -> ImportJob:
     if job.content is None:
         raise ApplicationError(
             ErrorCode.CONFLICT,
-            _("This preview's file is no longer kept (it was applied already): upload it again."),
+            _(
+                "This preview's file is no longer kept (it was applied already, or it is older "
+                "than %(hours)d hours): upload it again."
+            )
+            % {"hours": settings.PREVIEW_KEEP_HOURS},
         )
     applied = ImportJob.objects.create(
         supplier=supplier, content=job.content, filename=job.filename, source=job.source
@@ -272,6 +276,15 @@ def import_job_apply_preview(*, supplier: User, job_id: int) -> ImportJob:
     job.save(update_fields=["content"])
     run_after_commit(tasks.do_import, applied.pk)
     return applied
+
+
+def previews_forget_old() -> int:
+    """Drop the uploads that finished previews keep for being applied, once they are older
+    than PREVIEW_KEEP_HOURS; their counts and changes stay. Returns how many."""
+    before = timezone.now() - timedelta(hours=settings.PREVIEW_KEEP_HOURS)
+    return ImportJob.objects.filter(
+        dry_run=True, finished_at__lt=before, content__isnull=False
+    ).update(content=None)
 
 
 def _pull(job: ImportJob) -> Fetched | None:

@@ -40,3 +40,11 @@ def pull_price_lists() -> None:
     from procurement.pricelists.services import sources_pull_due
 
     sources_pull_due()
+
+
+@shared_task(ignore_result=True)
+def forget_old_previews() -> int:
+    """Run by beat hourly: let go of the uploads of previews older than PREVIEW_KEEP_HOURS."""
+    from procurement.pricelists.services import previews_forget_old
+
+    return previews_forget_old()

@@ -231,3 +231,34 @@ def test_an_exported_spreadsheet_uploaded_again_previews_no_change(
     assert (job.processed, job.total) == (14, 14)
     page = supplier_web.get(f"/supplier/imports/{job.pk}/").content.decode()
     assert '<dd id="job-updated">0</dd>' in page
+
+
+def test_an_old_preview_lets_its_upload_go_and_then_cannot_be_applied(
+    supplier_web, supplier, commit_callbacks, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from procurement.pricelists.tasks import forget_old_previews
+
+    settings.PREVIEW_KEEP_HOURS = 24
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    upload(supplier_web, commit_callbacks, edited_shop1(), dry_run="on")
+    upload(supplier_web, commit_callbacks, edited_shop1(), dry_run="on")
+    old, recent = ImportJob.objects.filter(supplier=supplier, dry_run=True).order_by("pk")
+    ImportJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(hours=25))
+
+    assert forget_old_previews() == 1
+
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.content is None and old.updated == 2  # its counts stay
+    assert recent.content is not None
+    before = catalog_snapshot()
+    with commit_callbacks():
+        refused = supplier_web.post(f"/supplier/imports/{old.pk}/apply/")
+    assert refused.status_code == 409
+    assert "older than 24 hours" in refused.content.decode()
+    assert catalog_snapshot() == before
+    assert ImportJob.objects.filter(supplier=supplier).count() == 2  # the two previews
