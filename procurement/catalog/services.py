@@ -29,7 +29,7 @@ def supplier_set_accepts_orders(*, supplier: User, accepts_orders: bool) -> Shop
     shop: a switch set while that import runs either reaches the new shop or waits for it.
     """
     User.objects.select_for_update().filter(pk=supplier.pk).values_list("pk").first()
-    shop = Shop.objects.select_for_update().filter(user=supplier).first()
+    shop = Shop.objects.select_for_update(no_key=True).filter(user=supplier).first()
     if shop is not None:
         return shop_set_accepts_orders(shop=shop, accepts_orders=accepts_orders)
     User.objects.filter(pk=supplier.pk).update(new_shop_accepts_orders=accepts_orders)
@@ -40,7 +40,7 @@ def supplier_set_accepts_orders(*, supplier: User, accepts_orders: bool) -> Shop
 def supplier_rename_shop(*, supplier: User, name: str) -> Shop:
     """The one way a shop's name changes after its first price list named it: price lists
     do not rename it (see `procurement.pricelists.apply`)."""
-    shop = Shop.objects.select_for_update().filter(user=supplier).first()
+    shop = Shop.objects.select_for_update(no_key=True).filter(user=supplier).first()
     if shop is None:
         raise ApplicationError(
             ErrorCode.NOT_FOUND, _("You have no shop yet: import a price list first.")

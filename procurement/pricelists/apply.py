@@ -148,7 +148,10 @@ def shop_name_warnings(*, shop: Shop, asked: str | None) -> list[dict]:
 
 
 def _lock_or_create_shop(*, supplier: User, name: str | None) -> Shop:
-    shop = Shop.objects.select_for_update().filter(user=supplier).first()
+    # No key update: imports of one shop still wait for each other, but a checkout's order
+    # parts, which refer to the shop (a key-share lock), do not wait for the import while it
+    # waits for their offers (a deadlock).
+    shop = Shop.objects.select_for_update(no_key=True).filter(user=supplier).first()
     if shop is None:
         # The switch the supplier set before this first import, read under the lock that
         # `supplier_set_accepts_orders` takes, so a switch set meanwhile is not lost.
@@ -166,7 +169,7 @@ def _lock_or_create_shop(*, supplier: User, name: str | None) -> Shop:
                     accepts_orders=accepts_orders,
                 )
         except IntegrityError:  # a concurrent first import created it
-            shop = Shop.objects.select_for_update().get(user=supplier)
+            shop = Shop.objects.select_for_update(no_key=True).get(user=supplier)
     return shop
 
 
