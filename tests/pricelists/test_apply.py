@@ -1,3 +1,4 @@
+import gc
 from decimal import Decimal
 
 import pytest
@@ -218,3 +219,33 @@ def test_query_count_does_not_grow_with_the_number_of_goods():
     again_large = count_queries(large, changed_large)
     assert abs(again_large - again_small) <= 2, (again_small, again_large)
     assert Offer.objects.filter(is_withdrawn=True).count() == 2
+
+
+def test_the_cycle_collector_is_paused_while_importing_and_back_after(supplier):
+
+    states: list[bool] = []
+
+    def progress(stage: str) -> None:
+        states.append(gc.isenabled())
+
+    assert gc.isenabled()
+    import_pricelist(
+        supplier=supplier, data=shop1_bytes(), source="test", filename="a.yaml", progress=progress
+    )
+    assert states and not any(states)  # paused from parsing to the last statement
+    assert gc.isenabled()
+    with pytest.raises(ApplicationError):
+        import_pricelist(
+            supplier=supplier,
+            data=b"goods: [",
+            source="test",
+            filename="a.yaml",
+            progress=progress,
+        )
+    assert gc.isenabled()  # a refused list turns it back on too
+    gc.disable()
+    try:
+        import_pricelist(supplier=supplier, data=shop1_bytes(), source="test", filename="a.yaml")
+        assert not gc.isenabled()  # left off by whoever turned it off
+    finally:
+        gc.enable()
