@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from procurement.catalog.models import Category, Offer, OfferParameter, Product, Shop
 from procurement.catalog.offers import refresh_search_text
 from procurement.core.errors import ApplicationError
-from procurement.pricelists.services import import_pricelist
+from procurement.pricelists.models import ImportJob, JobState
+from procurement.pricelists.services import import_job_run, import_pricelist
 from tests.support.factories import SupplierFactory
 from tests.support.pricelists import (
     as_json,
@@ -249,3 +250,19 @@ def test_the_cycle_collector_is_paused_while_importing_and_back_after(supplier):
         assert not gc.isenabled()  # left off by whoever turned it off
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_import_job_runs_with_the_cycle_collector_paused(supplier, dry_run):
+    states: list[bool] = []
+    job = ImportJob.objects.create(
+        supplier=supplier,
+        content=shop1_bytes(),
+        filename="shop1.yaml",
+        source="shop1.yaml",
+        dry_run=dry_run,
+    )
+    done = import_job_run(job_id=job.pk, progress=lambda stage: states.append(gc.isenabled()))
+    assert done is not None and done.state == JobState.DONE and done.created == 14
+    assert states and not any(states)
+    assert gc.isenabled()
