@@ -14,7 +14,7 @@ Each measurement runs in a fresh child process, so its peak RSS is its own:
 - `preview` then `import changed`: a list with 10 % of the goods changed (price or
   quantity) and 1 % dropped, previewed (`dry_run`) and then imported into the YAML shop.
 
-It prints wall and CPU seconds (the child's and PostgreSQL's), peak RSS and the ratios of
+It prints wall and CPU seconds (the child's and PostgreSQL's, and PostgreSQL's share), peak RSS and the ratios of
 the targets, of CPU time and of wall time: XLSX import / XLSX read ≤ 1.5; CSV import /
 YAML import ≤ 1; preview / the real import ≤ 0.5; peak RSS < 700 MB.
 """
@@ -165,6 +165,7 @@ def measure(kind: str, path: Path, email: str = "") -> dict:
     figure = json.loads(output.strip().splitlines()[-1])
     database = sum(process_tree_cpu_seconds(pid) for pid in DATABASE_PROCESS) - database_before
     figure["cpu"] += database
+    figure["database"] = database
     return figure
 
 
@@ -201,7 +202,7 @@ def run(goods: int, database_url: str, workdir: Path) -> None:
         counts = figure.get("counts", figure.get("rows"))
         print(
             f"{label:15} {figure['seconds']:7.2f} s wall  {figure['cpu']:7.2f} s CPU  "
-            f"peak RSS {figure['rss']:5.0f} MB  {counts}"
+            f"(PostgreSQL {figure['database']:5.2f})  peak RSS {figure['rss']:5.0f} MB  {counts}"
         )
     # Ratios of CPU seconds (the import's process and the database's): wall time on a
     # machine shared with other work moves by half between two runs of the same thing.

@@ -137,6 +137,9 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
     `lines[key]` gets the line of each item of the list under the top-level `key` (each
     good, each category), so that problems can name it."""
     get_event = parser.get_event
+    # A price list repeats its plain scalars (keys, parameter names and values, small
+    # numbers): each is resolved once. The values are immutable; the cache is bounded.
+    resolved: dict[str, Any] = {}
     documents = 0
     root: Any = None
     # Each open collection: [container, pending mapping key or _NO_KEY, start event].
@@ -146,7 +149,15 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
         if isinstance(event, events.ScalarEvent):
             if event.anchor is not None:
                 _refuse(_("YAML anchors and aliases are not allowed."), event)
-            value = _scalar(event)
+            if event.tag is None and event.implicit[0]:
+                text = event.value
+                value = resolved.get(text, _NO_KEY)
+                if value is _NO_KEY:
+                    value = _plain(text, event)
+                    if len(resolved) < _RESOLVED_CACHE:
+                        resolved[text] = value
+            else:
+                value = _scalar(event)
             start = event
         elif isinstance(event, events.MappingStartEvent | events.SequenceStartEvent):
             if event.anchor is not None:
@@ -193,6 +204,7 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
 
 
 _NO_KEY = object()
+_RESOLVED_CACHE = 10_000
 
 
 def _scalar(event: events.ScalarEvent) -> Any:
@@ -204,6 +216,11 @@ def _scalar(event: events.ScalarEvent) -> Any:
         _refuse(_("YAML tag %(tag)s is not allowed.") % {"tag": tag}, event)
     if not event.implicit[0]:  # quoted
         return value
+    return _plain(value, event)
+
+
+def _plain(value: str, event: events.ScalarEvent) -> Any:
+    """A plain (unquoted, untagged) scalar, resolved as YAML 1.1 says."""
     for resolved, regexp in _IMPLICIT.get(value[:1] if value else "", ()):
         if regexp.match(value):
             return _RESOLVED[resolved](value, event)

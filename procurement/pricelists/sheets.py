@@ -183,18 +183,27 @@ def _document(
     categories: dict[Any, str] = {}
     category_rows: list[int] = []
     good_rows: list[int] = []
+    # Each column's conversion is chosen once, not per cell; short rows are padded once.
+    fields = [
+        (name, index, _CONVERSIONS[name])
+        for name, index in columns.items()
+        if name != "category_name"
+    ]
+    name_at = columns["category_name"]
+    width = max([*columns.values(), *(index for index, _name in parameters)]) + 1
     for number, raw in iterator:
-        row = list(raw)
-        if all(value in (None, "") for value in row):
+        row = raw if len(raw) >= width else (*raw, *(None,) * (width - len(raw)))
+        if row.count(None) + row.count("") == len(row):
             continue
         good: dict[str, Any] = {}
-        for field_name, index in columns.items():
-            value = _value(field_name, row[index] if index < len(row) else None)
-            if value is not None and field_name != "category_name":
+        for field_name, index, convert in fields:
+            value = row[index]
+            if value is not None and (value := convert(value)) is not None:
                 good[field_name] = value
         category = good.get("category")
-        name_at = columns["category_name"]
-        category_name = _value("category_name", row[name_at] if name_at < len(row) else None)
+        category_name = row[name_at]
+        if category_name is not None:
+            category_name = _text_cell(category_name)
         if type(category) is int and category not in categories:
             if category_name is None:
                 problems.append(
@@ -202,7 +211,7 @@ def _document(
                         "row": number,
                         "field": "category_name",
                         "error": _("This field is required."),
-                        "column": _column_name(columns["category_name"], letters),
+                        "column": _column_name(name_at, letters),
                     }
                 )
             else:
@@ -213,16 +222,17 @@ def _document(
                 {
                     "row": number,
                     "field": "category_name",
-                    "column": _column_name(columns["category_name"], letters),
+                    "column": _column_name(name_at, letters),
                     "error": _("Category %(id)d is named “%(name)s” in an earlier row.")
                     % {"id": category, "name": categories[category]},
                 }
             )
-        good["parameters"] = {
-            name: value
-            for index, name in parameters
-            if index < len(row) and (value := _parameter(row[index])) is not None
-        }
+        values: dict[str, Any] = {}
+        for index, name in parameters:
+            value = row[index]
+            if value is not None and (value := _parameter(value)) is not None:
+                values[name] = value
+        good["parameters"] = values
         goods.append(good)
         good_rows.append(number)
     if problems:
@@ -255,20 +265,26 @@ def _heading(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _value(field_name: str, value: Any) -> Any:
-    """A cell as the document holds it; a value of the wrong type is kept, for the check to
-    refuse it and say where."""
+def _stripped(value: Any) -> Any:
+    """A text cell without its surrounding blanks; a blank one is empty (None)."""
     if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            return None
-    if value is None:
-        return None
-    if field_name in _WHOLE:
-        return _whole(value)
-    if field_name in _MONEY:
-        return _money(value)
-    if field_name in _TEXT and isinstance(value, int | float) and not isinstance(value, bool):
+        return value.strip() or None
+    return value
+
+
+def _whole_cell(value: Any) -> Any:
+    value = _stripped(value)
+    return None if value is None else _whole(value)
+
+
+def _money_cell(value: Any) -> Any:
+    value = _stripped(value)
+    return None if value is None else _money(value)
+
+
+def _text_cell(value: Any) -> Any:
+    value = _stripped(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return str(_whole(value))  # a model or name the spreadsheet took for a number
     return value
 
@@ -305,3 +321,10 @@ def _parameter(value: Any) -> Any:
     if isinstance(value, float) and math.isfinite(value) and value == int(value):
         return int(value)
     return value
+
+
+_CONVERSIONS = {
+    **dict.fromkeys(_WHOLE, _whole_cell),
+    **dict.fromkeys(_MONEY, _money_cell),
+    **dict.fromkeys(_TEXT, _text_cell),
+}

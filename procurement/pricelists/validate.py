@@ -195,6 +195,15 @@ def _check_goods(raw: Any, categories: dict[int, str] | None, errors: _Errors) -
     valid = True
     text_name, text_model = _text(PRODUCT_NAME_MAX), _text(MODEL_MAX, blank=True)
     for index, item in enumerate(raw):
+        if type(item) is dict and categories is not None:
+            good = _good(item, categories, seen, text_name, text_model)
+            if good is not None:
+                seen.add(good.external_id)
+                if valid:
+                    goods.append(good)
+                continue
+        # A good with a problem (or any good once the categories are bad) is checked again
+        # field by field, to name each of its problems.
         if not isinstance(item, dict):
             errors.add(
                 _("Expected a mapping."), field="", section="goods", index=index, item_id=None
@@ -240,6 +249,34 @@ def _check_goods(raw: Any, categories: dict[int, str] | None, errors: _Errors) -
             Good(external_id, category_id, model, name, price, price_rrc, quantity, parameters)
         )
     return goods if valid else None
+
+
+def _good(
+    item: dict[str, Any],
+    categories: dict[int, str],
+    seen: set[int],
+    text_name: Callable[[Any], str],
+    text_model: Callable[[Any], str],
+) -> Good | None:
+    """The good, when it has no problem at all; else None (nothing is recorded).
+
+    Nearly every good of a list is valid: checked in one go, without noting where each
+    field is, they cost a fraction of the field-by-field check that names the problems."""
+    try:
+        external_id = _identifier(item["id"])
+        category_id = _identifier(item["category"])
+        name = text_name(item["name"])
+        model = text_model(item["model"]) if "model" in item else ""
+        price = _money(item["price"])
+        price_rrc = _money(item["price_rrc"])
+        quantity = _quantity(item["quantity"])
+        parameters = item.get("parameters")
+        parameters = {} if parameters is None else _parameters(parameters)
+    except (KeyError, _Invalid):
+        return None
+    if external_id in seen or category_id not in categories:
+        return None
+    return Good(external_id, category_id, model, name, price, price_rrc, quantity, parameters)
 
 
 def _shown_id(item: dict) -> Any:

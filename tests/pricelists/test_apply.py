@@ -1,3 +1,4 @@
+import gc
 from decimal import Decimal
 
 import pytest
@@ -7,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from procurement.catalog.models import Category, Offer, OfferParameter, Product, Shop
 from procurement.catalog.offers import refresh_search_text
 from procurement.core.errors import ApplicationError
-from procurement.pricelists.services import import_pricelist
+from procurement.pricelists.models import ImportJob, JobState
+from procurement.pricelists.services import import_job_run, import_pricelist
 from tests.support.factories import SupplierFactory
 from tests.support.pricelists import (
     as_json,
@@ -218,3 +220,49 @@ def test_query_count_does_not_grow_with_the_number_of_goods():
     again_large = count_queries(large, changed_large)
     assert abs(again_large - again_small) <= 2, (again_small, again_large)
     assert Offer.objects.filter(is_withdrawn=True).count() == 2
+
+
+def test_the_cycle_collector_is_paused_while_importing_and_back_after(supplier):
+
+    states: list[bool] = []
+
+    def progress(stage: str) -> None:
+        states.append(gc.isenabled())
+
+    assert gc.isenabled()
+    import_pricelist(
+        supplier=supplier, data=shop1_bytes(), source="test", filename="a.yaml", progress=progress
+    )
+    assert states and not any(states)  # paused from parsing to the last statement
+    assert gc.isenabled()
+    with pytest.raises(ApplicationError):
+        import_pricelist(
+            supplier=supplier,
+            data=b"goods: [",
+            source="test",
+            filename="a.yaml",
+            progress=progress,
+        )
+    assert gc.isenabled()  # a refused list turns it back on too
+    gc.disable()
+    try:
+        import_pricelist(supplier=supplier, data=shop1_bytes(), source="test", filename="a.yaml")
+        assert not gc.isenabled()  # left off by whoever turned it off
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_an_import_job_runs_with_the_cycle_collector_paused(supplier, dry_run):
+    states: list[bool] = []
+    job = ImportJob.objects.create(
+        supplier=supplier,
+        content=shop1_bytes(),
+        filename="shop1.yaml",
+        source="shop1.yaml",
+        dry_run=dry_run,
+    )
+    done = import_job_run(job_id=job.pk, progress=lambda stage: states.append(gc.isenabled()))
+    assert done is not None and done.state == JobState.DONE and done.created == 14
+    assert states and not any(states)
+    assert gc.isenabled()
