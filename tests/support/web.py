@@ -16,19 +16,70 @@ from harness.waiting import WaitTimedOut, wait_until
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-class GunicornServer:
-    """gunicorn as the service runs it: with deploy/gunicorn.conf.py (sync workers)."""
+class LocalServer:
+    """A service started in its own process group on a free port, its output in a log file;
+    `start()` waits until `/health` answers, `stop()` ends the whole group."""
 
-    def __init__(self, *, env: dict[str, str], workers: int = 2):
+    name = "the server"
+
+    def __init__(self, log_prefix: str):
         self.port = free_port()
-        self.env = env
-        self.workers = workers
-        self.log_path = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
+        self.log_path = Path(tempfile.mkstemp(prefix=log_prefix, suffix=".log")[1])
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def _wait_serving(self, timeout: float, interval: float) -> None:
+        process = self.process
+
+        def serving() -> bool:
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"{self.name} ended")
+            return self._healthy()
+
+        try:
+            wait_until(serving, timeout=timeout, interval=interval)
+        except (WaitTimedOut, RuntimeError):
+            log_text = self.log()
+            self.stop()
+            raise RuntimeError(f"{self.name} did not start:\n{log_text}") from None
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/health", timeout=5) as response:  # noqa: S310
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+class GunicornServer(LocalServer):
+    """gunicorn as the service runs it: with deploy/gunicorn.conf.py (sync workers)."""
+
+    name = "gunicorn"
+
+    def __init__(self, *, env: dict[str, str], workers: int = 2):
+        super().__init__("gunicorn-")
+        self.env = env
+        self.workers = workers
 
     def start(self, timeout: float = 60) -> "GunicornServer":
         with self.log_path.open("ab") as log:
@@ -53,40 +104,8 @@ class GunicornServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        process = self.process
-
-        def serving() -> bool:
-            if process.poll() is not None:
-                raise RuntimeError("gunicorn exited")
-            return self._healthy()
-
-        try:
-            wait_until(serving, timeout=timeout, interval=0.2)
-        except (WaitTimedOut, RuntimeError):
-            log_text = self.log()
-            self.stop()
-            raise RuntimeError(f"gunicorn did not start:\n{log_text}") from None
+        self._wait_serving(timeout, interval=0.2)
         return self
-
-    def _healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.url}/health", timeout=5) as response:  # noqa: S310
-                return response.status == 200
-        except (urllib.error.URLError, OSError):
-            return False
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
 
     def __enter__(self) -> "GunicornServer":
         return self
