@@ -142,8 +142,8 @@ def _move_parts_action(state: str, label: str | Promise) -> Callable[..., None]:
     return admin.action(description=lazy(_move_parts_description, str)(label))(action)
 
 
-class OrderAdminForm(forms.ModelForm):
-    """The state is changed only through `order_set_state`, never written directly."""
+class _NewStateForm(forms.ModelForm):
+    """A state to move to, which the admin hands to a service; nothing is written directly."""
 
     new_state = forms.ChoiceField(
         label=_("Change state to"),
@@ -151,6 +151,10 @@ class OrderAdminForm(forms.ModelForm):
         required=False,
         help_text=_("The change is kept in the history and the buyer gets an email."),
     )
+
+
+class OrderAdminForm(_NewStateForm):
+    """The state is changed only through `order_set_state`, never written directly."""
 
     class Meta:
         model = Order
@@ -168,15 +172,8 @@ class OrderAdminForm(forms.ModelForm):
         return new_state
 
 
-class OrderPartAdminForm(forms.ModelForm):
+class OrderPartAdminForm(_NewStateForm):
     """The part's state is changed only through `order_part_set_state`."""
-
-    new_state = forms.ChoiceField(
-        label=_("Change state to"),
-        choices=[("", "—"), *PLACED_STATE_CHOICES],
-        required=False,
-        help_text=_("The change is kept in the history and the buyer gets an email."),
-    )
 
     class Meta:
         model = OrderPart
