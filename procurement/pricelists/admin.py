@@ -99,7 +99,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         return format_html_join(
             mark_safe("<br>"),
             "{}",
-            ((_change_text(change),) for change in job.changes),
+            ((line,) for line in job.change_lines()),
         )
 
     def has_add_permission(self, request) -> bool:
@@ -153,17 +153,6 @@ def _lines(problems: list[dict]) -> str:
             for problem in problems
         ),
     )
-
-
-def _change_text(change: dict) -> str:
-    text = f"{change.get('change')}: {change.get('id')} {change.get('name', '')}"
-    for field in ("price", "quantity"):
-        value = change.get(field)
-        if isinstance(value, list):
-            text += f"; {field} {value[0]} → {value[1]}"
-        elif value is not None:
-            text += f"; {field} {value}"
-    return text
 
 
 @admin.register(PriceListSource)

@@ -101,6 +101,20 @@ class ImportJob(Job):
     def __str__(self) -> str:
         return f"import #{self.pk} ({self.state})"
 
+    def change_lines(self) -> list[str]:
+        """The preview's changes, one line each, for the command and the admin."""
+        lines = []
+        for change in self.changes:
+            line = f"{change.get('change')}: {change.get('id')} {change.get('name', '')}"
+            for name in ("price", "quantity"):
+                value = change.get(name)
+                if isinstance(value, list):
+                    line += f"; {name} {value[0]} → {value[1]}"
+                elif value is not None:
+                    line += f"; {name} {value}"
+            lines.append(line)
+        return lines
+
 
 class PriceListSource(models.Model):
     """A supplier's price-list URL, pulled on a schedule: each pull is an import job, and a

@@ -91,8 +91,8 @@ class Command(BaseCommand):
         for warning in job.warnings:
             self.stdout.write(self.style.WARNING(f"warning: {warning['message']}"))
         if dry_run:
-            for change in job.changes:
-                self.stdout.write(f"  {_change_line(change)}")
+            for line in job.change_lines():
+                self.stdout.write(f"  {line}")
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Preview (job {job.pk}), nothing written: {job.created} would be created, "
@@ -116,14 +116,3 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {source}")
         with path.open("rb") as stream:
             return read_limited(iter(lambda: stream.read(CHUNK_BYTES), b""))
-
-
-def _change_line(change: dict) -> str:
-    line = f"{change.get('change')} {change.get('id')} {change.get('name', '')}"
-    for field in ("price", "quantity"):
-        value = change.get(field)
-        if isinstance(value, list):
-            line += f"; {field} {value[0]} → {value[1]}"
-        elif value is not None:
-            line += f"; {field} {value}"
-    return line
