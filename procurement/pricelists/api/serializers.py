@@ -128,19 +128,9 @@ class ImportJobSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = ImportJob
         fields = [
-            "id",
-            "state",
-            "dry_run",
-            "scheduled",
-            "source",
-            "processed",
-            "total",
-            "created",
-            "updated",
-            "withdrawn",
-            "created_at",
-            "started_at",
-            "finished_at",
+            name
+            for name in ImportJobSerializer.Meta.fields
+            if name not in ("changes", "warnings", "errors")
         ]
         read_only_fields = fields
 
