@@ -110,9 +110,11 @@ class PriceListServer(ThreadingHTTPServer):
         self.stalled = threading.Event()
         self.release = threading.Event()
         self.url = f"http://127.0.0.1:{self.server_port}/pricelist.yaml"
+        self.serving: threading.Thread | None = None
 
     def start(self) -> "PriceListServer":
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        self.serving = threading.Thread(target=self.serve_forever, daemon=True)
+        self.serving.start()
         return self
 
     def stall_next(self) -> None:
@@ -121,7 +123,10 @@ class PriceListServer(ThreadingHTTPServer):
 
     def stop(self) -> None:
         self.release.set()
-        self.shutdown()
+        # shutdown() waits for serve_forever to end: it would wait for ever on a server the
+        # stack did not get to start.
+        if self.serving is not None:
+            self.shutdown()
         self.server_close()
 
 
