@@ -177,6 +177,7 @@ SCENARIOS = {
     "(b) search, common word": {"search": "чайник", "page_size": 20},
     "search, rare word": {"search": "m-2024", "page_size": 20},
     "category filter": {"category_id": 105, "page_size": 20},
+    "price range": {"price_min": 1000, "price_max": 5000, "page_size": 20},
     "page 100 by price": {"ordering": "price", "page": 100, "page_size": 20},
 }
 

@@ -1,6 +1,6 @@
 import pytest
 
-from procurement.catalog.search import search_words
+from procurement.catalog.search import PUNCTUATION, PUNCTUATION_LETTERS, search_words
 from tests.support.factories import OfferFactory, OfferParameterFactory, ProductFactory
 
 PRODUCTS = "/api/v1/products"
@@ -115,3 +115,39 @@ def test_search_counts_matches(api_client):
 def test_search_words_are_folded_and_distinct():
     assert search_words("  Ёлка ЁЛКА  Шар ") == ["елка", "шар"]
     assert search_words("") == []
+
+
+def test_words_with_punctuation_match_exactly_as_written(api_client):
+    dashed = OfferFactory(model="sony/m-2024")
+    slashed = OfferFactory(model="sony/m/2024")
+    joined = OfferFactory(model="sony/m2024x")
+    quoted = OfferFactory(product=ProductFactory(name="Кабель «USB-C» №5 — 2 м…"))
+    OfferFactory(model="m 2024")  # the same letters, split by a space: never a match below
+
+    assert found(api_client, "m-2024") == [dashed.id]
+    assert found(api_client, "m/2024") == [slashed.id]
+    assert found(api_client, "m2024") == [joined.id]
+    assert found(api_client, "sony/m-") == [dashed.id]
+    assert found(api_client, "sony/m") == [dashed.id, slashed.id, joined.id]
+    assert found(api_client, "«usb-c»") == [quoted.id]
+    assert found(api_client, "№5") == [quoted.id]
+    assert found(api_client, "м…") == [quoted.id]
+    assert found(api_client, "usb–c") == []  # an en dash is not the hyphen written
+    assert found(api_client, "m-20245") == []
+
+
+def test_a_letter_that_stands_for_a_mark_is_never_taken_for_it(api_client):
+    hyphen_letter = PUNCTUATION_LETTERS[PUNCTUATION.index("-")]
+    lettered = OfferFactory(model=f"sony/m{hyphen_letter}2024")
+    dashed = OfferFactory(model="sony/m-2024")
+
+    assert found(api_client, "m-2024") == [dashed.id]
+    assert found(api_client, "m2024") == [lettered.id]
+    assert found(api_client, f"m{hyphen_letter}2024") == [lettered.id]
+
+
+def test_punctuation_folds_into_letters_of_its_own():
+    assert len(set(PUNCTUATION)) == len(PUNCTUATION) == len(set(PUNCTUATION_LETTERS))
+    assert all(letter.isalnum() for letter in PUNCTUATION_LETTERS)
+    assert not set(PUNCTUATION_LETTERS) & set(PUNCTUATION)
+    assert search_words("Sony/M-2024") == ["sony\ua50em\ua50c2024"]

@@ -1,10 +1,13 @@
 """On PostgreSQL the search must be able to use the trigram index (a plain LIKE on the column)."""
 
+import importlib
+
 import pytest
 from django.db import connection
 
 from procurement.catalog.filters import OfferFilter
 from procurement.catalog.models import Offer
+from procurement.catalog.search import PUNCTUATION, PUNCTUATION_LETTERS, normalize
 from procurement.catalog.selectors import offer_list
 from tests.support.factories import OfferFactory, ProductFactory
 
@@ -55,3 +58,39 @@ def test_search_uses_the_trigram_index():
     plan = queryset.explain()
     assert TRIGRAM_INDEX in plan, plan
     assert [o.id for o in queryset] == [offer.id]
+
+
+def test_a_word_with_punctuation_is_looked_up_by_its_own_trigrams():
+    """A model number such as m-2024 is looked up as one word, not as "m" and "2024" (which
+    pg_trgm would make of it, both in every other offer here)."""
+    offer = OfferFactory(model="sony/m-2024")
+    Offer.objects.bulk_create(
+        Offer(
+            product=offer.product,
+            shop=offer.shop,
+            external_id=n,
+            quantity=1,
+            price=n,
+            price_rrc=n,
+            search_text=normalize(f"чайник hp/m-{n} 2024"),
+        )
+        for n in range(3000, 6000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [TRIGRAM_INDEX])
+        cursor.execute("ANALYZE catalog_offer")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    queryset = OfferFilter({"search": "m-2024"}, queryset=offer_list()).qs
+    plan = queryset.explain(analyze=True)
+    assert TRIGRAM_INDEX in plan, plan
+    # With punctuation read as a space, all 3,000 were read from the table and rejected.
+    assert "Rows Removed by Index Recheck" not in plan, plan
+    assert [o.id for o in queryset] == [offer.id]
+
+
+def test_the_migration_folds_with_the_marks_and_letters_of_the_search():
+    migration = importlib.import_module(
+        "procurement.catalog.migrations.0007_search_text_folds_punctuation"
+    )
+    assert migration.PUNCTUATION == PUNCTUATION
+    assert migration.PUNCTUATION_LETTERS == PUNCTUATION_LETTERS
