@@ -34,8 +34,11 @@ def test_search_sql_is_a_plain_like_on_the_column():
     assert sql.count('"catalog_offer"."search_text"::text LIKE') == 2
 
 
-def test_search_uses_the_trigram_index():
-    offer = OfferFactory(product=ProductFactory(name="Смартфон Apple"))
+def fill_beside(offer: Offer, search_texts: list[str]) -> None:
+    """Offers of `offer`'s product and shop with these search texts, then the table as a
+    live one would be: the GIN pending list merged (as VACUUM does), fresh statistics, and
+    sequential scans off (a table this small is cheaper to scan whole; the question is
+    which index the search would use)."""
     Offer.objects.bulk_create(
         Offer(
             product=offer.product,
@@ -44,16 +47,19 @@ def test_search_uses_the_trigram_index():
             quantity=1,
             price=n,
             price_rrc=n,
-            search_text=f"чайник {n}",
+            search_text=text,
         )
-        for n in range(1, 3000)
+        for n, text in enumerate(search_texts, start=1_000_000)
     )
     with connection.cursor() as cursor:
-        # What VACUUM does on a live table: move fresh entries out of the GIN pending list.
         cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [TRIGRAM_INDEX])
         cursor.execute("ANALYZE catalog_offer")
-        # A table this small is cheaper to scan whole; the question is which index it would use.
         cursor.execute("SET LOCAL enable_seqscan = off")
+
+
+def test_search_uses_the_trigram_index():
+    offer = OfferFactory(product=ProductFactory(name="Смартфон Apple"))
+    fill_beside(offer, [f"чайник {n}" for n in range(1, 3000)])
     queryset = OfferFilter({"search": "смартфон"}, queryset=offer_list()).qs
     plan = queryset.explain()
     assert TRIGRAM_INDEX in plan, plan
@@ -64,22 +70,7 @@ def test_a_word_with_punctuation_is_looked_up_by_its_own_trigrams():
     """A model number such as m-2024 is looked up as one word, not as "m" and "2024" (which
     pg_trgm would make of it, both in every other offer here)."""
     offer = OfferFactory(model="sony/m-2024")
-    Offer.objects.bulk_create(
-        Offer(
-            product=offer.product,
-            shop=offer.shop,
-            external_id=n,
-            quantity=1,
-            price=n,
-            price_rrc=n,
-            search_text=normalize(f"чайник hp/m-{n} 2024"),
-        )
-        for n in range(3000, 6000)
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [TRIGRAM_INDEX])
-        cursor.execute("ANALYZE catalog_offer")
-        cursor.execute("SET LOCAL enable_seqscan = off")
+    fill_beside(offer, [normalize(f"чайник hp/m-{n} 2024") for n in range(3000, 6000)])
     queryset = OfferFilter({"search": "m-2024"}, queryset=offer_list()).qs
     plan = queryset.explain(analyze=True)
     assert TRIGRAM_INDEX in plan, plan
