@@ -61,8 +61,11 @@ def copies_rows() -> bool:
 
 def next_ids(cursor: CursorWrapper, model: type[models.Model], count: int) -> list[int]:
     """`count` new primary keys from the table's own sequence, ascending, in one statement."""
+    # The sequence is looked up once: pg_get_serial_sequence() in the select list would run
+    # for every id, and cost more than nextval() itself.
     cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        "WITH s AS MATERIALIZED (SELECT CAST(pg_get_serial_sequence(%s, %s) AS regclass) AS seq) "
+        "SELECT nextval(s.seq) FROM s, generate_series(1, %s)",
         [model._meta.db_table, model._meta.pk.column, count],
     )
     return sorted(row[0] for row in cursor.fetchall())
