@@ -8,7 +8,8 @@ parameter values (the admin's own form aside, which then calls `refresh_search_t
 - `take_stock`, `return_stock`: placing and canceling an order.
 - `refresh_search_text`: after the admin changed an offer, its parameters or its product.
 
-Rows travel as JSON (`procurement.core.bulk_sql`); the columns come from the model's
+Rows travel as JSON, new offers and parameter values by COPY on PostgreSQL
+(`procurement.core.bulk_sql`); the columns come from the model's
 `_meta` (`SHOWN_FIELDS`, `PRICE_LIST_FIELDS`), which the catalog's serializer and the
 export use too. Offers are locked in primary-key order whenever several change at once,
 as placing an order does, so these writers wait for each other instead of deadlocking.
