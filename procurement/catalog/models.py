@@ -118,8 +118,13 @@ class Product(models.Model):
     """A product as buyers know it (name + category); each shop sells it as an Offer."""
 
     name = models.CharField(_("name"), max_length=200)
+    # No index of its own: the unique (category, name) index serves lookups by category.
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        related_name="products",
+        db_index=False,
     )
 
     class Meta:
@@ -147,8 +152,13 @@ class Offer(models.Model):
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="offers"
     )
+    # No index of its own: the unique (shop, external_id) index serves lookups by shop.
     shop = models.ForeignKey(
-        Shop, verbose_name=_("shop"), on_delete=models.PROTECT, related_name="offers"
+        Shop,
+        verbose_name=_("shop"),
+        on_delete=models.PROTECT,
+        related_name="offers",
+        db_index=False,
     )
     quantity = models.PositiveIntegerField(_("quantity"))
     price = models.DecimalField(_("price"), **MONEY)
@@ -176,9 +186,10 @@ class Offer(models.Model):
         ]
         # The catalog lists visible offers only, so its indexes leave withdrawn ones out.
         # The trigram index for search is PostgreSQL-only: see migration 0002. `quantity` is
-        # left unindexed on purpose, so that taking stock stays a cheap (HOT) update.
+        # left unindexed on purpose, so that taking stock stays a cheap (HOT) update. Every
+        # index is written by every new offer: none repeats the leading columns of another
+        # (the product's own index serves lookups of all offers of a product).
         indexes = [
-            models.Index(fields=["product", "is_withdrawn"], name="offer_product_withdrawn_idx"),
             models.Index(
                 fields=["shop", "id"],
                 condition=models.Q(is_withdrawn=False),
@@ -218,11 +229,13 @@ class Parameter(models.Model):
 class OfferParameter(models.Model):
     """The value an offer gives one parameter (the API's `product_parameters`)."""
 
+    # No index of its own: the unique (offer, parameter) index serves lookups by offer.
     offer = models.ForeignKey(
         Offer,
         verbose_name=_("offer"),
         on_delete=models.CASCADE,
         related_name="parameters",
+        db_index=False,
     )
     parameter = models.ForeignKey(
         Parameter, verbose_name=_("parameter"), on_delete=models.PROTECT, related_name="+"

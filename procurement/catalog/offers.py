@@ -8,7 +8,8 @@ parameter values (the admin's own form aside, which then calls `refresh_search_t
 - `take_stock`, `return_stock`: placing and canceling an order.
 - `refresh_search_text`: after the admin changed an offer, its parameters or its product.
 
-Rows travel as JSON (`procurement.core.bulk_sql`); the columns come from the model's
+Rows travel as JSON, new offers and parameter values by COPY on PostgreSQL
+(`procurement.core.bulk_sql`); the columns come from the model's
 `_meta` (`SHOWN_FIELDS`, `PRICE_LIST_FIELDS`), which the catalog's serializer and the
 export use too. Offers are locked in primary-key order whenever several change at once,
 as placing an order does, so these writers wait for each other instead of deadlocking.
@@ -30,7 +31,15 @@ from django.db.models import Field
 
 from procurement.catalog.models import Offer, OfferParameter, Parameter
 from procurement.catalog.search import normalize
-from procurement.core.bulk_sql import as_json, json_rows, sql_type, table
+from procurement.core.bulk_sql import (
+    as_json,
+    copies_rows,
+    copy_rows,
+    json_rows,
+    next_ids,
+    sql_type,
+    table,
+)
 
 # An offer as price lists and the catalog show it, in the model's order: every column but
 # what the catalog keeps for itself (the withdrawn flag, and the search text and update time,
@@ -384,6 +393,20 @@ def _insert(
     """Create offers → {external id: new offer id}."""
     if not values:
         return {}
+    if copies_rows():
+        # Ids first, from the offer's sequence, so the rows can go by COPY (which returns
+        # nothing); the rows get them in the list's order, as the INSERT below gives them.
+        ids = next_ids(cursor, Offer, len(values))
+        copy_rows(
+            cursor,
+            Offer,
+            [_ID.column, "shop_id", "is_withdrawn", "updated_at", *(f.column for f in _WRITTEN)],
+            (
+                (offer_id, shop_id, False, now, *row)
+                for offer_id, row in zip(ids, values, strict=True)
+            ),
+        )
+        return {row[_EXTERNAL_ID]: offer_id for offer_id, row in zip(ids, values, strict=True)}
     names = ", ".join(field.column for field in _WRITTEN)
     selected = ", ".join(f"r.{field.column}" for field in _WRITTEN)
     cursor.execute(
@@ -452,7 +475,9 @@ def _replace_parameters(
             f"(SELECT r.id FROM {json_rows(_columns([_ID]))} AS r)",
             [as_json([[offer_id] for offer_id in replaced_offers])],
         )
-    if values:
+    if values and copies_rows():
+        copy_rows(cursor, OfferParameter, [field.column for field in fields], values)
+    elif values:
         names = ", ".join(field.column for field in fields)
         selected = ", ".join(f"r.{field.column}" for field in fields)
         cursor.execute(

@@ -261,24 +261,41 @@ def _upsert_categories(
 
 
 def _upsert_products(cursor: CursorWrapper, goods: list[Good]) -> dict[tuple[int, str], int]:
-    """Products by (category, name), created where missing → their ids."""
+    """Products by (category, name), created where missing → their ids.
+
+    Read first, then insert only the missing ones: most goods of a list name products that
+    exist (another shop's, or the last import's), and an INSERT … ON CONFLICT still probes
+    the unique index and locks for each of them."""
     keys = sorted({(good.category_id, good.name) for good in goods})
     if not keys:
         return {}
     product = table(Product)
     rows = json_rows([("category_id", "bigint"), ("name", "text")])
-    payload = as_json([list(key) for key in keys])
-    cursor.execute(
-        f"INSERT INTO {product} (category_id, name) SELECT r.category_id, r.name FROM {rows} AS r "
-        "WHERE true ON CONFLICT (category_id, name) DO NOTHING",
-        [payload],
-    )
-    cursor.execute(
+    select = (
         f"SELECT p.category_id, p.name, p.id FROM {product} AS p JOIN {rows} AS r "
-        "ON p.category_id = r.category_id AND p.name = r.name",
-        [payload],
+        "ON p.category_id = r.category_id AND p.name = r.name"
     )
-    return {(category_id, name): product_id for category_id, name, product_id in cursor.fetchall()}
+    cursor.execute(select, [as_json(keys)])
+    ids = {(category_id, name): product_id for category_id, name, product_id in cursor.fetchall()}
+    missing = [key for key in keys if key not in ids]
+    if missing:
+        cursor.execute(
+            f"INSERT INTO {product} (category_id, name) SELECT r.category_id, r.name "
+            f"FROM {rows} AS r WHERE true ON CONFLICT (category_id, name) DO NOTHING "
+            "RETURNING category_id, name, id",
+            [as_json(missing)],
+        )
+        ids.update(((category_id, name), product_id) for category_id, name, product_id in cursor)
+        # A concurrent import created these meanwhile (and committed, or the insert would
+        # have waited for it): read their ids.
+        created_elsewhere = [key for key in missing if key not in ids]
+        if created_elsewhere:
+            cursor.execute(select, [as_json(created_elsewhere)])
+            ids.update(
+                ((category_id, name), product_id)
+                for category_id, name, product_id in cursor.fetchall()
+            )
+    return ids
 
 
 def _upsert_parameters(cursor: CursorWrapper, goods: list[Good]) -> dict[str, int]:

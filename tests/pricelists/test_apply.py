@@ -223,6 +223,55 @@ def test_query_count_does_not_grow_with_the_number_of_goods():
     assert Offer.objects.filter(is_withdrawn=True).count() == 2
 
 
+def product_inserts(queries: CaptureQueriesContext) -> list[str]:
+    product = Product._meta.db_table
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith(f'INSERT INTO "{product}"')
+    ]
+
+
+def test_products_that_exist_are_read_not_inserted_again():
+    run(SupplierFactory(), as_yaml(generated(20)))
+    products = dict(Product.objects.values_list("name", "pk"))
+    document = generated(30)  # ten more goods: ten new products, twenty of the first shop's
+    supplier = SupplierFactory()
+    with CaptureQueriesContext(connection) as queries:
+        run(supplier, as_yaml(document))
+    inserts = product_inserts(queries)
+    assert len(inserts) == 1 and "ON CONFLICT" in inserts[0]
+    assert Product.objects.count() == 30
+    offers = offers_by_external_id(Shop.objects.get(user=supplier))
+    assert {offers[n + 1].product.name: offers[n + 1].product_id for n in range(20)} == products
+
+    with CaptureQueriesContext(connection) as queries:
+        run(SupplierFactory(), as_yaml(document))  # every product exists
+    assert product_inserts(queries) == []
+    assert Product.objects.count() == 30
+
+
+def test_a_product_created_meanwhile_by_another_import_is_used(supplier):
+    """Another import commits a product of the list between this import's read of the
+    products and its insert of the missing ones: the insert skips it, then reads its id."""
+    document = generated(3)
+    category = Category.objects.create(id=900, name="Category 0")
+    created: list[Product] = []
+
+    def create_first(execute, sql, params, many, context):
+        if not created and sql.startswith(f'INSERT INTO "{Product._meta.db_table}" (category_id'):
+            created.append(Product.objects.create(category=category, name="Product 0"))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(create_first):
+        result = run(supplier, as_yaml(document))
+    assert result.created == 3
+    assert Product.objects.filter(name="Product 0").count() == 1
+    offer = Offer.objects.get(shop__user=supplier, external_id=1)
+    assert offer.product_id == created[0].pk
+    assert Product.objects.count() == 3
+
+
 def test_the_cycle_collector_is_paused_while_importing_and_back_after(supplier):
 
     states: list[bool] = []
