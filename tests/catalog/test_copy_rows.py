@@ -6,6 +6,7 @@ import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 
 from procurement.catalog.models import Offer, OfferParameter, Shop
+from procurement.catalog.search import normalize
 from procurement.core.bulk_sql import copy_rows, next_ids
 from procurement.pricelists.services import import_pricelist
 from tests.support.factories import OfferFactory, OfferParameterFactory, SupplierFactory
@@ -35,7 +36,7 @@ def test_new_offers_take_ids_from_the_sequence_in_the_order_of_the_list():
         "Вес": "49",
         "Smart": "false",
     }
-    assert offer.search_text == "product 49 brand/model-49 черный 49 false"
+    assert offer.search_text == normalize("product 49 brand/model-49 черный 49 false")
 
 
 def test_next_ids_are_new_and_ascending():

@@ -26,7 +26,7 @@ FOREIGN_KEY_INDEXES = [
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0006_offer_names"),
+        ("catalog", "0007_search_text_folds_punctuation"),
     ]
 
     operations = [
