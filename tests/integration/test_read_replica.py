@@ -54,7 +54,10 @@ def on_replica(replica: PostgresReplica, sql: str, *params) -> list[tuple]:
 def replayed_up_to_now(replica: PostgresReplica) -> bool:
     """Whether the replica has replayed everything the primary has written so far."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        # The insert position, not the write position: with synchronous_commit off a commit
+        # can wait in the WAL buffers, behind pg_current_wal_lsn(), and a replica paused
+        # "up to now" would have replayed no commit at all (its lag then unknown).
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
         (primary_lsn,) = cursor.fetchone()
     [(caught_up,)] = on_replica(
         replica, "SELECT pg_last_wal_replay_lsn() >= %s::pg_lsn", primary_lsn
@@ -66,6 +69,13 @@ def pause_replay(replica: PostgresReplica) -> None:
     """Let the replica catch up, then stop it replaying what the primary writes next."""
     wait_until(lambda: replayed_up_to_now(replica), timeout=30, message="the replica lags")
     on_replica(replica, "SELECT pg_wal_replay_pause()")
+    # The call only asks for a pause: until the startup process takes it, what the primary
+    # writes next may still be replayed.
+    wait_until(
+        lambda: on_replica(replica, "SELECT pg_get_wal_replay_pause_state()") == [("paused",)],
+        timeout=30,
+        message="the replica keeps replaying",
+    )
 
 
 def token_of(user) -> str:
