@@ -16,27 +16,30 @@ PUNCTUATION_LETTERS = "".join(chr(0xA500 + index) for index in range(len(PUNCTUA
 BATCH = 10_000
 
 
-def fold_punctuation(apps, schema_editor):
+def _translate(apps, schema_editor, marks: str, letters: str) -> None:
+    """Every offer's search text with each of `marks` turned into the letter at the same
+    place in `letters`, a batch of offers a transaction."""
     Offer = apps.get_model("catalog", "Offer")
     connection = schema_editor.connection
     last = Offer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     table = connection.ops.quote_name(Offer._meta.db_table)
+    by_letter = str.maketrans(marks, letters)
     for first in range(0, last + 1, BATCH):
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute(
                     f"UPDATE {table} SET search_text = translate(search_text, %s, %s) "  # noqa: S608
                     "WHERE id >= %s AND id < %s AND search_text <> translate(search_text, %s, %s)",
-                    [PUNCTUATION, PUNCTUATION_LETTERS, first, first + BATCH]
-                    + [PUNCTUATION, PUNCTUATION_LETTERS],
+                    [marks, letters, first, first + BATCH, marks, letters],
                 )
                 continue
-            marks = str.maketrans(PUNCTUATION, PUNCTUATION_LETTERS)
             rows = Offer.objects.filter(pk__gte=first, pk__lt=first + BATCH).values_list(
                 "pk", "search_text"
             )
             changed = [
-                (text.translate(marks), pk) for pk, text in rows if text != text.translate(marks)
+                (text.translate(by_letter), pk)
+                for pk, text in rows
+                if text != text.translate(by_letter)
             ]
             cursor.executemany(
                 f"UPDATE {table} SET search_text = %s WHERE id = %s",  # noqa: S608
@@ -44,13 +47,12 @@ def fold_punctuation(apps, schema_editor):
             )
 
 
+def fold_punctuation(apps, schema_editor):
+    _translate(apps, schema_editor, PUNCTUATION, PUNCTUATION_LETTERS)
+
+
 def unfold_punctuation(apps, schema_editor):
-    Offer = apps.get_model("catalog", "Offer")
-    marks = str.maketrans(PUNCTUATION_LETTERS, PUNCTUATION)
-    for offer in Offer.objects.only("search_text").iterator(chunk_size=BATCH):
-        text = offer.search_text.translate(marks)
-        if text != offer.search_text:
-            Offer.objects.filter(pk=offer.pk).update(search_text=text)
+    _translate(apps, schema_editor, PUNCTUATION_LETTERS, PUNCTUATION)
 
 
 class Migration(migrations.Migration):
