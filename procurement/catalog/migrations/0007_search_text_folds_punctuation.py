@@ -37,9 +37,9 @@ def _translate(apps, schema_editor, marks: str, letters: str) -> None:
                 "pk", "search_text"
             )
             changed = [
-                (text.translate(by_letter), pk)
+                (translated, pk)
                 for pk, text in rows
-                if text != text.translate(by_letter)
+                if (translated := text.translate(by_letter)) != text
             ]
             cursor.executemany(
                 f"UPDATE {table} SET search_text = %s WHERE id = %s",  # noqa: S608
