@@ -41,20 +41,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(goods: int, database_url: str, workdir: Path) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+def write_price_list(goods: int, workdir: Path) -> tuple[Path, bytes]:
+    """The generated list of `goods`, written to a file, and the import's size limit
+    raised to let it in."""
     from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
 
-    from procurement.accounts.models import User, UserType
-    from procurement.pricelists.services import import_pricelist
-
-    call_command("migrate", verbosity=0)
     path = workdir / f"goods-{goods}.yaml"
     with path.open("wb") as stream:
         subprocess.run(
@@ -64,6 +55,23 @@ def run(goods: int, database_url: str, workdir: Path) -> None:
         )
     data = path.read_bytes()
     settings.IMPORT_MAX_BYTES = len(data)
+    return path, data
+
+
+def run(goods: int, database_url: str, workdir: Path) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from procurement.accounts.models import User, UserType
+    from procurement.pricelists.services import import_pricelist
+
+    call_command("migrate", verbosity=0)
+    path, data = write_price_list(goods, workdir)
     parse_seconds = float(
         subprocess.run(
             [sys.executable, "-c", PARSE_ONLY, str(path)],
@@ -109,7 +117,6 @@ def run_beside(goods: int, existing: int, database_url: str, workdir: Path) -> N
     import django
 
     django.setup()
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
 
@@ -119,15 +126,7 @@ def run_beside(goods: int, existing: int, database_url: str, workdir: Path) -> N
     sys.path.insert(0, str(ROOT / "bench"))
     from catalog import build_catalog
 
-    path = workdir / f"goods-{goods}.yaml"
-    with path.open("wb") as stream:
-        subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "pricelist_generator.py"), str(goods)],
-            stdout=stream,
-            check=True,
-        )
-    data = path.read_bytes()
-    settings.IMPORT_MAX_BYTES = len(data)
+    path, data = write_price_list(goods, workdir)
     print(f"{goods} goods; file {len(data) / 1e6:.1f} MB")
     seconds = {}
     for offers in (0, existing):

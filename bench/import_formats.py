@@ -83,9 +83,20 @@ def _text(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def write_files(goods: int, workdir: Path) -> dict[str, Path]:
+def write_xlsx(path: Path, rows: list[list], *, sized: bool) -> None:
+    """One sheet of `rows`: by openpyxl's write-only mode (no <dimension>), or `sized`, by
+    its normal mode, which writes the sheet's size before the rows."""
     from openpyxl import Workbook
 
+    workbook = Workbook(write_only=not sized)
+    sheet = workbook.active if sized else workbook.create_sheet()
+    sheet.title = "price list"
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+
+
+def write_files(goods: int, workdir: Path) -> dict[str, Path]:
     document = generate(goods)
     paths = {fmt: workdir / f"goods.{fmt}" for fmt in ("yaml", "csv", "xlsx")}
     paths["yaml"].write_text(dump(document), encoding="utf-8")
@@ -94,24 +105,12 @@ def write_files(goods: int, workdir: Path) -> dict[str, Path]:
         writer = csv.writer(stream)
         writer.writerow(header)
         writer.writerows(rows)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("price list")
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    workbook.save(paths["xlsx"])
+    write_xlsx(paths["xlsx"], [header, *rows], sized=False)
     # The same sheet as spreadsheet programs save it, with its size (<dimension>) up front:
     # openpyxl's write-only mode leaves it out, and a reader without it goes through the
     # whole sheet once to find it before reading the rows.
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "price list"
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
     paths["sized"] = workdir / "goods-sized.xlsx"
-    workbook.save(paths["sized"])
-    del workbook, sheet
+    write_xlsx(paths["sized"], [header, *rows], sized=True)
     changed = generate(goods)
     for index, good in enumerate(changed["goods"]):
         if index % 10 == 0:
