@@ -189,8 +189,28 @@ class OrderPartAdminForm(_NewStateForm):
         return new_state
 
 
+class _PlacedOrderAdmin(admin.ModelAdmin):
+    """Orders and their parts come from checkouts and go only through the services' moves:
+    nobody adds or deletes them here, and a number searched for is an order's number."""
+
+    order_number = "pk"  # the lookup of the order's number
+
+    def get_search_results(self, request, queryset, search_term):
+        # A number is an order number, not a fragment of every email or name that holds it.
+        if search_term.strip().isdigit():
+            number = int(search_term.strip()[:18])
+            return queryset.filter(**{self.order_number: number}), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(_PlacedOrderAdmin):
     form = OrderAdminForm
     list_display = ["id", "user", "state", "total_sum", "placed_at"]
     list_select_related = ["user"]
@@ -229,18 +249,6 @@ class OrderAdmin(admin.ModelAdmin):
         # Baskets are their buyers' own drafts, not orders to run.
         ordering = self.get_ordering(request)
         return Order.placed.order_by(*ordering) if ordering else Order.placed.all()
-
-    def get_search_results(self, request, queryset, search_term):
-        # A number is an order number, not a fragment of every email that holds it.
-        if search_term.strip().isdigit():
-            return queryset.filter(pk=int(search_term.strip()[:18])), False
-        return super().get_search_results(request, queryset, search_term)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         new_state = form.cleaned_data.get("new_state")
@@ -292,9 +300,11 @@ class ShortDeliveryInline(admin.TabularInline):
 
 
 @admin.register(OrderPart)
-class OrderPartAdmin(admin.ModelAdmin):
+class OrderPartAdmin(_PlacedOrderAdmin):
     """Each supplier's part of the orders: filter by shop and state, move through the
     same service as the API."""
+
+    order_number = "order_id"
 
     form = OrderPartAdminForm
     list_display = ["id", "order", "shop_name", "state", "updated_at"]
@@ -312,17 +322,6 @@ class OrderPartAdmin(admin.ModelAdmin):
         return format_html_join(
             ", ", "{} × {}", ((item.product_name, item.quantity) for item in items)
         )
-
-    def get_search_results(self, request, queryset, search_term):
-        if search_term.strip().isdigit():
-            return queryset.filter(order_id=int(search_term.strip()[:18])), False
-        return super().get_search_results(request, queryset, search_term)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         new_state = form.cleaned_data.get("new_state")
