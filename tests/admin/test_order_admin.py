@@ -335,3 +335,16 @@ def test_the_order_form_moves_the_parts_that_can_move(staff_client, commit_callb
     assert response.status_code == 302
     states = dict(OrderPart.objects.filter(order=order).values_list("shop_id", "state"))
     assert states == {first.shop_id: "assembled", second.shop_id: "new"}
+
+
+@pytest.mark.parametrize("model", ["order", "orderpart"])
+def test_orders_and_parts_are_neither_added_nor_deleted_in_the_admin(staff_client, model):
+    (order,) = placed_orders(1)
+    part = order.parts.get()
+    pk = order.pk if model == "order" else part.pk
+    assert staff_client.get(f"/admin/orders/{model}/add/").status_code == 403
+    assert (
+        staff_client.post(f"/admin/orders/{model}/{pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    assert Order.objects.filter(pk=order.pk).exists()
+    assert OrderPart.objects.filter(pk=part.pk).exists()
