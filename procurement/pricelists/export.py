@@ -23,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from procurement.catalog.models import Category, Offer, OfferParameter, Shop
 from procurement.catalog.offers import SHOWN_FIELDS
 from procurement.pricelists.models import ExportFormat
-from procurement.pricelists.sheets import FIELDS, PARAMETER
+from procurement.pricelists.sheets import FIELDS, PARAMETER, csv_text
 
 BATCH = 1000
 XLSX_CHUNK = 64 * 1024
@@ -165,7 +165,9 @@ def _csv(shop: Shop) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for batch in _rows(shop):
-        writer.writerows(batch)
+        writer.writerows(
+            [csv_text(value) if isinstance(value, str) else value for value in row] for row in batch
+        )
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()

@@ -13,12 +13,17 @@ part are bounded, so a zip bomb is refused unread. Only a workbook of one sheet 
 only the columns of the header row, and at most MAX_COLUMNS of them.
 
 CSV is read as UTF-8 (with or without a byte-order mark), or else as cp1251; `;` or `,`
-separate its fields, whichever the header row uses.
+separate its fields, whichever the header row uses. A spreadsheet program opening a CSV file
+takes a field starting with `=`, `+`, `-` or `@` for a formula (`=HYPERLINK(…)`, or a command
+in some): the export puts an apostrophe before such text, which the program shows as text and
+keeps out of the cell's value, and the import takes one apostrophe off again, so a CSV file
+round-trips exactly whether it was saved by a spreadsheet program or edited as text.
 """
 
 import csv
 import io
 import math
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
@@ -38,6 +43,9 @@ REQUIRED = frozenset(FIELDS) - {"model"}
 PARAMETER = "param:"
 MAX_COLUMNS = 1000
 _WHOLE = frozenset({"id", "category", "quantity"})
+# Text a spreadsheet would read as a formula, after any apostrophes: the export quotes it with
+# one more (`'=…`), so text that starts with apostrophes already is told apart on the way back.
+_FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
 _MONEY = frozenset({"price", "price_rrc"})
 _TEXT = frozenset({"category_name", "model", "name"})
 _CENT = Decimal("0.01")
@@ -57,7 +65,10 @@ def read_csv(data: bytes) -> tuple[dict[str, Any], Locations]:
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        rows = ((number, row) for number, row in enumerate(reader, start=1))
+        rows = (
+            (number, [_csv_field(field) for field in row])
+            for number, row in enumerate(reader, start=1)
+        )
         return _document(rows, locations=Locations(unit="row"), letters=False)
     except csv.Error as error:
         raise SheetRefused(
@@ -94,6 +105,17 @@ def read_xlsx(data: bytes) -> tuple[dict[str, Any], Locations]:
         raise SheetRefused(_("Not a valid XLSX file.")) from None
     finally:
         workbook.close()
+
+
+def csv_text(value: str) -> str:
+    """Text as the CSV export writes it: quoted with an apostrophe where a spreadsheet
+    program would take it for a formula."""
+    return "'" + value if _FORMULA_START.match(value) else value
+
+
+def _csv_field(field: str) -> str:
+    """A CSV field as the text it stands for: the export's apostrophe taken off."""
+    return field[1:] if field[:1] == "'" and _FORMULA_START.match(field, 1) else field
 
 
 def _with_header(header: tuple, rows: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, Any]]:

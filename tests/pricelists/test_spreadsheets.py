@@ -357,6 +357,42 @@ def test_text_that_looks_like_a_formula_is_exported_as_text(supplier_client, sup
     assert catalog_of(supplier) == as_listed(document)
 
 
+def test_text_that_looks_like_a_formula_is_quoted_in_a_csv_export(supplier_client, supplier):
+    from tests.support.pricelists import as_yaml
+
+    document = shop1_document()
+    goods = document["goods"]
+    goods[0]["name"] = '=HYPERLINK("http://evil.example","x")'
+    goods[0]["model"] = "-5"
+    goods[0]["parameters"]["Цвет"] = "+1"
+    goods[1]["name"] = "'=quoted already"
+    goods[1]["model"] = "@SUM(A1)"
+    goods[2]["name"] = "'plain apostrophe"
+    import_pricelist(supplier=supplier, data=as_yaml(document), source="x.yaml")
+    data = exported(supplier_client, "csv")
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    name, model = rows[0].index("name"), rows[0].index("model")
+    assert rows[1][name] == "'" + goods[0]["name"]
+    assert rows[1][model] == "'-5"
+    assert rows[1][rows[0].index("param:Цвет")] == "'+1"
+    assert (rows[2][name], rows[2][model]) == ("''=quoted already", "'@SUM(A1)")
+    assert rows[3][name] == "'plain apostrophe"
+
+    result = import_pricelist(supplier=supplier, data=data, source="x", filename="x.csv")
+    assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
+    assert catalog_of(supplier) == as_listed(document)
+
+    # Saved again by a spreadsheet program: the apostrophe was never part of the value.
+    rows[1][name] = goods[0]["name"] = "=1+2"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    result = import_pricelist(
+        supplier=supplier, data=buffer.getvalue().encode(), source="x", filename="x.csv"
+    )
+    assert (result.created, result.updated, result.withdrawn) == (0, 1, 0)
+    assert catalog_of(supplier) == as_listed(document)
+
+
 def test_problems_are_lines_in_the_suppliers_language(commit_callbacks):
     from tests.support.clients import client_for
     from tests.support.factories import SupplierFactory
