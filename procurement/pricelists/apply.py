@@ -76,6 +76,9 @@ def preview_pricelist(
         shop_id=shop.pk if shop else None, goods=goods, sample=sample
     )
     warnings = shop_name_warnings(shop=shop, asked=price_list.shop) if shop else []
+    warnings += category_warnings(
+        shop_id=shop.pk if shop else None, categories=price_list.categories
+    )
     return ImportResult(
         shop_id=shop.pk if shop else None,
         created=changes.created,
@@ -223,15 +226,7 @@ def _upsert_categories(
         [renamed_ids],
     )
     current = dict(cursor.fetchall())
-    product, offer = table(Product), table(Offer)
-    cursor.execute(
-        f"SELECT l.category_id FROM {links} AS l WHERE l.shop_id <> %s "
-        f"AND l.category_id IN (SELECT r.id FROM {ids} AS r) "
-        f"UNION SELECT p.category_id FROM {product} AS p JOIN {offer} AS o ON o.product_id = p.id "
-        f"WHERE o.shop_id <> %s AND p.category_id IN (SELECT r.id FROM {ids} AS r)",
-        [shop_id, renamed_ids, shop_id, renamed_ids],
-    )
-    shared = {category_id for (category_id,) in cursor.fetchall()}
+    shared = _shared_categories(cursor, shop_id, renamed)
     renames = [
         [category_id, categories[category_id]]
         for category_id in renamed
@@ -243,6 +238,49 @@ def _upsert_categories(
             f"FROM {json_rows([('id', 'bigint'), ('name', 'text')])} AS r WHERE {category}.id = r.id",
             [as_json(renames)],
         )
+    return _kept_name_warnings(categories, current, shared)
+
+
+def category_warnings(*, shop_id: int | None, categories: dict[int, str]) -> list[dict]:
+    """The warnings an import of `categories` would give (see `_upsert_categories`), read
+    without writing or locking, for a preview; `shop_id` None: the supplier has no shop yet."""
+    ids = json_rows([("id", "bigint")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT c.id, c.name FROM {table(Category)} AS c "
+            f"WHERE c.id IN (SELECT r.id FROM {ids} AS r)",
+            [as_json([[category_id] for category_id in categories])],
+        )
+        current = dict(cursor.fetchall())
+        renamed = sorted(
+            category_id for category_id, name in current.items() if name != categories[category_id]
+        )
+        if not renamed:
+            return []
+        # No shop has the id 0: a first list shares a category with every shop using it.
+        shared = _shared_categories(cursor, shop_id or 0, renamed)
+    return _kept_name_warnings(categories, current, shared)
+
+
+def _shared_categories(cursor: CursorWrapper, shop_id: int, category_ids: list[int]) -> set[int]:
+    """Which of these categories another shop lists or files goods under."""
+    links, product, offer = table(Category.shops.through), table(Product), table(Offer)
+    ids = json_rows([("id", "bigint")])
+    payload = as_json([[category_id] for category_id in category_ids])
+    cursor.execute(
+        f"SELECT l.category_id FROM {links} AS l WHERE l.shop_id <> %s "
+        f"AND l.category_id IN (SELECT r.id FROM {ids} AS r) "
+        f"UNION SELECT p.category_id FROM {product} AS p JOIN {offer} AS o ON o.product_id = p.id "
+        f"WHERE o.shop_id <> %s AND p.category_id IN (SELECT r.id FROM {ids} AS r)",
+        [shop_id, payload, shop_id, payload],
+    )
+    return {category_id for (category_id,) in cursor.fetchall()}
+
+
+def _kept_name_warnings(
+    categories: dict[int, str], current: dict[int, str], shared: set[int]
+) -> list[dict]:
+    """A warning for each category of the list that keeps another name, being shared."""
     return [
         {
             "section": "categories",

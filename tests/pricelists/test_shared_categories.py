@@ -12,7 +12,7 @@ from procurement.pricelists.models import ImportJob
 from procurement.pricelists.services import import_pricelist
 from tests.support.clients import client_for
 from tests.support.factories import SupplierFactory
-from tests.support.pricelists import as_yaml, shop1_bytes
+from tests.support.pricelists import as_yaml, catalog_snapshot, shop1_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +85,29 @@ def test_another_shop_cannot_rename_a_category_the_first_one_uses(first_shop_own
     first_offers = Offer.objects.filter(shop__user=first_shop_owner, product__category=224)
     assert first_offers.count() == 5
     assert {offer.product.category.name for offer in first_offers} == {"Смартфоны"}
+
+
+@pytest.mark.parametrize("has_shop", [False, True])
+def test_a_preview_gives_the_warning_the_import_then_gives(first_shop_owner, has_shop):
+    other = SupplierFactory()
+    if has_shop:
+        run(other, price_list(shop="Другой", categories=[(7, "Кабели")], goods=[(1, 7)]))
+    document = price_list(
+        shop="Другой", categories=[(7, "Провода"), (224, RENAMED)], goods=[(1, 224), (2, 7)]
+    )
+    before = catalog_snapshot()
+
+    preview = import_pricelist(
+        supplier=other, data=document, source="test", filename="list.yaml", dry_run=True
+    )
+
+    assert catalog_snapshot() == before
+    result = run(other, document)
+    assert preview.warnings == result.warnings
+    assert [warning["id"] for warning in result.warnings] == [224]
+    # The category only this shop uses (or a new one) gets the list's name from the import.
+    assert Category.objects.get(id=7).name == "Провода"
+    assert Category.objects.get(id=224).name == "Смартфоны"
 
 
 def test_a_category_another_shop_only_lists_is_not_renamed_either(first_shop_owner):
