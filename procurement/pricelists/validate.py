@@ -353,9 +353,13 @@ def _parameters(value: Any) -> dict[str, str]:
             raise _Invalid(_("Parameter names must be text."))
         try:
             key = _checked_text(name.strip(), PARAMETER_NAME_MAX)
-            parameters[key] = _checked_text(_scalar_text(raw), PARAMETER_VALUE_MAX, blank=True)
+            text = _checked_text(_scalar_text(raw), PARAMETER_VALUE_MAX, blank=True)
         except _Invalid as problem:
             raise _Invalid(f"{name}: {problem}") from None
+        # An empty value is no parameter, as an empty cell is in a spreadsheet: a list
+        # exported as CSV or XLSX then imports to the same catalog.
+        if text:
+            parameters[key] = text
     return parameters
 
 

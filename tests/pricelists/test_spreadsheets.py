@@ -393,6 +393,24 @@ def test_text_that_looks_like_a_formula_is_quoted_in_a_csv_export(supplier_clien
     assert catalog_of(supplier) == as_listed(document)
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_empty_parameter_value_is_no_parameter_so_a_spreadsheet_round_trips(
+    supplier_client, supplier, fmt
+):
+    from tests.support.pricelists import as_yaml
+
+    document = shop1_document()
+    document["goods"][0]["parameters"]["Цвет"] = "  "
+    import_pricelist(supplier=supplier, data=as_yaml(document), source="x.yaml")
+    del document["goods"][0]["parameters"]["Цвет"]
+    assert catalog_of(supplier) == as_listed(document)
+
+    data = exported(supplier_client, fmt)
+    result = import_pricelist(supplier=supplier, data=data, source="x", filename=f"x.{fmt}")
+    assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
+    assert catalog_of(supplier) == as_listed(document)
+
+
 def test_problems_are_lines_in_the_suppliers_language(commit_callbacks):
     from tests.support.clients import client_for
     from tests.support.factories import SupplierFactory
