@@ -2,8 +2,9 @@
 """The one writer of offers: nothing else inserts, updates or deletes offer rows or their
 parameter values (the admin's own form aside, which then calls `refresh_search_text`).
 
-- `replace_price_list`: a shop's offers become exactly the lines of its price list (the
-  import's bulk upsert and withdrawal), in a fixed number of statements.
+- `PriceListWriter` (`replace_price_list` for a whole list at once): a shop's offers become
+  exactly the lines of its price list (the import's bulk upsert and withdrawal), in a fixed
+  number of statements for each part of the list.
 - `preview_price_list`: what `replace_price_list` would change, without writing.
 - `take_stock`, `return_stock`: placing and canceling an order.
 - `refresh_search_text`: after the admin changed an offer, its parameters or its product.
@@ -94,61 +95,91 @@ def search_text(*, product_name: str, model: str, parameter_values: Iterable[obj
 def replace_price_list(
     *, shop_id: int, lines: Iterable[PriceListLine], now: datetime
 ) -> OfferChanges:
-    """Make the shop offer exactly `lines`: offers are matched by `external_id` and updated
-    in place (only those whose values or parameters changed), new ones created, the shop's
-    other offers withdrawn (hidden, never deleted: orders point to them).
+    """Make the shop offer exactly `lines` (see `PriceListWriter`)."""
+    writer = PriceListWriter(shop_id=shop_id, now=now)
+    writer.add(lines)
+    return writer.finish()
+
+
+class PriceListWriter:
+    """Makes a shop offer exactly the lines of a price list, given in parts as the list is
+    read: offers are matched by `external_id` and updated in place (only those whose values
+    or parameters changed), new ones created, the shop's other offers withdrawn (hidden,
+    never deleted: orders point to them).
 
     Runs inside the import's transaction, which holds the shop's lock. The existing offers
     and their parameters are read once and compared in Python, so importing the same list
-    again writes nothing.
+    again writes nothing. New offers are stored by each `add`, so the database stores them
+    while the rest of the list is read; `finish` then changes the existing ones, all locked
+    at once in primary-key order, and withdraws those the list left out.
     """
-    existing = _existing_offers(shop_id)
-    existing_parameters = _existing_parameters(shop_id)
-    new_rows: list[tuple[Any, ...]] = []  # the values written, in the columns of _WRITTEN
-    changed_rows: list[tuple[Any, ...]] = []  # the offer's id, then the values written
-    parameter_rows: list[tuple[int, int, str]] = []  # offer id, parameter id, value
-    replaced_offers: list[int] = []
-    new_parameters: list[tuple[int, dict[int, str]]] = []  # external id, parameters
-    listed: set[int] = set()
-    for line in lines:
-        listed.add(line.external_id)
-        current = existing.get(line.external_id)
-        if current is None:
-            new_rows.append((*_line_values(line), _search_text(line, line.parameters)))
-            new_parameters.append((line.external_id, line.parameters))
-            continue
-        offer_id, current_values, withdrawn = current
-        stored_parameters = existing_parameters.get(offer_id, {})
-        same_parameters = stored_parameters == line.parameters
-        # The order of a good's parameters is not data (a spreadsheet has one column order
-        # for all goods): the same parameters in another order keep the stored ones.
-        values = (
-            *_line_values(line),
-            _search_text(line, stored_parameters if same_parameters else line.parameters),
-        )
-        if values != current_values or withdrawn or not same_parameters:
-            changed_rows.append((offer_id, *values))
-        if not same_parameters:
-            replaced_offers.append(offer_id)
-            parameter_rows.extend((offer_id, *item) for item in line.parameters.items())
-    to_withdraw = [
-        offer_id
-        for external_id, (offer_id, _values, withdrawn) in existing.items()
-        if external_id not in listed and not withdrawn
-    ]
 
-    with connection.cursor() as cursor:
-        new_ids = _insert(cursor, shop_id, new_rows, now)
-        for external_id, parameters in new_parameters:
-            offer_id = new_ids[external_id]
-            parameter_rows.extend((offer_id, *item) for item in parameters.items())
-        _lock(cursor, [row[0] for row in changed_rows] + to_withdraw)
-        _update(cursor, changed_rows, now)
-        _withdraw(cursor, to_withdraw, now)
-        _replace_parameters(cursor, replaced_offers, parameter_rows)
-    return OfferChanges(
-        created=len(new_rows), updated=len(changed_rows), withdrawn=len(to_withdraw)
-    )
+    def __init__(self, *, shop_id: int, now: datetime) -> None:
+        self.shop_id, self.now = shop_id, now
+        self.existing = _existing_offers(shop_id)
+        self.existing_parameters = _existing_parameters(shop_id)
+        self.created = 0
+        self.listed: set[int] = set()
+        self.changed_rows: list[tuple[Any, ...]] = []  # the offer's id, then the values written
+        self.replaced_offers: list[int] = []  # offers whose parameters change
+        self.parameter_rows: list[tuple[int, int, str]] = []  # offer id, parameter id, value
+
+    def add(self, lines: Iterable[PriceListLine]) -> None:
+        """Store the new offers among `lines`, and note what changes in the existing ones."""
+        new_rows: list[tuple[Any, ...]] = []  # the values written, in the columns of _WRITTEN
+        new_parameters: list[tuple[int, dict[int, str]]] = []  # external id, parameters
+        listed, existing, existing_parameters = self.listed, self.existing, self.existing_parameters
+        for line in lines:
+            listed.add(line.external_id)
+            current = existing.get(line.external_id)
+            if current is None:
+                new_rows.append((*_line_values(line), _search_text(line, line.parameters)))
+                new_parameters.append((line.external_id, line.parameters))
+                continue
+            offer_id, current_values, withdrawn = current
+            stored_parameters = existing_parameters.get(offer_id, {})
+            same_parameters = stored_parameters == line.parameters
+            # The order of a good's parameters is not data (a spreadsheet has one column
+            # order for all goods): the same parameters in another order keep the stored ones.
+            values = (
+                *_line_values(line),
+                _search_text(line, stored_parameters if same_parameters else line.parameters),
+            )
+            if values != current_values or withdrawn or not same_parameters:
+                self.changed_rows.append((offer_id, *values))
+            if not same_parameters:
+                self.replaced_offers.append(offer_id)
+                self.parameter_rows.extend((offer_id, *item) for item in line.parameters.items())
+        if not new_rows:
+            return
+        with connection.cursor() as cursor:
+            new_ids = _insert(cursor, self.shop_id, new_rows, self.now)
+            _replace_parameters(
+                cursor,
+                [],
+                [
+                    (new_ids[external_id], *item)
+                    for external_id, parameters in new_parameters
+                    for item in parameters.items()
+                ],
+            )
+        self.created += len(new_rows)
+
+    def finish(self) -> OfferChanges:
+        """Change the existing offers as the lines said, withdraw the others → what changed."""
+        to_withdraw = [
+            offer_id
+            for external_id, (offer_id, _values, withdrawn) in self.existing.items()
+            if external_id not in self.listed and not withdrawn
+        ]
+        with connection.cursor() as cursor:
+            _lock(cursor, [row[0] for row in self.changed_rows] + to_withdraw)
+            _update(cursor, self.changed_rows, self.now)
+            _withdraw(cursor, to_withdraw, self.now)
+            _replace_parameters(cursor, self.replaced_offers, self.parameter_rows)
+        return OfferChanges(
+            created=self.created, updated=len(self.changed_rows), withdrawn=len(to_withdraw)
+        )
 
 
 def _search_text(line: PriceListLine, parameters: dict[int, str]) -> str:

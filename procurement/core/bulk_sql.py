@@ -59,6 +59,14 @@ def copies_rows() -> bool:
     return connection.vendor == "postgresql"
 
 
+def check_constraints_at_once(cursor: CursorWrapper) -> None:
+    """Check the foreign keys of this transaction's rows at each statement from now on, not
+    all at its commit (Django declares them deferred on PostgreSQL): a bulk write stored in
+    parts then has each part checked while the next is still being prepared."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def next_ids(cursor: CursorWrapper, model: type[models.Model], count: int) -> list[int]:
     """`count` new primary keys from the table's own sequence, ascending, in one statement."""
     # The sequence is looked up once: pg_get_serial_sequence() in the select list would run

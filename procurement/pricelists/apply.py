@@ -1,5 +1,7 @@
 # ruff: noqa: S608 - statements are built from table names and fixed column lists; values are parameters.
-"""Write a checked PriceList into the catalog: one transaction, a fixed number of statements.
+"""Write a checked price list into the catalog: one transaction, a fixed number of
+statements for each part of the list (a whole list is one part; a spreadsheet is stored in
+parts while it is read, see `procurement.pricelists.stream`).
 
 Categories, products and parameter names are upserted here, with their rows as one JSON
 array per statement (`procurement.core.bulk_sql`), so the number of statements does not
@@ -19,13 +21,13 @@ from django.utils.translation import gettext as _
 from procurement.accounts.models import User
 from procurement.catalog import offers
 from procurement.catalog.models import Category, Offer, Parameter, Product, Shop
-from procurement.core.bulk_sql import as_json, json_rows, table
+from procurement.core.bulk_sql import as_json, check_constraints_at_once, json_rows, table
 from procurement.pricelists.errors import readable
 from procurement.pricelists.validate import Good, PriceList
 
 Progress = Callable[[str], None]
-# Goods processed so far, and how many the list has.
-Count = Callable[[int, int], None]
+# Goods processed so far, and how many the list has (None: not known yet).
+Count = Callable[[int, int | None], None]
 COUNT_EVERY = 1000
 T = TypeVar("T")
 
@@ -38,19 +40,23 @@ class ImportResult:
     withdrawn: int
     warnings: list[dict]  # what the list asked for and did not get, e.g. a shared category renamed
     changes: list[dict] = field(default_factory=list)  # a preview's sample of the changes
+    total: int = 0  # how many goods the list has
 
 
-def counted(items: Iterable[T], total: int, count: Count | None) -> Iterator[T]:
-    """`items`, reporting every COUNT_EVERY how many went by, and the total at the end."""
+def counted(
+    items: Iterable[T], total: int | None, count: Count | None, *, start: int = 0
+) -> Iterator[T]:
+    """`items`, reporting every COUNT_EVERY how many went by (after the `start` that went
+    before them), and how many at their end."""
     if count is None:
         yield from items
         return
-    done = 0
-    for done, item in enumerate(items, start=1):
+    done = start
+    for done, item in enumerate(items, start=start + 1):
         yield item
         if done % COUNT_EVERY == 0:
             count(done, total)
-    count(total, total)
+    count(done, total)
 
 
 def preview_pricelist(
@@ -86,10 +92,14 @@ def preview_pricelist(
         withdrawn=changes.withdrawn,
         warnings=readable(warnings),
         changes=changes.sample,
+        total=len(price_list.goods),
     )
 
 
-@transaction.atomic
+# A part of a price list: goods, and the categories they are filed under (id → name).
+Part = tuple[list[Good], dict[int, str]]
+
+
 def apply_pricelist(
     *,
     supplier: User,
@@ -97,31 +107,88 @@ def apply_pricelist(
     progress: Progress | None = None,
     count: Count | None = None,
 ) -> ImportResult:
-    """Make the supplier's shop offer exactly the goods of `price_list`; see the module docstring."""
-    report = progress or (lambda stage: None)
-    shop = _lock_or_create_shop(supplier=supplier, name=price_list.shop)
-    warnings = shop_name_warnings(shop=shop, asked=price_list.shop)
-    with connection.cursor() as cursor:
-        report("categories")
-        warnings += _upsert_categories(cursor, shop.pk, price_list.categories)
-        report("products")
-        product_ids = _upsert_products(cursor, price_list.goods)
-        parameter_ids = _upsert_parameters(cursor, price_list.goods)
-    report("offers")
-    lines = (
-        offers.PriceListLine(
-            external_id=good.external_id,
-            product_id=product_ids[good.category_id, good.name],
-            model=good.model,
-            quantity=good.quantity,
-            price=good.price,
-            price_rrc=good.price_rrc,
-            product_name=good.name,
-            parameters={parameter_ids[name]: value for name, value in good.parameters.items()},
-        )
-        for good in counted(price_list.goods, len(price_list.goods), count)
+    """Make the supplier's shop offer exactly the goods of `price_list`; see `apply_parts`."""
+    return apply_parts(
+        supplier=supplier,
+        shop_name=price_list.shop,
+        parts=[(price_list.goods, price_list.categories)],
+        categories=price_list.categories,
+        total=len(price_list.goods),
+        progress=progress,
+        count=count,
     )
-    changes = offers.replace_price_list(shop_id=shop.pk, lines=lines, now=timezone.now())
+
+
+@transaction.atomic
+def apply_parts(
+    *,
+    supplier: User,
+    shop_name: str | None,
+    parts: Iterable[Part],
+    categories: dict[int, str] | Callable[[], dict[int, str]],
+    total: int | None = None,
+    progress: Progress | None = None,
+    count: Count | None = None,
+) -> ImportResult:
+    """Make the supplier's shop offer exactly the goods of a price list given in `parts`, as
+    it is read; `categories`: the list's categories, or how to get them once the parts are
+    over (a spreadsheet names them in its rows); `total`: how many goods, when known.
+
+    Each part's categories, products and parameter names are created as it comes and its new
+    offers stored, so the database does that work while the next part is read; the foreign
+    keys are checked at each statement for the same reason (rather than all at commit).
+    The shop's categories are linked (and renamed) before the parts when they are known,
+    else after them; then the existing offers are changed or withdrawn.
+    """
+    report = progress or (lambda stage: None)
+    shop = _lock_or_create_shop(supplier=supplier, name=shop_name)
+    warnings = shop_name_warnings(shop=shop, asked=shop_name)
+    writer = offers.PriceListWriter(shop_id=shop.pk, now=timezone.now())
+    parameter_ids: dict[str, int] = {}
+    done = 0
+    with connection.cursor() as cursor:
+        check_constraints_at_once(cursor)
+        category_names: dict[int, str] = {}  # as the catalog has them
+        if isinstance(categories, dict):
+            # A rename waits for the imports filing goods under the category before this
+            # import has created any product another import might wait for.
+            report("categories")
+            category_names = _insert_categories(cursor, categories)
+            warnings += _link_categories(cursor, shop.pk, categories, category_names)
+        for goods, part_categories in parts:
+            report("categories")
+            new = {key: name for key, name in part_categories.items() if key not in category_names}
+            category_names.update(_insert_categories(cursor, new))
+            report("products")
+            product_ids = _upsert_products(cursor, goods)
+            names = {name for good in goods for name in good.parameters}
+            parameter_ids.update(_upsert_parameters(cursor, names - parameter_ids.keys()))
+            report("offers")
+            writer.add(
+                offers.PriceListLine(
+                    external_id=good.external_id,
+                    product_id=product_ids[good.category_id, good.name],
+                    model=good.model,
+                    quantity=good.quantity,
+                    price=good.price,
+                    price_rrc=good.price_rrc,
+                    product_name=good.name,
+                    parameters={
+                        parameter_ids[name]: value for name, value in good.parameters.items()
+                    },
+                )
+                for good in counted(goods, total, count, start=done)
+            )
+            done += len(goods)
+        if not isinstance(categories, dict):
+            listed = categories()
+            # A list's categories without goods are in no part.
+            without_goods = {key: name for key, name in listed.items() if key not in category_names}
+            category_names.update(_insert_categories(cursor, without_goods))
+            warnings += _link_categories(cursor, shop.pk, listed, category_names)
+    changes = writer.finish()
+    if count is not None:
+        count(done, done)
     report("done")
     return ImportResult(
         shop_id=shop.pk,
@@ -129,6 +196,7 @@ def apply_pricelist(
         updated=changes.updated,
         withdrawn=changes.withdrawn,
         warnings=readable(warnings),
+        total=done,
     )
 
 
@@ -176,38 +244,48 @@ def _lock_or_create_shop(*, supplier: User, name: str | None) -> Shop:
     return shop
 
 
-def _upsert_categories(
-    cursor: CursorWrapper, shop_id: int, categories: dict[int, str]
-) -> list[dict]:
-    """Create the list's new categories, link the shop to exactly the list's categories, and
-    rename those the list names differently → warnings about the ones left as they were.
+def _insert_categories(cursor: CursorWrapper, categories: dict[int, str]) -> dict[int, str]:
+    """Create the categories that do not exist yet, and hold a key-share lock on all of them
+    until the import commits, taken before any product is filed under them.
 
     Categories are shared by every shop, so a price list never renames one that another shop
-    lists or files goods under: its name stays and the import says so in a warning. Every
-    import holds a key-share lock on its categories until it commits (the foreign keys are
-    checked only at commit, so their locks come too late); a rename first takes the
-    category FOR UPDATE, which waits for the imports still filing goods under it, so the
-    check below sees them. (SQLite has no row locks: its writers take turns.)
-    """
+    lists or files goods under (`_link_categories`). A rename first takes the category FOR
+    UPDATE, which waits for the imports still filing goods under it, so its check sees
+    them. (SQLite has no row locks: its writers take turns.) → their names, as they stay
+    until the import commits."""
+    if not categories:
+        return {}
     rows = sorted([category_id, name] for category_id, name in categories.items())
-    category, links = table(Category), table(Category.shops.through)
-    ids = json_rows([("id", "bigint")])
-    locks = connection.features.has_select_for_update
+    category = table(Category)
     cursor.execute(
         f"INSERT INTO {category} (id, name) SELECT r.id, r.name "
         f"FROM {json_rows([('id', 'bigint'), ('name', 'text')])} AS r WHERE true "
         "ON CONFLICT (id) DO NOTHING",
         [as_json(rows)],
     )
-    category_ids = as_json([[row[0]] for row in rows])
+    locks = connection.features.has_select_for_update
     cursor.execute(
-        f"SELECT c.id, c.name FROM {category} AS c WHERE c.id IN (SELECT r.id FROM {ids} AS r) "
+        f"SELECT c.id, c.name FROM {category} AS c "
+        f"WHERE c.id IN (SELECT r.id FROM {json_rows([('id', 'bigint')])} AS r) "
         f"ORDER BY c.id{' FOR KEY SHARE' if locks else ''}",
-        [category_ids],
+        [as_json([[row[0]] for row in rows])],
     )
-    renamed = [
-        category_id for category_id, name in cursor.fetchall() if name != categories[category_id]
-    ]
+    return dict(cursor.fetchall())
+
+
+def _link_categories(
+    cursor: CursorWrapper, shop_id: int, categories: dict[int, str], names: dict[int, str]
+) -> list[dict]:
+    """Link the shop to exactly the list's categories (created by `_insert_categories`, which
+    read their `names`), and rename those the list names differently → warnings about the
+    ones left as they were, because another shop lists them or files goods under them."""
+    category, links = table(Category), table(Category.shops.through)
+    ids = json_rows([("id", "bigint")])
+    locks = connection.features.has_select_for_update
+    category_ids = as_json(sorted([category_id] for category_id in categories))
+    renamed = sorted(
+        category_id for category_id, name in categories.items() if names[category_id] != name
+    )
     cursor.execute(
         f"DELETE FROM {links} WHERE shop_id = %s AND category_id NOT IN (SELECT r.id FROM {ids} AS r)",
         [shop_id, category_ids],
@@ -336,8 +414,9 @@ def _upsert_products(cursor: CursorWrapper, goods: list[Good]) -> dict[tuple[int
     return ids
 
 
-def _upsert_parameters(cursor: CursorWrapper, goods: list[Good]) -> dict[str, int]:
-    names = sorted({name for good in goods for name in good.parameters})
+def _upsert_parameters(cursor: CursorWrapper, names: Iterable[str]) -> dict[str, int]:
+    """Parameter names, created where missing → their ids."""
+    names = sorted(names)
     if not names:
         return {}
     parameter = table(Parameter)

@@ -74,12 +74,11 @@ def read_document(data: bytes, *, filename: str = "") -> tuple[Any, Locations]:
     """
     from procurement.pricelists import sheets  # it builds on this module's errors
 
-    # A URL's query is not part of its file name: …/prices.csv?key=1 is a CSV file.
+    if sheets.is_sheet(filename, data):
+        sheet = sheets.read_sheet(data, filename)
+        return sheets.document_of(sheet), sheet.locations
+    # A URL's query is not part of its file name: …/prices.yaml?key=1 is a YAML file.
     name = filename.lower().split("?", 1)[0].split("#", 1)[0]
-    if name.endswith(".xlsx") or (not name.endswith(".csv") and data[:4] == b"PK\x03\x04"):
-        return sheets.read_xlsx(data)
-    if name.endswith(".csv"):
-        return sheets.read_csv(data)
     if name.endswith(".json"):
         return _parse_json(data), Locations()
     if not name.endswith((".yaml", ".yml")) and _looks_like_json(data):

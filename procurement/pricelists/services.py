@@ -38,6 +38,7 @@ from procurement.pricelists.apply import (
     Count,
     ImportResult,
     Progress,
+    apply_parts,
     apply_pricelist,
     preview_pricelist,
 )
@@ -52,6 +53,8 @@ from procurement.pricelists.models import (
     PriceListSource,
 )
 from procurement.pricelists.parse import read_document, read_limited
+from procurement.pricelists.sheets import is_sheet
+from procurement.pricelists.stream import SheetReader, checked_sheet
 from procurement.pricelists.validate import PriceList, validate_pricelist
 
 logger = logging.getLogger(__name__)
@@ -119,6 +122,17 @@ def import_pricelist(
     bad. With `dry_run`, nothing is written at all: the result says what would change."""
     report = progress or (lambda stage: None)
     with _without_cycle_collector():
+        if not dry_run:
+            return _apply(
+                store=_storing(
+                    supplier=supplier,
+                    data=data,
+                    source=source,
+                    filename=filename,
+                    report=report,
+                    count=count,
+                )
+            )
         price_list = _checked(
             supplier=supplier,
             data=data,
@@ -127,12 +141,10 @@ def import_pricelist(
             report=report,
             count=count,
         )
-        if dry_run:
-            report("comparing")
-            return preview_pricelist(
-                supplier=supplier, price_list=price_list, sample=PREVIEW_SAMPLE, count=count
-            )
-        return _apply(supplier=supplier, price_list=price_list, progress=report, count=count)
+        report("comparing")
+        return preview_pricelist(
+            supplier=supplier, price_list=price_list, sample=PREVIEW_SAMPLE, count=count
+        )
 
 
 def _checked(
@@ -147,9 +159,14 @@ def _checked(
     """The checked price list; refused with each problem as a readable line naming where it
     is in the file (line, row or cell), in the language of the moment."""
     logger.info("importing a price list for %s from %s (%d bytes)", supplier, source, len(data))
+    report("parsing")
+    if is_sheet(filename or source, data):
+        price_list = checked_sheet(data, filename or source)
+        if count is not None:
+            count(0, len(price_list.goods))
+        return price_list
     locations = Locations()
     try:
-        report("parsing")
         document, locations = read_document(data, filename=filename or source)
         goods = document.get("goods") if isinstance(document, dict) else None
         if count is not None and isinstance(goods, list):
@@ -161,22 +178,54 @@ def _checked(
         raise
 
 
+def _storing(
+    *,
+    supplier: User,
+    data: bytes,
+    source: str,
+    filename: str,
+    report: Progress,
+    count: Count | None = None,
+) -> Callable[[], ImportResult]:
+    """How to check and apply the price list, in a transaction (`_apply`). A spreadsheet is
+    read in a thread of its own and stored part by part meanwhile (`stream`); another list is
+    read and checked whole, then applied."""
+    name = filename or source
+    if is_sheet(name, data):
+
+        def store_sheet() -> ImportResult:
+            logger.info(
+                "importing a price list for %s from %s (%d bytes)", supplier, source, len(data)
+            )
+            report("reading")
+            with SheetReader(data, name) as reader:
+                return apply_parts(
+                    supplier=supplier,
+                    shop_name=None,
+                    parts=reader.parts(),
+                    categories=reader.categories,
+                    progress=report,
+                    count=count,
+                )
+
+        return store_sheet
+    price_list = _checked(
+        supplier=supplier, data=data, source=source, filename=filename, report=report, count=count
+    )
+    return lambda: apply_pricelist(
+        supplier=supplier, price_list=price_list, progress=report, count=count
+    )
+
+
 @retry_on_conflict()
 @transaction.atomic
 def _apply(
-    *,
-    supplier: User,
-    price_list: PriceList,
-    progress: Progress | None = None,
-    count: Count | None = None,
-    then: Callable[[ImportResult], None] | None = None,
+    *, store: Callable[[], ImportResult], then: Callable[[ImportResult], None] | None = None
 ) -> ImportResult:
-    """Apply `price_list` and run `then` (a job's finish) in one transaction, tried again
-    after a deadlock or serialization failure (the import locks its offers in the order
-    buyers' checkouts do, so these should be rare)."""
-    result = apply_pricelist(
-        supplier=supplier, price_list=price_list, progress=progress, count=count
-    )
+    """Run `store` (check and apply a price list) and `then` (a job's finish) in one
+    transaction, tried again after a deadlock or serialization failure (the import locks its
+    offers in the order buyers' checkouts do, so these should be rare)."""
+    result = store()
     if then is not None:
         then(result)
     return result
@@ -243,17 +292,9 @@ def import_job_run(
                 return
             content = fetched.body
         report = progress or (lambda stage: None)
-        price_list = _checked(
-            supplier=job.supplier,
-            data=content,
-            source=job.source,
-            filename=job.filename,
-            report=report,
-            count=counter,
-        )
 
         def done(result: ImportResult) -> None:
-            total = len(price_list.goods)
+            total = result.total
             if fetched is not None and job.scheduled and not job.dry_run:
                 # The next pull asks whether the list changed since this one.
                 PriceListSource.objects.filter(supplier=job.supplier, url=job.url).update(
@@ -273,6 +314,14 @@ def import_job_run(
             )
 
         if job.dry_run:
+            price_list = _checked(
+                supplier=job.supplier,
+                data=content,
+                source=job.source,
+                filename=job.filename,
+                report=report,
+                count=counter,
+            )
             report("comparing")
             result = preview_pricelist(
                 supplier=job.supplier, price_list=price_list, sample=PREVIEW_SAMPLE, count=counter
@@ -281,9 +330,15 @@ def import_job_run(
                 done(result)
             return
         # The finish is in the apply's transaction: a run that lost its claim rolls back.
-        _apply(
-            supplier=job.supplier, price_list=price_list, progress=report, count=counter, then=done
+        store = _storing(
+            supplier=job.supplier,
+            data=content,
+            source=job.source,
+            filename=job.filename,
+            report=report,
+            count=counter,
         )
+        _apply(store=store, then=done)
 
     if not _run_job(IMPORT, job_id, task_id, work, counter=counter):
         return None
@@ -552,7 +607,7 @@ class JobCounter:
     total: int | None = None
     report: Count | None = None  # also told, e.g. a command's progress bar
 
-    def __call__(self, processed: int, total: int) -> None:
+    def __call__(self, processed: int, total: int | None) -> None:
         self.processed, self.total = processed, total
         if self.report is not None:
             self.report(processed, total)

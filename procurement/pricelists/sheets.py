@@ -25,7 +25,9 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
+from contextlib import closing
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -56,7 +58,50 @@ class SheetRefused(ImportFailed):
         super().__init__(message, problems=problems)
 
 
-def read_csv(data: bytes) -> tuple[dict[str, Any], Locations]:
+# One item of a price list as a sheet's rows give it: ("categories" or "goods", its index in
+# that section, the item as a YAML document has it).
+Item = tuple[str, int, dict[str, Any]]
+
+
+@dataclass
+class SheetItems:
+    """A sheet read lazily: `items` gives the categories (each where it first appears) and
+    the goods as the rows are read, and raises SheetRefused at its end when rows had
+    problems of their own; `locations` fills meanwhile. Close `items` when it is left
+    before its end (an XLSX file is closed then)."""
+
+    items: Generator[Item, None, None]
+    locations: Locations
+
+
+def is_sheet(filename: str, data: bytes) -> bool:
+    """Whether `read_sheet` reads this file (see `parse.read_document`)."""
+    name = _file_name(filename)
+    return name.endswith((".xlsx", ".csv")) or (
+        not name.endswith(".csv") and data[:4] == b"PK\x03\x04"
+    )
+
+
+def read_sheet(data: bytes, filename: str) -> SheetItems:
+    """A CSV file (so named) or an XLSX one, read lazily; its header row is read and checked
+    here (SheetRefused)."""
+    return read_csv(data) if _file_name(filename).endswith(".csv") else read_xlsx(data)
+
+
+def document_of(sheet: SheetItems) -> dict[str, Any]:
+    """The whole sheet read as the document a YAML price list gives."""
+    document: dict[str, list] = {"categories": [], "goods": []}
+    for section, _index, item in sheet.items:
+        document[section].append(item)
+    return document
+
+
+def _file_name(filename: str) -> str:
+    # A URL's query is not part of its file name: …/prices.csv?key=1 is a CSV file.
+    return filename.lower().split("?", 1)[0].split("#", 1)[0]
+
+
+def read_csv(data: bytes) -> SheetItems:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -64,20 +109,21 @@ def read_csv(data: bytes) -> tuple[dict[str, Any], Locations]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        rows = (
-            (number, [_csv_field(field) for field in row])
-            for number, row in enumerate(reader, start=1)
-        )
-        return _document(rows, locations=Locations(unit="row"), letters=False)
-    except csv.Error as error:
-        raise SheetRefused(
-            _("Not valid CSV: %(problem)s") % {"problem": error},
-            problems=[{"row": reader.line_num, "error": str(error)}],
-        ) from None
+
+    def rows() -> Generator[tuple[int, list[str]], None, None]:
+        try:
+            for number, row in enumerate(reader, start=1):
+                yield number, [_csv_field(field) for field in row]
+        except csv.Error as error:
+            raise SheetRefused(
+                _("Not valid CSV: %(problem)s") % {"problem": error},
+                problems=[{"row": reader.line_num, "error": str(error)}],
+            ) from None
+
+    return _items(rows(), locations=Locations(unit="row"), letters=False)
 
 
-def read_xlsx(data: bytes) -> tuple[dict[str, Any], Locations]:
+def read_xlsx(data: bytes) -> SheetItems:
     _check_zip(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -97,14 +143,23 @@ def read_xlsx(data: bytes) -> tuple[dict[str, Any], Locations]:
         header = _trimmed(next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ()))
         _check_width(header)
         rows = sheet.iter_rows(min_row=2, max_col=max(len(header), 1), values_only=True)
-        numbered = ((number, row) for number, row in enumerate(rows, start=2))
-        return _document(
-            _with_header(header, numbered), locations=Locations(unit="row"), letters=True
-        )
     except (KeyError, ValueError, ParseError, zipfile.BadZipFile):
-        raise SheetRefused(_("Not a valid XLSX file.")) from None
-    finally:
         workbook.close()
+        raise SheetRefused(_("Not a valid XLSX file.")) from None
+    except BaseException:
+        workbook.close()
+        raise
+
+    def numbered() -> Generator[tuple[int, tuple], None, None]:
+        try:
+            yield 1, header
+            yield from enumerate(rows, start=2)
+        except (KeyError, ValueError, ParseError, zipfile.BadZipFile):
+            raise SheetRefused(_("Not a valid XLSX file.")) from None
+        finally:
+            workbook.close()
+
+    return _items(numbered(), locations=Locations(unit="row"), letters=True)
 
 
 def csv_text(value: str) -> str:
@@ -116,11 +171,6 @@ def csv_text(value: str) -> str:
 def _csv_field(field: str) -> str:
     """A CSV field as the text it stands for: the export's apostrophe taken off."""
     return field[1:] if field[:1] == "'" and _FORMULA_START.match(field, 1) else field
-
-
-def _with_header(header: tuple, rows: Iterator[tuple[int, tuple]]) -> Iterator[tuple[int, Any]]:
-    yield 1, header
-    yield from rows
 
 
 def _trimmed(row: Iterable[Any]) -> tuple:
@@ -160,16 +210,17 @@ def _check_zip(data: bytes) -> None:
             )
 
 
-def _document(
-    rows: Iterable[tuple[int, Any]], *, locations: Locations, letters: bool
-) -> tuple[dict[str, Any], Locations]:
-    """The rows of a sheet (the header first) → the price-list document and its locations."""
-    iterator = iter(rows)
+def _items(
+    rows: Generator[tuple[int, Any], None, None], *, locations: Locations, letters: bool
+) -> SheetItems:
+    """The rows of a sheet (the header first, read and checked now) → its items, lazily."""
+    iterator = rows
     first = next(iterator, None)
     heading = _trimmed(first[1]) if first else ()
     _check_width(heading)
     header = [_heading(value) for value in heading]
     if not header:
+        iterator.close()
         raise SheetRefused(_("The sheet is empty: expected a header row and one row per good."))
     problems: list[Problem] = []
     columns: dict[str, int] = {}
@@ -192,6 +243,7 @@ def _document(
     for name in missing:
         problems.append({"row": 1, "error": _("Column “%(name)s” is missing.") % {"name": name}})
     if problems:
+        iterator.close()
         raise SheetRefused(_("The header row is not valid."), problems=_cells(problems, letters))
     if letters:
         letter = {name: get_column_letter(index + 1) for name, index in columns.items()}
@@ -201,10 +253,27 @@ def _document(
         locations.columns["categories", "id"] = letter["category"]
         locations.columns["categories", "name"] = letter["category_name"]
 
-    goods: list[dict[str, Any]] = []
-    categories: dict[Any, str] = {}
-    category_rows: list[int] = []
     good_rows: list[int] = []
+    category_rows: list[int] = []
+    locations.items = {"goods": good_rows, "categories": category_rows}
+    return SheetItems(
+        _rows_items(iterator, columns, parameters, good_rows, category_rows, letters), locations
+    )
+
+
+def _rows_items(
+    rows: Generator[tuple[int, Any], None, None],
+    columns: dict[str, int],
+    parameters: list[tuple[int, str]],
+    good_rows: list[int],
+    category_rows: list[int],
+    letters: bool,
+) -> Generator[Item, None, None]:
+    """The items of the rows after the header (their rows noted in `good_rows` and
+    `category_rows`); SheetRefused at the end when a row's category name was missing or
+    differed from an earlier row's."""
+    problems: list[Problem] = []
+    categories: dict[Any, str] = {}
     # Each column's conversion is chosen once, not per cell; short rows are padded once.
     fields = [
         (name, index, _CONVERSIONS[name])
@@ -213,58 +282,58 @@ def _document(
     ]
     name_at = columns["category_name"]
     width = max([*columns.values(), *(index for index, _name in parameters)]) + 1
-    for number, raw in iterator:
-        row = raw if len(raw) >= width else (*raw, *(None,) * (width - len(raw)))
-        if row.count(None) + row.count("") == len(row):
-            continue
-        good: dict[str, Any] = {}
-        for field_name, index, convert in fields:
-            value = row[index]
-            if value is not None and (value := convert(value)) is not None:
-                good[field_name] = value
-        category = good.get("category")
-        category_name = row[name_at]
-        if category_name is not None:
-            category_name = _text_cell(category_name)
-        if type(category) is int and category not in categories:
-            if category_name is None:
+    with closing(rows):
+        for number, raw in rows:
+            row = raw if len(raw) >= width else (*raw, *(None,) * (width - len(raw)))
+            if row.count(None) + row.count("") == len(row):
+                continue
+            good: dict[str, Any] = {}
+            for field_name, index, convert in fields:
+                value = row[index]
+                if value is not None and (value := convert(value)) is not None:
+                    good[field_name] = value
+            category = good.get("category")
+            category_name = row[name_at]
+            if category_name is not None:
+                category_name = _text_cell(category_name)
+            if type(category) is int and category not in categories:
+                if category_name is None:
+                    problems.append(
+                        {
+                            "row": number,
+                            "field": "category_name",
+                            "error": _("This field is required."),
+                            "column": _column_name(name_at, letters),
+                        }
+                    )
+                else:
+                    categories[category] = category_name
+                    category_rows.append(number)
+                    yield (
+                        "categories",
+                        len(category_rows) - 1,
+                        {"id": category, "name": category_name},
+                    )
+            elif type(category) is int and category_name not in (None, categories[category]):
                 problems.append(
                     {
                         "row": number,
                         "field": "category_name",
-                        "error": _("This field is required."),
                         "column": _column_name(name_at, letters),
+                        "error": _("Category %(id)d is named “%(name)s” in an earlier row.")
+                        % {"id": category, "name": categories[category]},
                     }
                 )
-            else:
-                categories[category] = category_name
-                category_rows.append(number)
-        elif type(category) is int and category_name not in (None, categories[category]):
-            problems.append(
-                {
-                    "row": number,
-                    "field": "category_name",
-                    "column": _column_name(name_at, letters),
-                    "error": _("Category %(id)d is named “%(name)s” in an earlier row.")
-                    % {"id": category, "name": categories[category]},
-                }
-            )
-        values: dict[str, Any] = {}
-        for index, name in parameters:
-            value = row[index]
-            if value is not None and (value := _parameter(value)) is not None:
-                values[name] = value
-        good["parameters"] = values
-        goods.append(good)
-        good_rows.append(number)
+            values: dict[str, Any] = {}
+            for index, name in parameters:
+                value = row[index]
+                if value is not None and (value := _parameter(value)) is not None:
+                    values[name] = value
+            good["parameters"] = values
+            good_rows.append(number)
+            yield "goods", len(good_rows) - 1, good
     if problems:
         raise SheetRefused(_("The price list is not valid."), problems=_cells(problems, letters))
-    locations.items = {"goods": good_rows, "categories": category_rows}
-    document = {
-        "categories": [{"id": key, "name": name} for key, name in categories.items()],
-        "goods": goods,
-    }
-    return document, locations
 
 
 def _column_name(index: int, letters: bool) -> str:

@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypedDict, TypeVar, Unpack
+from typing import Any, NoReturn, TypedDict, TypeVar, Unpack
 
 from django.db.models import Model
 from django.utils.translation import gettext as _
@@ -92,8 +92,10 @@ T = TypeVar("T")
 
 
 class _Errors:
-    def __init__(self) -> None:
+    def __init__(self, count: list[int] | None = None) -> None:
         self.items: list[Problem] = []
+        # How many problems so far, shared by the _Errors of one list.
+        self._count = count if count is not None else [0]
 
     def add(
         self,
@@ -109,7 +111,8 @@ class _Errors:
             entry.update(section=section, index=index, id=item_id)
         entry.update(field=field, error=error)
         self.items.append(entry)
-        if len(self.items) >= MAX_ERRORS:
+        self._count[0] += 1
+        if self._count[0] >= MAX_ERRORS:
             raise _TooManyErrors
 
 
@@ -119,9 +122,7 @@ def validate_pricelist(document: Any) -> PriceList:
     try:
         price_list = _check_document(document, errors)
     except _TooManyErrors:
-        errors.items.append(
-            {"error": _("Only the first %(count)d problems are listed.") % {"count": MAX_ERRORS}}
-        )
+        errors.items.append(_only_the_first())
         price_list = None
     if errors.items or price_list is None:
         raise PriceListInvalid(errors.items)
@@ -161,9 +162,23 @@ def _check_categories(raw: Any, errors: _Errors) -> dict[int, str] | None:
     if not isinstance(raw, list) or not raw:
         errors.add(_("Expected a non-empty list of categories."), field="categories")
         return None
-    categories: dict[int, str] = {}
-    valid = True
+    check = _CategoryCheck(errors)
     for index, item in enumerate(raw):
+        check(index, item)
+    return check.categories if check.valid else None
+
+
+class _CategoryCheck:
+    """Checks categories one by one into `categories` (id → name); `valid` until one is bad."""
+
+    def __init__(self, errors: _Errors) -> None:
+        self.errors = errors
+        self.categories: dict[int, str] = {}
+        self.valid = True
+
+    def __call__(self, index: int, item: Any) -> bool:
+        """Whether the category is good (and now in `categories`)."""
+        errors = self.errors
         if not isinstance(item, dict):
             errors.add(
                 _("Expected a mapping with id and name."),
@@ -172,49 +187,64 @@ def _check_categories(raw: Any, errors: _Errors) -> dict[int, str] | None:
                 index=index,
                 item_id=None,
             )
-            valid = False
-            continue
+            self.valid = False
+            return False
         where: _Where = {"section": "categories", "index": index, "item_id": _shown_id(item)}
         category_id = _field(item, "id", _identifier, errors, **where)
         name = _field(item, "name", _text(CATEGORY_NAME_MAX), errors, **where)
-        if category_id is not None and category_id in categories:
+        if category_id is not None and category_id in self.categories:
             errors.add(_("Duplicate category id."), field="id", **where)
-        if category_id is None or name is None or category_id in categories:
-            valid = False
-            continue
-        categories[category_id] = name
-    return categories if valid else None
+        if category_id is None or name is None or category_id in self.categories:
+            self.valid = False
+            return False
+        self.categories[category_id] = name
+        return True
 
 
 def _check_goods(raw: Any, categories: dict[int, str] | None, errors: _Errors) -> list[Good] | None:
     if not isinstance(raw, list):
         errors.add(_("Expected a list of goods."), field="goods")
         return None
-    goods: list[Good] = []
-    seen: set[int] = set()
-    valid = True
-    text_name, text_model = _text(PRODUCT_NAME_MAX), _text(MODEL_MAX, blank=True)
-    for index, item in enumerate(raw):
+    check = _GoodsCheck(categories, errors)
+    goods = [good for index, item in enumerate(raw) if (good := check(index, item)) is not None]
+    return goods if check.valid else None
+
+
+class _GoodsCheck:
+    """Checks goods one by one → each good while every one so far was valid, else None (the
+    problems go to `errors`); `valid` until one is bad. With `categories` None (they were
+    bad) goods are checked for their own problems only, as are those filed under one of
+    `unchecked` (a category whose own problem is already named)."""
+
+    def __init__(self, categories: dict[int, str] | None, errors: _Errors) -> None:
+        self.categories = categories
+        self.errors = errors
+        self.unchecked: set[Any] = set()
+        self.seen: set[int] = set()
+        self.valid = True
+        self.text_name, self.text_model = _text(PRODUCT_NAME_MAX), _text(MODEL_MAX, blank=True)
+
+    def __call__(self, index: int, item: Any) -> Good | None:
+        categories, errors, seen = self.categories, self.errors, self.seen
+        text_name = self.text_name
         if type(item) is dict and categories is not None:
-            good = _good(item, categories, seen, text_name, text_model)
+            good = _good(item, categories, seen, text_name, self.text_model)
             if good is not None:
                 seen.add(good.external_id)
-                if valid:
-                    goods.append(good)
-                continue
+                return good if self.valid else None
         # A good with a problem (or any good once the categories are bad) is checked again
         # field by field, to name each of its problems.
         if not isinstance(item, dict):
             errors.add(
                 _("Expected a mapping."), field="", section="goods", index=index, item_id=None
             )
-            valid = False
-            continue
+            self.valid = False
+            return None
         where: _Where = {"section": "goods", "index": index, "item_id": _shown_id(item)}
         external_id = _field(item, "id", _identifier, errors, **where)
         category_id = _field(item, "category", _identifier, errors, **where)
         name = _field(item, "name", text_name, errors, **where)
-        model = _field(item, "model", text_model, errors, **where) if "model" in item else ""
+        model = _field(item, "model", self.text_model, errors, **where) if "model" in item else ""
         price = _field(item, "price", _money, errors, **where)
         price_rrc = _field(item, "price_rrc", _money, errors, **where)
         quantity = _field(item, "quantity", _quantity, errors, **where)
@@ -230,10 +260,13 @@ def _check_goods(raw: Any, categories: dict[int, str] | None, errors: _Errors) -
             else:
                 seen.add(external_id)
         if category_id is not None and categories is not None and category_id not in categories:
-            errors.add(_("Unknown category: it is not in categories."), field="category", **where)
+            if category_id not in self.unchecked:
+                errors.add(
+                    _("Unknown category: it is not in categories."), field="category", **where
+                )
             category_id = None
         if (
-            not valid
+            not self.valid
             or external_id is None
             or category_id is None
             or name is None
@@ -243,12 +276,61 @@ def _check_goods(raw: Any, categories: dict[int, str] | None, errors: _Errors) -
             or quantity is None
             or parameters is None
         ):
-            valid = False
-            continue
-        goods.append(
-            Good(external_id, category_id, model, name, price, price_rrc, quantity, parameters)
-        )
-    return goods if valid else None
+            self.valid = False
+            return None
+        return Good(external_id, category_id, model, name, price, price_rrc, quantity, parameters)
+
+
+class ListCheck:
+    """A price list checked item by item while it is read (a spreadsheet's rows): each
+    category where it first appears, each good in turn. `good` gives each good while the
+    list is valid so far; `result` the checked list, or PriceListInvalid naming every
+    problem as `validate_pricelist` does (the categories' first). At MAX_ERRORS problems
+    the check stops (PriceListInvalid at once)."""
+
+    def __init__(self) -> None:
+        count = [0]
+        self._category_errors, self._goods_errors = _Errors(count), _Errors(count)
+        self._categories = _CategoryCheck(self._category_errors)
+        self._goods = _GoodsCheck(self._categories.categories, self._goods_errors)
+
+    @property
+    def categories(self) -> dict[int, str]:
+        """The good categories so far, id → name, in the order they appeared."""
+        return self._categories.categories
+
+    def category(self, index: int, item: Any) -> None:
+        try:
+            if not self._categories(index, item) and isinstance(item, dict):
+                self._goods.unchecked.add(item.get("id"))
+        except _TooManyErrors:
+            self._refuse(too_many=True)
+
+    def good(self, index: int, item: Any) -> Good | None:
+        try:
+            return self._goods(index, item)
+        except _TooManyErrors:
+            self._refuse(too_many=True)
+
+    def result(self, goods: list[Good]) -> PriceList:
+        """The checked list of `goods` (what `good` gave), or PriceListInvalid."""
+        if not self.categories and self._categories.valid:
+            self._category_errors.items.append(
+                {"field": "categories", "error": _("Expected a non-empty list of categories.")}
+            )
+        if self._category_errors.items or self._goods_errors.items:
+            self._refuse(too_many=False)
+        return PriceList(shop=None, categories=self.categories, goods=goods)
+
+    def _refuse(self, *, too_many: bool) -> NoReturn:
+        problems = self._category_errors.items + self._goods_errors.items
+        if too_many:
+            problems.append(_only_the_first())
+        raise PriceListInvalid(problems)
+
+
+def _only_the_first() -> Problem:
+    return {"error": _("Only the first %(count)d problems are listed.") % {"count": MAX_ERRORS}}
 
 
 def _good(

@@ -68,7 +68,7 @@ class Command(BaseCommand):
                     self.stderr.write(f"  {problem['message']}")
                 raise CommandError(error.message) from None
 
-            def count(processed: int, total: int) -> None:
+            def count(processed: int, total: int | None) -> None:
                 bar.total = total
                 bar.n = processed
                 bar.refresh()
