@@ -158,7 +158,7 @@ def _checked(
 ) -> PriceList:
     """The checked price list; refused with each problem as a readable line naming where it
     is in the file (line, row or cell), in the language of the moment."""
-    logger.info("importing a price list for %s from %s (%d bytes)", supplier, source, len(data))
+    _log_start(supplier=supplier, source=source, data=data)
     report("parsing")
     if is_sheet(filename or source, data):
         price_list = checked_sheet(data, filename or source)
@@ -194,10 +194,8 @@ def _storing(
     if is_sheet(name, data):
 
         def store_sheet() -> ImportResult:
-            logger.info(
-                "importing a price list for %s from %s (%d bytes)", supplier, source, len(data)
-            )
-            report("reading")
+            _log_start(supplier=supplier, source=source, data=data)
+            report("parsing")
             with SheetReader(data, name) as reader:
                 return apply_parts(
                     supplier=supplier,
@@ -215,6 +213,10 @@ def _storing(
     return lambda: apply_pricelist(
         supplier=supplier, price_list=price_list, progress=report, count=count
     )
+
+
+def _log_start(*, supplier: User, source: str, data: bytes) -> None:
+    logger.info("importing a price list for %s from %s (%d bytes)", supplier, source, len(data))
 
 
 @retry_on_conflict()
