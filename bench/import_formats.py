@@ -224,8 +224,9 @@ def run(goods: int, database_url: str, workdir: Path) -> None:
             f"{label:16} {figure['seconds']:7.2f} s wall  {figure['cpu']:7.2f} s CPU  "
             f"(PostgreSQL {figure['database']:5.2f})  peak RSS {figure['rss']:5.0f} MB  {counts}"
         )
-    # Ratios of CPU seconds (the import's process and the database's): wall time on a
-    # machine shared with other work moves by half between two runs of the same thing.
+    # Ratios of CPU seconds (the import's process and the database's: the work done, steady
+    # on a shared machine) and of wall seconds (what the supplier waits for: a spreadsheet's
+    # import keeps two cores busy, the reader and the database, so it is less than the CPU).
     for measure_name in ("cpu", "seconds"):
         print(f"ratios of {'CPU' if measure_name == 'cpu' else 'wall'} time:")
         value = {label: figure[measure_name] for label, figure in figures.items()}
