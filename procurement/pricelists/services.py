@@ -121,98 +121,79 @@ def import_pricelist(
     """Parse, check and apply a price list for `supplier`'s shop; nothing is written if it is
     bad. With `dry_run`, nothing is written at all: the result says what would change."""
     report = progress or (lambda stage: None)
+    upload = _Upload(supplier, data, source, filename, report, count)
     with _without_cycle_collector():
         if not dry_run:
-            return _apply(
-                store=_storing(
-                    supplier=supplier,
-                    data=data,
-                    source=source,
-                    filename=filename,
-                    report=report,
-                    count=count,
-                )
-            )
-        price_list = _checked(
-            supplier=supplier,
-            data=data,
-            source=source,
-            filename=filename,
-            report=report,
-            count=count,
-        )
+            return _apply(store=upload.storing())
+        price_list = upload.checked()
         report("comparing")
         return preview_pricelist(
             supplier=supplier, price_list=price_list, sample=PREVIEW_SAMPLE, count=count
         )
 
 
-def _checked(
-    *,
-    supplier: User,
-    data: bytes,
-    source: str,
-    filename: str,
-    report: Progress,
-    count: Count | None = None,
-) -> PriceList:
-    """The checked price list; refused with each problem as a readable line naming where it
-    is in the file (line, row or cell), in the language of the moment."""
-    _log_start(supplier=supplier, source=source, data=data)
-    report("parsing")
-    if is_sheet(filename or source, data):
-        price_list = checked_sheet(data, filename or source)
-        if count is not None:
-            count(0, len(price_list.goods))
-        return price_list
-    locations = Locations()
-    try:
-        document, locations = read_document(data, filename=filename or source)
-        goods = document.get("goods") if isinstance(document, dict) else None
-        if count is not None and isinstance(goods, list):
-            count(0, len(goods))
-        report("validating")
-        return validate_pricelist(document)
-    except ImportFailed as error:
-        error.problems = readable(error.problems, locations)
-        raise
+@dataclass(frozen=True)
+class _Upload:
+    """A price list to read for a supplier's shop, and whom to tell how far it got."""
 
+    supplier: User
+    data: bytes
+    source: str  # where it came from, in the log (and its name, when `filename` is blank)
+    filename: str
+    report: Progress
+    count: Count | None
 
-def _storing(
-    *,
-    supplier: User,
-    data: bytes,
-    source: str,
-    filename: str,
-    report: Progress,
-    count: Count | None = None,
-) -> Callable[[], ImportResult]:
-    """How to check and apply the price list, in a transaction (`_apply`). A spreadsheet is
-    read in a thread of its own and stored part by part meanwhile (`stream`); another list is
-    read and checked whole, then applied."""
-    name = filename or source
-    if is_sheet(name, data):
+    def checked(self) -> PriceList:
+        """The checked price list; refused with each problem as a readable line naming where
+        it is in the file (line, row or cell), in the language of the moment."""
+        _log_start(supplier=self.supplier, source=self.source, data=self.data)
+        self.report("parsing")
+        name, count = self.filename or self.source, self.count
+        if is_sheet(name, self.data):
+            price_list = checked_sheet(self.data, name)
+            if count is not None:
+                count(0, len(price_list.goods))
+            return price_list
+        locations = Locations()
+        try:
+            document, locations = read_document(self.data, filename=name)
+            goods = document.get("goods") if isinstance(document, dict) else None
+            if count is not None and isinstance(goods, list):
+                count(0, len(goods))
+            self.report("validating")
+            return validate_pricelist(document)
+        except ImportFailed as error:
+            error.problems = readable(error.problems, locations)
+            raise
+
+    def storing(self) -> Callable[[], ImportResult]:
+        """How to check and apply the price list, in a transaction (`_apply`). A spreadsheet
+        is read in a thread of its own and stored part by part meanwhile (`stream`); another
+        list is read and checked whole first, then applied."""
+        name = self.filename or self.source
+        if not is_sheet(name, self.data):
+            price_list = self.checked()
+            return lambda: apply_pricelist(
+                supplier=self.supplier,
+                price_list=price_list,
+                progress=self.report,
+                count=self.count,
+            )
 
         def store_sheet() -> ImportResult:
-            _log_start(supplier=supplier, source=source, data=data)
-            report("parsing")
-            with SheetReader(data, name) as reader:
+            _log_start(supplier=self.supplier, source=self.source, data=self.data)
+            self.report("parsing")
+            with SheetReader(self.data, name) as reader:
                 return apply_parts(
-                    supplier=supplier,
+                    supplier=self.supplier,
                     shop_name=None,
                     parts=reader.parts(),
                     categories=reader.categories,
-                    progress=report,
-                    count=count,
+                    progress=self.report,
+                    count=self.count,
                 )
 
         return store_sheet
-    price_list = _checked(
-        supplier=supplier, data=data, source=source, filename=filename, report=report, count=count
-    )
-    return lambda: apply_pricelist(
-        supplier=supplier, price_list=price_list, progress=report, count=count
-    )
 
 
 def _log_start(*, supplier: User, source: str, data: bytes) -> None:
@@ -315,15 +296,9 @@ def import_job_run(
                 total=total,
             )
 
+        upload = _Upload(job.supplier, content, job.source, job.filename, report, counter)
         if job.dry_run:
-            price_list = _checked(
-                supplier=job.supplier,
-                data=content,
-                source=job.source,
-                filename=job.filename,
-                report=report,
-                count=counter,
-            )
+            price_list = upload.checked()
             report("comparing")
             result = preview_pricelist(
                 supplier=job.supplier, price_list=price_list, sample=PREVIEW_SAMPLE, count=counter
@@ -332,15 +307,7 @@ def import_job_run(
                 done(result)
             return
         # The finish is in the apply's transaction: a run that lost its claim rolls back.
-        store = _storing(
-            supplier=job.supplier,
-            data=content,
-            source=job.source,
-            filename=job.filename,
-            report=report,
-            count=counter,
-        )
-        _apply(store=store, then=done)
+        _apply(store=upload.storing(), then=done)
 
     if not _run_job(IMPORT, job_id, task_id, work, counter=counter):
         return None
