@@ -334,6 +334,8 @@ def _rows_items(
             yield "goods", len(good_rows) - 1, good
     if problems:
         raise SheetRefused(_("The price list is not valid."), problems=_cells(problems, letters))
+    if not good_rows:
+        raise SheetRefused(_("The sheet has no goods: expected one row per good under the header."))
 
 
 def _column_name(index: int, letters: bool) -> str:

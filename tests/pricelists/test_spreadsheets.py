@@ -308,6 +308,25 @@ def test_an_empty_sheet_is_refused(supplier, imported):
     )
 
 
+@pytest.mark.parametrize("filename", ["list.xlsx", "list.csv"])
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_sheet_with_a_header_and_no_goods_is_refused(supplier, imported, filename, dry_run):
+    blank = ["", "", ""]
+    if filename.endswith(".xlsx"):
+        data = workbook_bytes([HEADER, blank, blank])
+    else:
+        data = (",".join(HEADER) + "\n,,\n\n").encode()
+    before = catalog_snapshot()
+    with pytest.raises(ImportFailed) as caught:
+        import_pricelist(
+            supplier=supplier, data=data, source=filename, filename=filename, dry_run=dry_run
+        )
+    assert catalog_snapshot() == before
+    assert [problem["message"] for problem in caught.value.problems] == [
+        "The sheet has no goods: expected one row per good under the header."
+    ]
+
+
 def test_a_second_sheet_is_refused(supplier, imported):
     data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]], sheets=2)
     problems = refused(supplier, data, "two.xlsx")
