@@ -54,7 +54,7 @@ from procurement.pricelists.models import (
 )
 from procurement.pricelists.parse import read_document, read_limited
 from procurement.pricelists.sheets import is_sheet
-from procurement.pricelists.stream import SheetReader, checked_sheet
+from procurement.pricelists.stream import SheetReader, checked_sheet, stores_while_reading
 from procurement.pricelists.validate import PriceList, validate_pricelist
 
 logger = logging.getLogger(__name__)
@@ -168,10 +168,10 @@ class _Upload:
 
     def storing(self) -> Callable[[], ImportResult]:
         """How to check and apply the price list, in a transaction (`_apply`). A spreadsheet
-        is read in a thread of its own and stored part by part meanwhile (`stream`); another
-        list is read and checked whole first, then applied."""
+        is read in a thread of its own and stored part by part meanwhile (`stream`, on
+        PostgreSQL); another list is read and checked whole first, then applied."""
         name = self.filename or self.source
-        if not is_sheet(name, self.data):
+        if not (is_sheet(name, self.data) and stores_while_reading()):
             price_list = self.checked()
             return lambda: apply_pricelist(
                 supplier=self.supplier,

@@ -16,6 +16,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from types import TracebackType
 
+from django.db import connection
 from django.utils import translation
 
 from procurement.pricelists.apply import Part
@@ -30,6 +31,14 @@ PARTS_AHEAD = 4
 # How long the reader waits at a time for room in the queue, before it looks whether the
 # import stopped.
 _PUT_SECONDS = 0.1
+
+
+def stores_while_reading() -> bool:
+    """Whether a spreadsheet is stored while it is read: on PostgreSQL, whose row locks let
+    other writers go on meanwhile. SQLite locks the whole database from a transaction's
+    first write to its end, which would hold every other writer back while the file is
+    read: there the sheet is read and checked first (`checked_sheet`), then applied."""
+    return connection.vendor == "postgresql"
 
 
 def checked_sheet(data: bytes, filename: str) -> PriceList:
