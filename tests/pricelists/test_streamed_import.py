@@ -196,6 +196,27 @@ def test_a_preview_names_the_same_problems_as_the_import(supplier):
     ]
 
 
+def test_a_bad_category_is_named_once_and_its_goods_are_not_called_unknown(supplier):
+    rows = rows_of(generated(10))
+    for row in rows[1:]:
+        if row[1] == 901:
+            row[2] = "К" * 300
+    before = catalog_snapshot()
+    problems = []
+    for dry_run in (True, False):
+        with pytest.raises(ImportFailed) as caught:
+            import_pricelist(
+                supplier=supplier, data=xlsx(rows), source="x", filename="x.xlsx", dry_run=dry_run
+            )
+        problems.append([problem["message"] for problem in caught.value.problems])
+    assert catalog_snapshot() == before
+    assert (
+        problems[0]
+        == problems[1]
+        == ["categories[1] (id 901), cell C3: name: At most 80 characters are allowed (got 300)."]
+    )
+
+
 def test_a_failure_while_storing_stops_the_reader_and_writes_nothing(supplier, monkeypatch):
     postgres_only()
     rows = rows_of(generated(30))
