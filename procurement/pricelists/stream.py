@@ -142,9 +142,10 @@ class SheetReader:
                     sheet = read_sheet(data, filename)
                     locations = sheet.locations
                     check = ListCheck()
-                    for part in _parts(sheet, check, PART_SIZE):
-                        if not self._put(part):
-                            return
+                    with closing(_parts(sheet, check, PART_SIZE)) as parts:
+                        for part in parts:
+                            if not self._put(part):
+                                return  # the import stopped: the file is closed on the way
                     check.result([])  # raises the problems, if any
                     self._put(_Over(check.categories))
                 except ImportFailed as error:
