@@ -8,6 +8,7 @@ the last test races real checkouts against imports on whichever database the sui
 
 import logging
 import threading
+from contextlib import contextmanager
 from decimal import Decimal
 
 import psycopg
@@ -16,8 +17,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import close_old_connections, connection
 
 from harness.waiting import wait_until
-from procurement.catalog.models import Category, Offer, Shop
+from procurement.catalog.models import Category, Offer, Product, Shop
 from procurement.orders.models import Order, OrderItem, OrderState
+from procurement.pricelists import stream
 from procurement.pricelists.models import ImportJob, JobState
 from procurement.pricelists.services import import_pricelist
 from tests.support.clients import client_for
@@ -202,6 +204,83 @@ def test_a_rename_waits_for_an_import_filing_goods_under_the_category(supplier):
     assert Category.objects.get(id=224).name == "Смартфоны"
     assert [warning["id"] for warning in renaming.result.warnings] == [224]
     assert Offer.objects.filter(product__category=224, shop__name="Новый").count() == 1
+
+
+def test_a_sheet_stored_in_parts_that_meets_a_deadlock_is_read_again(supplier, caplog):
+    """A spreadsheet stores its products part by part. Another transaction creates a product
+    of the sheet's second part, then one the first part created: a deadlock with the import
+    as its victim. The import is rolled back, reads its file again and ends as if alone."""
+    postgres_only()
+    document = generated(6, shop="Склад")
+    # The categories exist, committed by another shop's list.
+    setup = generated(1)
+    setup["goods"][0]["name"] = "Другой товар"
+    import_pricelist(supplier=SupplierFactory(), data=as_yaml(setup), source="setup")
+    names = {category["id"]: category["name"] for category in document["categories"]}
+    lines = ["id,category,category_name,model,name,price,price_rrc,quantity"] + [
+        f"{good['id']},{good['category']},{names[good['category']]},,{good['name']},10,12,3"
+        for good in document["goods"]
+    ]
+    data = "\n".join(lines).encode()
+    parts_started, paused, go_on = [], threading.Event(), threading.Event()
+
+    def pause_before_the_second_part(stage: str) -> None:
+        if stage == "categories":
+            parts_started.append(stage)
+            if len(parts_started) == 2:
+                paused.set()
+                go_on.wait(30)
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute("SET deadlock_timeout = '100ms'")
+        return import_pricelist(
+            supplier=supplier,
+            data=data,
+            source="test",
+            filename="list.csv",
+            progress=pause_before_the_second_part,
+        )
+
+    caplog.set_level(logging.WARNING, logger="procurement.core.db")
+    other = other_connection(deadlock_timeout="10s")
+    insert = "INSERT INTO catalog_product (category_id, name) VALUES (%s, %s)"
+    try:
+        with override_part_size(3):
+            importing = InThread(run)
+            assert paused.wait(30)
+            fourth = document["goods"][3]
+            other.execute(insert, [fourth["category"], fourth["name"]])
+            go_on.set()
+            wait_until_blocked(other)  # the import waits for the other's product
+            first = document["goods"][0]
+            other.execute(insert, [first["category"], first["name"]])  # the deadlock
+            other.commit()
+            importing.join()
+    finally:
+        go_on.set()
+        other.close()
+
+    assert importing.error is None, importing.error
+    assert importing.result.created == 6
+    retries = [record for record in caplog.records if "attempt 1 of 3" in record.getMessage()]
+    assert len(retries) == 1 and "deadlock" in retries[0].getMessage()
+    offers = Offer.objects.filter(shop__user=supplier).select_related("product")
+    assert sorted(offer.product.name for offer in offers) == [
+        good["name"] for good in document["goods"]
+    ]
+    # The products the other transaction created are the ones the import files goods under.
+    assert Product.objects.filter(name=first["name"]).count() == 1
+    assert Product.objects.filter(name=fourth["name"]).count() == 1
+
+
+@contextmanager
+def override_part_size(size: int):
+    previous, stream.PART_SIZE = stream.PART_SIZE, size
+    try:
+        yield
+    finally:
+        stream.PART_SIZE = previous
 
 
 ROUNDS = 4
