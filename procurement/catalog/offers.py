@@ -2,10 +2,10 @@
 """The one writer of offers: nothing else inserts, updates or deletes offer rows or their
 parameter values (the admin's own form aside, which then calls `refresh_search_text`).
 
-- `PriceListWriter` (`replace_price_list` for a whole list at once): a shop's offers become
-  exactly the lines of its price list (the import's bulk upsert and withdrawal), in a fixed
-  number of statements for each part of the list.
-- `preview_price_list`: what `replace_price_list` would change, without writing.
+- `PriceListWriter`: a shop's offers become exactly the lines of its price list (the
+  import's bulk upsert and withdrawal), in a fixed number of statements for each part of
+  the list.
+- `preview_price_list`: what `PriceListWriter` would change, without writing.
 - `take_stock`, `return_stock`: placing and canceling an order.
 - `refresh_search_text`: after the admin changed an offer, its parameters or its product.
 
@@ -90,15 +90,6 @@ def search_text(*, product_name: str, model: str, parameter_values: Iterable[obj
     values, folded as search queries are (see `procurement.catalog.search`)."""
     parts = [product_name, model, *(str(value) for value in parameter_values)]
     return normalize(" ".join(part for part in parts if part))
-
-
-def replace_price_list(
-    *, shop_id: int, lines: Iterable[PriceListLine], now: datetime
-) -> OfferChanges:
-    """Make the shop offer exactly `lines` (see `PriceListWriter`)."""
-    writer = PriceListWriter(shop_id=shop_id, now=now)
-    writer.add(lines)
-    return writer.finish()
 
 
 class PriceListWriter:
@@ -213,7 +204,7 @@ class PreviewedChanges:
 def preview_price_list(
     *, shop_id: int | None, goods: Iterable[ListedGood], sample: int
 ) -> PreviewedChanges:
-    """What `replace_price_list` would do with these goods, and nothing written: the same
+    """What `PriceListWriter` would do with these goods, and nothing written: the same
     counts (an offer counts as updated under the same rule: any value, its product, its
     parameters, or its being withdrawn), and the first `sample` changes, each with its old
     and new price and quantity. Two reads, whatever the size."""
