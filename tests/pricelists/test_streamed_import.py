@@ -111,32 +111,35 @@ def test_a_sheet_stored_in_parts_is_the_catalog_the_whole_list_gives(supplier, f
     assert len(shop_catalog(supplier)["offers"]) == 11
 
 
-def test_the_goods_count_up_part_by_part(supplier):
-    postgres_only()
-    counts = []
+def counts_of_an_import(supplier, goods: int) -> list[tuple[int, int | None]]:
+    """The (processed, total) an import of a sheet of `goods` reports, in order."""
+    counts: list[tuple[int, int | None]] = []
     import_pricelist(
         supplier=supplier,
-        data=xlsx(rows_of(generated(11))),
+        data=xlsx(rows_of(generated(goods))),
         source="x",
         filename="x.xlsx",
         count=lambda processed, total: counts.append((processed, total)),
     )
+    return counts
+
+
+def test_the_goods_count_up_part_by_part(supplier):
+    postgres_only()
     # The total is known only once the sheet is read to its end.
-    assert counts == [(3, None), (6, None), (9, None), (11, None), (11, 11)]
+    assert counts_of_an_import(supplier, 11) == [
+        (3, None),
+        (6, None),
+        (9, None),
+        (11, None),
+        (11, 11),
+    ]
 
 
 def test_sqlite_reads_the_whole_sheet_before_it_writes(supplier):
     if stream.stores_while_reading():
         pytest.skip("PostgreSQL stores a sheet while it is read")
-    counts = []
-    import_pricelist(
-        supplier=supplier,
-        data=xlsx(rows_of(generated(11))),
-        source="x",
-        filename="x.xlsx",
-        count=lambda processed, total: counts.append((processed, total)),
-    )
-    assert counts[0] == (0, 11)
+    assert counts_of_an_import(supplier, 11)[0] == (0, 11)
 
 
 def test_a_changed_sheet_in_parts_updates_withdraws_and_creates(supplier):
