@@ -21,7 +21,7 @@ from django.utils import translation
 
 from procurement.pricelists.apply import Part
 from procurement.pricelists.errors import ImportFailed, Locations, readable
-from procurement.pricelists.sheets import SheetItems, read_sheet
+from procurement.pricelists.sheets import read_sheet
 from procurement.pricelists.validate import Good, ListCheck, PriceList
 
 PART_SIZE = 5000
@@ -44,35 +44,35 @@ def stores_while_reading() -> bool:
 def checked_sheet(data: bytes, filename: str) -> PriceList:
     """The whole spreadsheet read and checked as `SheetReader` does: the same problems, each a
     readable line naming its row or cell."""
-    locations = Locations()
     check = ListCheck()
-    goods: list[Good] = []
+    goods = [good for part, _categories in _checked_parts(data, filename, check) for good in part]
+    return PriceList(shop=None, categories=check.categories, goods=goods)
+
+
+def _checked_parts(data: bytes, filename: str, check: ListCheck) -> Generator[Part, None, None]:
+    """The sheet's goods in parts of PART_SIZE, each with its categories, as `check` passes
+    them; then ImportFailed, its problems readable lines, if any item had one (the goods stop
+    at the first)."""
+    locations = Locations()
     try:
         sheet = read_sheet(data, filename)
         locations = sheet.locations
-        for part_goods, _categories in _parts(sheet, check, PART_SIZE):
-            goods.extend(part_goods)
-        return check.result(goods)
+        part: list[Good] = []
+        with closing(sheet.items):
+            for section, index, item in sheet.items:
+                if section == "categories":
+                    check.category(index, item)
+                elif (good := check.good(index, item)) is not None:
+                    part.append(good)
+                    if len(part) == PART_SIZE:
+                        yield part, _categories_of(part, check)
+                        part = []
+        if part:
+            yield part, _categories_of(part, check)
+        check.done()
     except ImportFailed as error:
         error.problems = readable(error.problems, locations)
         raise
-
-
-def _parts(sheet: SheetItems, check: ListCheck, size: int) -> Generator[Part, None, None]:
-    """The sheet's good goods in parts of `size`, each with its categories; the goods stop at
-    the first problem (`check` holds them all; its `result` raises them)."""
-    part: list[Good] = []
-    with closing(sheet.items):
-        for section, index, item in sheet.items:
-            if section == "categories":
-                check.category(index, item)
-            elif (good := check.good(index, item)) is not None:
-                part.append(good)
-                if len(part) == size:
-                    yield part, _categories_of(part, check)
-                    part = []
-    if part:
-        yield part, _categories_of(part, check)
 
 
 def _categories_of(goods: list[Good], check: ListCheck) -> dict[int, str]:
@@ -135,22 +135,14 @@ class SheetReader:
         return self._categories
 
     def _read(self, data: bytes, filename: str) -> None:
-        locations = Locations()
         try:
             with translation.override(self._language):
-                try:
-                    sheet = read_sheet(data, filename)
-                    locations = sheet.locations
-                    check = ListCheck()
-                    with closing(_parts(sheet, check, PART_SIZE)) as parts:
-                        for part in parts:
-                            if not self._put(part):
-                                return  # the import stopped: the file is closed on the way
-                    check.result([])  # raises the problems, if any
-                    self._put(_Over(check.categories))
-                except ImportFailed as error:
-                    error.problems = readable(error.problems, locations)
-                    raise
+                check = ListCheck()
+                with closing(_checked_parts(data, filename, check)) as parts:
+                    for part in parts:
+                        if not self._put(part):
+                            return  # the import stopped: the file is closed on the way
+                self._put(_Over(check.categories))
         except BaseException as error:  # handed to the import's thread, which raises it
             self._put(error)
 

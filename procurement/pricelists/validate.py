@@ -92,10 +92,8 @@ T = TypeVar("T")
 
 
 class _Errors:
-    def __init__(self, count: list[int] | None = None) -> None:
+    def __init__(self) -> None:
         self.items: list[Problem] = []
-        # How many problems so far, shared by the _Errors of one list.
-        self._count = count if count is not None else [0]
 
     def add(
         self,
@@ -111,8 +109,7 @@ class _Errors:
             entry.update(section=section, index=index, id=item_id)
         entry.update(field=field, error=error)
         self.items.append(entry)
-        self._count[0] += 1
-        if self._count[0] >= MAX_ERRORS:
+        if len(self.items) >= MAX_ERRORS:
             raise _TooManyErrors
 
 
@@ -284,15 +281,14 @@ class _GoodsCheck:
 class ListCheck:
     """A price list checked item by item while it is read (a spreadsheet's rows): each
     category where it first appears, each good in turn. `good` gives each good while the
-    list is valid so far; `result` the checked list, or PriceListInvalid naming every
-    problem as `validate_pricelist` does (the categories' first). At MAX_ERRORS problems
-    the check stops (PriceListInvalid at once)."""
+    list is valid so far; `done` raises PriceListInvalid naming every problem as
+    `validate_pricelist` does (the categories' first). At MAX_ERRORS problems the check
+    stops (PriceListInvalid at once)."""
 
     def __init__(self) -> None:
-        count = [0]
-        self._category_errors, self._goods_errors = _Errors(count), _Errors(count)
-        self._categories = _CategoryCheck(self._category_errors)
-        self._goods = _GoodsCheck(self._categories.categories, self._goods_errors)
+        self._errors = _Errors()
+        self._categories = _CategoryCheck(self._errors)
+        self._goods = _GoodsCheck(self._categories.categories, self._errors)
 
     @property
     def categories(self) -> dict[int, str]:
@@ -312,18 +308,19 @@ class ListCheck:
         except _TooManyErrors:
             self._refuse(too_many=True)
 
-    def result(self, goods: list[Good]) -> PriceList:
-        """The checked list of `goods` (what `good` gave), or PriceListInvalid."""
+    def done(self) -> None:
+        """Once every item was checked: PriceListInvalid if any had a problem."""
         if not self.categories and self._categories.valid:
-            self._category_errors.items.append(
+            self._errors.items.append(
                 {"field": "categories", "error": _("Expected a non-empty list of categories.")}
             )
-        if self._category_errors.items or self._goods_errors.items:
+        if self._errors.items:
             self._refuse(too_many=False)
-        return PriceList(shop=None, categories=self.categories, goods=goods)
 
     def _refuse(self, *, too_many: bool) -> NoReturn:
-        problems = self._category_errors.items + self._goods_errors.items
+        problems = self._errors.items
+        # The categories' problems first (stable, so each section keeps the file's order).
+        problems.sort(key=lambda problem: problem.get("section", problem["field"]) != "categories")
         if too_many:
             problems.append(_only_the_first())
         raise PriceListInvalid(problems)
