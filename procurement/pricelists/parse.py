@@ -66,19 +66,19 @@ def parse_document(data: bytes, *, filename: str = "") -> Any:
     return read_document(data, filename=filename)[0]
 
 
+def file_name(filename: str) -> str:
+    """The name a list's format is told by: a URL's query is not part of it
+    (…/prices.csv?key=1 is a CSV file)."""
+    return filename.lower().split("?", 1)[0].split("#", 1)[0]
+
+
 def read_document(data: bytes, *, filename: str = "") -> tuple[Any, Locations]:
-    """Parse a price list in any import format → (the document, where its items are).
+    """Parse a YAML or JSON price list → (the document, where its items are); a spreadsheet
+    is read by `sheets`.
 
-    The format is chosen by the file name, or else by the content: an XLSX file is a zip
-    archive, a JSON one starts with `{` or `[`; CSV is read only when named so.
+    JSON is told by the file name, or else by the content: it starts with `{` or `[`.
     """
-    from procurement.pricelists import sheets  # it builds on this module's errors
-
-    if sheets.is_sheet(filename, data):
-        sheet = sheets.read_sheet(data, filename)
-        return sheets.document_of(sheet), sheet.locations
-    # A URL's query is not part of its file name: …/prices.yaml?key=1 is a YAML file.
-    name = filename.lower().split("?", 1)[0].split("#", 1)[0]
+    name = file_name(filename)
     if name.endswith(".json"):
         return _parse_json(data), Locations()
     if not name.endswith((".yaml", ".yml")) and _looks_like_json(data):

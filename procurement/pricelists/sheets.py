@@ -39,6 +39,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from procurement.pricelists.errors import ImportFailed, Locations, Problem
+from procurement.pricelists.parse import file_name
 
 FIELDS = ("id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity")
 REQUIRED = frozenset(FIELDS) - {"model"}
@@ -75,8 +76,9 @@ class SheetItems:
 
 
 def is_sheet(filename: str, data: bytes) -> bool:
-    """Whether `read_sheet` reads this file (see `parse.read_document`)."""
-    name = _file_name(filename)
+    """Whether a price list is a spreadsheet, read by `read_sheet` (else `parse.read_document`
+    reads it): named .xlsx or .csv, or a zip archive (an XLSX file) not named .csv."""
+    name = file_name(filename)
     return name.endswith((".xlsx", ".csv")) or (
         not name.endswith(".csv") and data[:4] == b"PK\x03\x04"
     )
@@ -85,20 +87,7 @@ def is_sheet(filename: str, data: bytes) -> bool:
 def read_sheet(data: bytes, filename: str) -> SheetItems:
     """A CSV file (so named) or an XLSX one, read lazily; its header row is read and checked
     here (SheetRefused)."""
-    return read_csv(data) if _file_name(filename).endswith(".csv") else read_xlsx(data)
-
-
-def document_of(sheet: SheetItems) -> dict[str, Any]:
-    """The whole sheet read as the document a YAML price list gives."""
-    document: dict[str, list] = {"categories": [], "goods": []}
-    for section, _index, item in sheet.items:
-        document[section].append(item)
-    return document
-
-
-def _file_name(filename: str) -> str:
-    # A URL's query is not part of its file name: …/prices.csv?key=1 is a CSV file.
-    return filename.lower().split("?", 1)[0].split("#", 1)[0]
+    return read_csv(data) if file_name(filename).endswith(".csv") else read_xlsx(data)
 
 
 def read_csv(data: bytes) -> SheetItems:

@@ -484,13 +484,15 @@ def test_a_csv_of_ten_thousand_columns_is_refused(supplier, imported):
 
 
 def test_a_url_with_a_query_is_read_by_its_path(supplier):
-    from procurement.pricelists.parse import read_document
+    from procurement.pricelists.sheets import is_sheet, read_sheet
 
     text = ",".join(HEADER) + "\n1,5,Кабели,,Кабель,10,12,3\n"
-    document, _locations = read_document(
-        text.encode(), filename="https://example.com/prices.CSV?key=1#top"
-    )
-    assert document["goods"][0]["name"] == "Кабель"
+    url = "https://example.com/prices.CSV?key=1#top"
+    assert is_sheet(url, text.encode())
+    goods = [
+        item for section, _index, item in read_sheet(text.encode(), url).items if section == "goods"
+    ]
+    assert goods[0]["name"] == "Кабель"
 
 
 def test_xml_entities_in_a_workbook_are_refused(supplier, imported):
