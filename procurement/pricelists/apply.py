@@ -65,6 +65,7 @@ def preview_pricelist(
     """What applying `price_list` would change, and nothing written (no lock either: a
     preview describes the catalog as it was when it ran)."""
     shop = Shop.objects.filter(user=supplier).first()
+    shop_id = shop.pk if shop else None
     goods = (
         offers.ListedGood(
             external_id=good.external_id,
@@ -78,15 +79,11 @@ def preview_pricelist(
         )
         for good in counted(price_list.goods, len(price_list.goods), count)
     )
-    changes = offers.preview_price_list(
-        shop_id=shop.pk if shop else None, goods=goods, sample=sample
-    )
+    changes = offers.preview_price_list(shop_id=shop_id, goods=goods, sample=sample)
     warnings = shop_name_warnings(shop=shop, asked=price_list.shop) if shop else []
-    warnings += category_warnings(
-        shop_id=shop.pk if shop else None, categories=price_list.categories
-    )
+    warnings += category_warnings(shop_id=shop_id, categories=price_list.categories)
     return ImportResult(
-        shop_id=shop.pk if shop else None,
+        shop_id=shop_id,
         created=changes.created,
         updated=changes.updated,
         withdrawn=changes.withdrawn,
@@ -255,20 +252,29 @@ def _insert_categories(cursor: CursorWrapper, categories: dict[int, str]) -> dic
     until the import commits."""
     if not categories:
         return {}
-    rows = sorted([category_id, name] for category_id, name in categories.items())
-    category = table(Category)
+    rows = sorted(categories.items())
     cursor.execute(
-        f"INSERT INTO {category} (id, name) SELECT r.id, r.name "
+        f"INSERT INTO {table(Category)} (id, name) SELECT r.id, r.name "
         f"FROM {json_rows([('id', 'bigint'), ('name', 'text')])} AS r WHERE true "
         "ON CONFLICT (id) DO NOTHING",
         [as_json(rows)],
     )
-    locks = connection.features.has_select_for_update
+    return _category_names(
+        cursor, [category_id for category_id, _name in rows], lock="FOR KEY SHARE"
+    )
+
+
+def _category_names(
+    cursor: CursorWrapper, category_ids: list[int], *, lock: str = ""
+) -> dict[int, str]:
+    """The names of these categories (id → name), read with the row `lock` where the
+    database has row locks, in id order."""
+    locking = lock and connection.features.has_select_for_update
     cursor.execute(
-        f"SELECT c.id, c.name FROM {category} AS c "
+        f"SELECT c.id, c.name FROM {table(Category)} AS c "
         f"WHERE c.id IN (SELECT r.id FROM {json_rows([('id', 'bigint')])} AS r) "
-        f"ORDER BY c.id{' FOR KEY SHARE' if locks else ''}",
-        [as_json([[row[0]] for row in rows])],
+        f"ORDER BY c.id{' ' + lock if locking else ''}",
+        [as_json([[category_id] for category_id in category_ids])],
     )
     return dict(cursor.fetchall())
 
@@ -281,7 +287,6 @@ def _link_categories(
     ones left as they were, because another shop lists them or files goods under them."""
     category, links = table(Category), table(Category.shops.through)
     ids = json_rows([("id", "bigint")])
-    locks = connection.features.has_select_for_update
     category_ids = as_json(sorted([category_id] for category_id in categories))
     renamed = sorted(
         category_id for category_id, name in categories.items() if names[category_id] != name
@@ -297,13 +302,7 @@ def _link_categories(
     )
     if not renamed:
         return []
-    renamed_ids = as_json([[category_id] for category_id in renamed])
-    cursor.execute(
-        f"SELECT c.id, c.name FROM {category} AS c WHERE c.id IN (SELECT r.id FROM {ids} AS r) "
-        f"ORDER BY c.id{' FOR UPDATE' if locks else ''}",
-        [renamed_ids],
-    )
-    current = dict(cursor.fetchall())
+    current = _category_names(cursor, renamed, lock="FOR UPDATE")
     shared = _shared_categories(cursor, shop_id, renamed)
     renames = [
         [category_id, categories[category_id]]
@@ -320,16 +319,10 @@ def _link_categories(
 
 
 def category_warnings(*, shop_id: int | None, categories: dict[int, str]) -> list[dict]:
-    """The warnings an import of `categories` would give (see `_upsert_categories`), read
+    """The warnings an import of `categories` would give (see `_link_categories`), read
     without writing or locking, for a preview; `shop_id` None: the supplier has no shop yet."""
-    ids = json_rows([("id", "bigint")])
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT c.id, c.name FROM {table(Category)} AS c "
-            f"WHERE c.id IN (SELECT r.id FROM {ids} AS r)",
-            [as_json([[category_id] for category_id in categories])],
-        )
-        current = dict(cursor.fetchall())
+        current = _category_names(cursor, list(categories))
         renamed = sorted(
             category_id for category_id, name in current.items() if name != categories[category_id]
         )
