@@ -145,9 +145,8 @@ class PriceListWriter:
             return
         with connection.cursor() as cursor:
             new_ids = _insert(cursor, self.shop_id, new_rows, self.now)
-            _replace_parameters(
+            _insert_parameters(
                 cursor,
-                [],
                 [
                     (new_ids[external_id], *item)
                     for external_id, parameters in new_parameters
@@ -480,33 +479,40 @@ def _withdraw(cursor: CursorWrapper, offer_ids: list[int], now: datetime) -> Non
     )
 
 
+_PARAMETER_FIELDS: list[Field] = [
+    OfferParameter._meta.get_field("offer"),
+    OfferParameter._meta.get_field("parameter"),
+    OfferParameter._meta.get_field("value"),
+]
+
+
 def _replace_parameters(
     cursor: CursorWrapper, replaced_offers: list[int], values: list[tuple[int, int, str]]
 ) -> None:
     """Drop the parameters of `replaced_offers`, then insert `values` (offer, parameter, value)."""
-    parameter = table(OfferParameter)
-    meta = OfferParameter._meta
-    fields: list[Field] = [
-        meta.get_field("offer"),
-        meta.get_field("parameter"),
-        meta.get_field("value"),
-    ]
     if replaced_offers:
         cursor.execute(
-            f"DELETE FROM {parameter} WHERE {fields[0].column} IN "
+            f"DELETE FROM {table(OfferParameter)} WHERE {_PARAMETER_FIELDS[0].column} IN "
             f"(SELECT r.id FROM {json_rows(_columns([_ID]))} AS r)",
             [as_json([[offer_id] for offer_id in replaced_offers])],
         )
-    if values and copies_rows():
-        copy_rows(cursor, OfferParameter, [field.column for field in fields], values)
-    elif values:
-        names = ", ".join(field.column for field in fields)
-        selected = ", ".join(f"r.{field.column}" for field in fields)
-        cursor.execute(
-            f"INSERT INTO {parameter} ({names}) "
-            f"SELECT {selected} FROM {json_rows(_columns(fields))} AS r",
-            [as_json(values)],
-        )
+    _insert_parameters(cursor, values)
+
+
+def _insert_parameters(cursor: CursorWrapper, values: list[tuple[int, int, str]]) -> None:
+    """Insert parameter values (offer, parameter, value)."""
+    if not values:
+        return
+    if copies_rows():
+        copy_rows(cursor, OfferParameter, [field.column for field in _PARAMETER_FIELDS], values)
+        return
+    names = ", ".join(field.column for field in _PARAMETER_FIELDS)
+    selected = ", ".join(f"r.{field.column}" for field in _PARAMETER_FIELDS)
+    cursor.execute(
+        f"INSERT INTO {table(OfferParameter)} ({names}) "
+        f"SELECT {selected} FROM {json_rows(_columns(_PARAMETER_FIELDS))} AS r",
+        [as_json(values)],
+    )
 
 
 def _timestamp(now: datetime) -> str | None:

@@ -143,12 +143,16 @@ class _Upload:
     report: Progress
     count: Count | None
 
+    @property
+    def name(self) -> str:
+        """What the list's format is told by."""
+        return self.filename or self.source
+
     def checked(self) -> PriceList:
         """The checked price list; refused with each problem as a readable line naming where
         it is in the file (line, row or cell), in the language of the moment."""
-        _log_start(supplier=self.supplier, source=self.source, data=self.data)
-        self.report("parsing")
-        name, count = self.filename or self.source, self.count
+        self._starting()
+        name, count = self.name, self.count
         if is_sheet(name, self.data):
             price_list = checked_sheet(self.data, name)
             if count is not None:
@@ -170,8 +174,7 @@ class _Upload:
         """How to check and apply the price list, in a transaction (`_apply`). A spreadsheet
         is read in a thread of its own and stored part by part meanwhile (`stream`, on
         PostgreSQL); another list is read and checked whole first, then applied."""
-        name = self.filename or self.source
-        if not (is_sheet(name, self.data) and stores_while_reading()):
+        if not (is_sheet(self.name, self.data) and stores_while_reading()):
             price_list = self.checked()
             return lambda: apply_pricelist(
                 supplier=self.supplier,
@@ -181,9 +184,8 @@ class _Upload:
             )
 
         def store_sheet() -> ImportResult:
-            _log_start(supplier=self.supplier, source=self.source, data=self.data)
-            self.report("parsing")
-            with SheetReader(self.data, name) as reader:
+            self._starting()
+            with SheetReader(self.data, self.name) as reader:
                 return apply_parts(
                     supplier=self.supplier,
                     shop_name=None,
@@ -195,9 +197,14 @@ class _Upload:
 
         return store_sheet
 
-
-def _log_start(*, supplier: User, source: str, data: bytes) -> None:
-    logger.info("importing a price list for %s from %s (%d bytes)", supplier, source, len(data))
+    def _starting(self) -> None:
+        logger.info(
+            "importing a price list for %s from %s (%d bytes)",
+            self.supplier,
+            self.source,
+            len(self.data),
+        )
+        self.report("parsing")
 
 
 @retry_on_conflict()

@@ -203,13 +203,12 @@ def _items(
     rows: Generator[tuple[int, Any], None, None], *, locations: Locations, letters: bool
 ) -> SheetItems:
     """The rows of a sheet (the header first, read and checked now) → its items, lazily."""
-    iterator = rows
-    first = next(iterator, None)
+    first = next(rows, None)
     heading = _trimmed(first[1]) if first else ()
     _check_width(heading)
     header = [_heading(value) for value in heading]
     if not header:
-        iterator.close()
+        rows.close()
         raise SheetRefused(_("The sheet is empty: expected a header row and one row per good."))
     problems: list[Problem] = []
     columns: dict[str, int] = {}
@@ -232,7 +231,7 @@ def _items(
     for name in missing:
         problems.append({"row": 1, "error": _("Column “%(name)s” is missing.") % {"name": name}})
     if problems:
-        iterator.close()
+        rows.close()
         raise SheetRefused(_("The header row is not valid."), problems=_cells(problems, letters))
     if letters:
         letter = {name: get_column_letter(index + 1) for name, index in columns.items()}
@@ -246,7 +245,7 @@ def _items(
     category_rows: list[int] = []
     locations.items = {"goods": good_rows, "categories": category_rows}
     return SheetItems(
-        _rows_items(iterator, columns, parameters, good_rows, category_rows, letters), locations
+        _rows_items(rows, columns, parameters, good_rows, category_rows, letters), locations
     )
 
 
