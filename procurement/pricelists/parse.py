@@ -98,9 +98,27 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(name)
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose names are all different: taking either value of a repeated name
+    would drop the other unseen."""
+    mapping = dict(pairs)
+    if len(mapping) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise ValueError(_("the key “%(key)s” comes twice in one object") % {"key": key})
+            seen.add(key)
+    return mapping
+
+
 def _parse_json(data: bytes) -> Any:
     try:
-        return json.loads(data, parse_constant=_refuse_constant, parse_int=_json_int)
+        return json.loads(
+            data,
+            parse_constant=_refuse_constant,
+            parse_int=_json_int,
+            object_pairs_hook=_unique_keys,
+        )
     except (ValueError, RecursionError) as error:
         raise PriceListParseError(_("Not valid JSON: %(problem)s") % {"problem": error}) from None
 
@@ -196,6 +214,9 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
         elif top[1] is _NO_KEY:
             if isinstance(value, dict | list):
                 _refuse(_("Mapping keys must be scalars."), event)
+            if value in container:
+                # YAML forbids it; taking either value would drop the other unseen.
+                _refuse(_("The key “%(key)s” comes twice.") % {"key": value}, event)
             top[1] = value
         else:
             container[top[1]] = value

@@ -213,20 +213,25 @@ def _items(
     problems: list[Problem] = []
     columns: dict[str, int] = {}
     parameters: list[tuple[int, str]] = []
+    named: set[str] = set()  # the parameters with a column
     for index, name in enumerate(header):
-        where = _column_name(index, letters)
-        if name.startswith(PARAMETER) and name[len(PARAMETER) :].strip():
-            parameters.append((index, name[len(PARAMETER) :].strip()))
-        elif name.lower() in FIELDS and name.lower() not in columns:
+        parameter = name[len(PARAMETER) :].strip() if name.startswith(PARAMETER) else ""
+        # A column named twice would leave one of its values unread: refused, not guessed.
+        if parameter and parameter not in named:
+            named.add(parameter)
+            parameters.append((index, parameter))
+            continue
+        if parameter:
+            error = _("Parameter “%(name)s” has another column before this one.")
+            error %= {"name": parameter}
+        elif name.lower() in columns:
+            error = _("Column “%(name)s” comes twice.") % {"name": name.lower()}
+        elif name.lower() in FIELDS:
             columns[name.lower()] = index
+            continue
         else:
-            problems.append(
-                {
-                    "row": 1,
-                    "column": where,
-                    "error": _("Unknown column “%(name)s”.") % {"name": name},
-                }
-            )
+            error = _("Unknown column “%(name)s”.") % {"name": name}
+        problems.append({"row": 1, "column": _column_name(index, letters), "error": error})
     missing = sorted(REQUIRED - set(columns))
     for name in missing:
         problems.append({"row": 1, "error": _("Column “%(name)s” is missing.") % {"name": name}})
@@ -273,6 +278,21 @@ def _rows_items(
     with closing(rows):
         for number, raw in rows:
             row = raw if len(raw) >= width else (*raw, *(None,) * (width - len(raw)))
+            if len(row) > width and (beyond := _first_value(row, width)) is not None:
+                # Only a CSV row gets here (an XLSX row is read to the header's width): most
+                # likely a value with the separator in it and no quotes, which split it in
+                # two. The part past the header would be lost.
+                problems.append(
+                    {
+                        "row": number,
+                        "column": _column_name(beyond, letters),
+                        "error": _(
+                            "The row has more values than the header has columns: a value "
+                            "with the separator in it must be in double quotes."
+                        ),
+                    }
+                )
+                row = row[:width]
             if row.count(None) + row.count("") == len(row):
                 continue
             good: dict[str, Any] = {}
@@ -324,6 +344,15 @@ def _rows_items(
         raise SheetRefused(_("The price list is not valid."), problems=_cells(problems, letters))
     if not good_rows:
         raise SheetRefused(_("The sheet has no goods: expected one row per good under the header."))
+
+
+def _first_value(row: tuple, start: int) -> int | None:
+    """The index of the row's first cell from `start` on that holds something, if any."""
+    for index in range(start, len(row)):
+        value = row[index]
+        if value is not None and not (isinstance(value, str) and not value.strip()):
+            return index
+    return None
 
 
 def _column_name(index: int, letters: bool) -> str:

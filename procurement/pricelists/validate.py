@@ -427,14 +427,18 @@ def _parameters(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise _Invalid(_("Expected a mapping of parameter names to values."))
     parameters: dict[str, str] = {}
+    named: set[str] = set()
     for name, raw in value.items():
         if not isinstance(name, str):
             raise _Invalid(_("Parameter names must be text."))
         try:
             key = _checked_text(name.strip(), PARAMETER_NAME_MAX)
             text = _checked_text(_scalar_text(raw), PARAMETER_VALUE_MAX, blank=True)
+            if key in named:  # "Цвет" and "Цвет ": one value would drop the other
+                raise _Invalid(_("Given twice."))
         except _Invalid as problem:
             raise _Invalid(f"{name}: {problem}") from None
+        named.add(key)
         # An empty value is no parameter, as an empty cell is in a spreadsheet: a list
         # exported as CSV or XLSX then imports to the same catalog.
         if text:

@@ -87,6 +87,46 @@ def test_json_upload(supplier_client, supplier, commit_callbacks):
     assert Offer.objects.filter(shop__user=supplier).count() == 14
 
 
+def _twice(data: bytes, line: str) -> bytes:
+    """`data` with the given line repeated under itself, its value changed."""
+    assert line.encode() in data
+    return data.replace(line.encode(), f"{line}\n{line.split(':')[0]}: 1".encode(), 1)
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        (
+            "shop1.yaml",
+            _twice(shop1_bytes(), "    price: 110000"),
+            "line 18: The key “price” comes twice.",
+        ),
+        (
+            "shop1.yaml",
+            _twice(shop1_bytes(), '      "Цвет": золотистый'),
+            "line 25: The key “Цвет” comes twice.",
+        ),
+        (
+            "list.json",
+            '{"shop": "Связной", "shop": "Другой", "categories": [], "goods": []}'.encode(),
+            "Not valid JSON: the key “shop” comes twice in one object",
+        ),
+    ],
+    ids=["yaml field", "yaml parameter", "json"],
+)
+def test_a_key_given_twice_is_refused_not_guessed(
+    supplier_client, supplier, commit_callbacks, name, data, message
+):
+    """Either value of a repeated key would drop the other unseen: the list is refused."""
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    before = catalog_snapshot()
+    with commit_callbacks():
+        response = upload(supplier_client, data, name=name)
+    body = supplier_client.get(job_url(response.json()["job"])).json()
+    assert (body["state"], [error["message"] for error in body["errors"]]) == ("failed", [message])
+    assert catalog_snapshot() == before
+
+
 def test_a_job_is_run_once(supplier_client, supplier, commit_callbacks):
     from procurement.pricelists.tasks import do_import
 

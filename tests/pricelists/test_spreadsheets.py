@@ -345,6 +345,36 @@ def test_a_header_with_unknown_or_missing_columns_is_refused(supplier, imported)
     ]
 
 
+def test_a_column_given_twice_is_refused(supplier, imported):
+    """Two columns for one field or one parameter: either value would drop the other."""
+    header = [*HEADER, "param:Цвет", "Price", "param: Цвет "]
+    data = workbook_bytes([header, [1, 5, "Кабели", "", "Кабель", 10, 12, 3, "a", 11, "b"]])
+    problems = refused(supplier, data, "list.xlsx")
+    assert [problem["message"] for problem in problems] == [
+        "cell J1: Column “price” comes twice.",
+        "cell K1: Parameter “Цвет” has another column before this one.",
+    ]
+
+
+def test_a_csv_row_split_by_an_unquoted_separator_is_refused(supplier, imported):
+    """A value with a comma and no quotes makes the row longer than the header: the part
+    past the header would be lost, so the row is named instead."""
+    text = (
+        ",".join([*HEADER, "param:Цвет"])
+        + "\n1,5,Кабели,,Кабель,10,12,3,чёрный\n"
+        + "2,5,Кабели,,Провод,10,12,3,чёрный, матовый\n"
+        + "3,5,Кабели,,Шнур,10,12,3,белый,,\n"  # empty fields past the header are nothing
+    )
+    problems = refused(supplier, text.encode(), "list.csv")
+    assert [(problem["message"], problem["column"]) for problem in problems] == [
+        (
+            "row 3: The row has more values than the header has columns: a value with the "
+            "separator in it must be in double quotes.",
+            "10",
+        )
+    ]
+
+
 def test_not_a_spreadsheet_is_refused(supplier, imported):
     problems = refused(supplier, b"PK\x03\x04 not really a zip", "list.xlsx")
     assert problems[0]["error"] == "Not a valid XLSX file."

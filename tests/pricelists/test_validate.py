@@ -96,6 +96,8 @@ def test_model_and_parameters_are_optional():
         ("parameters", {"p" * 101: "x"}, "At most 100"),
         ("parameters", {"Цвет": "v" * 256}, "At most 255"),
         ("parameters", {1: "x"}, "names must be text"),
+        ("parameters", {"Цвет": "a", " Цвет ": "b"}, " Цвет : Given twice."),
+        ("parameters", {"Цвет": "", "Цвет ": "b"}, "Цвет : Given twice."),
     ],
 )
 def test_a_bad_field_is_reported_with_index_id_and_field(field, value, problem):
