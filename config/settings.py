@@ -284,6 +284,9 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20_000_000)
 # An XLSX price list is a zip archive: what its parts may unpack to, in all and per byte.
 IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = env_int("IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES", 300_000_000)
 IMPORT_XLSX_MAX_RATIO = env_int("IMPORT_XLSX_MAX_RATIO", 100)
+# What openpyxl may unpack while it opens the workbook (its shared strings, styles, the
+# workbook's own parts): it holds all of that in memory, while the sheet's rows stream.
+IMPORT_XLSX_MAX_LOADED_BYTES = env_int("IMPORT_XLSX_MAX_LOADED_BYTES", 64_000_000)
 IMPORT_FETCH_TIMEOUT_SECONDS = env_int("IMPORT_FETCH_TIMEOUT_SECONDS", 10)
 # The whole download of a price-list URL (connect, headers, body, redirects).
 IMPORT_FETCH_DEADLINE_SECONDS = env_int("IMPORT_FETCH_DEADLINE_SECONDS", 60)

@@ -9,8 +9,11 @@ XLSX is read with openpyxl in read-only mode, which streams the sheet's XML row 
 with `data_only`: a formula is never evaluated, its value is the one the spreadsheet program
 saved with it (a formula saved without a value is an empty cell). Before openpyxl sees the
 file, its zip directory is checked: the uncompressed size and the compression ratio of each
-part are bounded, so a zip bomb is refused unread. Only a workbook of one sheet is read,
-only the columns of the header row, and at most MAX_COLUMNS of them.
+part are bounded, so a zip bomb is refused unread. While openpyxl opens the workbook, what
+it keeps in memory is counted by the zip directory (`_WorkbookReader`): the shared strings,
+the styles, the workbook's own parts. Millions of tiny shared strings that compress well
+enough to pass the zip checks are so refused before any is unpacked. Only a workbook of one sheet is
+read, only the columns of the header row, and at most MAX_COLUMNS of them.
 
 CSV is read as UTF-8 (with or without a byte-order mark), or else as cp1251; `;` or `,`
 separate its fields, whichever the header row uses. A spreadsheet program opening a CSV file
@@ -25,7 +28,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -34,9 +37,11 @@ from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook import Workbook
+from openpyxl.xml.constants import SHARED_STRINGS
 
 from procurement.pricelists.errors import ImportFailed, Locations, Problem
 from procurement.pricelists.parse import file_name
@@ -112,10 +117,68 @@ def read_csv(data: bytes) -> SheetItems:
     return _items(rows(), locations=Locations(unit="row"), letters=False)
 
 
+class _LoadingArchive(zipfile.ZipFile):
+    """A workbook's archive that, while `budget` is set, refuses a part read whole once the
+    parts so read would unpack to more than the budget, telling by the zip directory,
+    before the part is unpacked (a part never unpacks to more than its entry says)."""
+
+    budget: int | None = None
+
+    def read(self, name: Any, pwd: bytes | None = None) -> bytes:
+        self.spend(self.getinfo(name).file_size)
+        return super().read(name, pwd)
+
+    def spend(self, size: int) -> None:
+        if self.budget is None:
+            return
+        self.budget -= size
+        if self.budget < 0:
+            raise SheetRefused(
+                _(
+                    "The workbook's shared strings, styles and other parts besides the sheet "
+                    "unpack to more than %(limit)d bytes."
+                )
+                % {"limit": settings.IMPORT_XLSX_MAX_LOADED_BYTES}
+            )
+
+
+class _WorkbookReader(ExcelReader):
+    """openpyxl's reader, on a `_LoadingArchive` that counts the parts it keeps in memory:
+    each part it reads whole, and the shared strings (which it reads as a stream, but keeps
+    every one of). The sheet's rows are read as a stream, and not counted."""
+
+    archive: _LoadingArchive
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data), read_only=True, data_only=True)
+        self.archive.close()
+        self.archive = _LoadingArchive(io.BytesIO(data))
+
+    def read_strings(self) -> None:
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            self.archive.spend(self.archive.getinfo(part.PartName[1:]).file_size)
+        super().read_strings()
+
+
+def _load_workbook(data: bytes) -> Workbook:
+    """openpyxl's `load_workbook(read_only=True, data_only=True)`, refused past
+    IMPORT_XLSX_MAX_LOADED_BYTES of what it keeps in memory."""
+    reader = _WorkbookReader(data)
+    reader.archive.budget = settings.IMPORT_XLSX_MAX_LOADED_BYTES
+    try:
+        reader.read()
+    except BaseException:
+        reader.archive.close()
+        raise
+    reader.archive.budget = None
+    return reader.wb
+
+
 def read_xlsx(data: bytes) -> SheetItems:
     _check_zip(data)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = _load_workbook(data)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, ParseError):
         raise SheetRefused(_("Not a valid XLSX file.")) from None
     try:
@@ -346,7 +409,7 @@ def _rows_items(
         raise SheetRefused(_("The sheet has no goods: expected one row per good under the header."))
 
 
-def _first_value(row: tuple, start: int) -> int | None:
+def _first_value(row: Sequence[Any], start: int) -> int | None:
     """The index of the row's first cell from `start` on that holds something, if any."""
     for index in range(start, len(row)):
         value = row[index]

@@ -3,6 +3,7 @@ separators of CSV, and hostile workbooks refused with the catalog unchanged."""
 
 import csv
 import io
+import re
 import zipfile
 from decimal import Decimal
 
@@ -79,6 +80,46 @@ def workbook_bytes(rows: list[list], *, sheets: int = 1) -> bytes:
     return buffer.getvalue()
 
 
+_INLINE_TEXT = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"([^>]*?) t="inlineStr"><is>(<t[^>]*>.*?</t>)</is></c>'
+)
+_SHARED_STRINGS_TYPE = (
+    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+)
+
+
+def with_shared_strings(data: bytes, *, unused: int = 0) -> bytes:
+    """A workbook openpyxl saved (its text inline in the cells) as Excel saves it: each text
+    in the shared strings part, the cells referring to it by number; and `unused` more
+    shared strings that no cell refers to."""
+    numbers: dict[bytes, int] = {}  # each text once, as Excel keeps it
+
+    def shared(match: re.Match) -> bytes:
+        number = numbers.setdefault(match[3], len(numbers))
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match[1], match[2], number)
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            part = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                part = _INLINE_TEXT.sub(shared, part)
+            elif name == "[Content_Types].xml":
+                override = b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s" />'
+                part = part.replace(b"</Types>", override % _SHARED_STRINGS_TYPE + b"</Types>")
+            archive.writestr(name, part)
+        assert numbers, "the workbook had no inline text"
+        strings = [*numbers, *(b"<t>%d</t>" % number for number in range(unused))]
+        archive.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + b"".join(b"<si>%s</si>" % text for text in strings)
+            + b"</sst>",
+        )
+    return target.getvalue()
+
+
 def refused(supplier, data: bytes, filename: str) -> list[dict]:
     """Import `data`, which must be refused with nothing written → its problems."""
     before = catalog_snapshot()
@@ -94,7 +135,12 @@ def imported(supplier):
     return Shop.objects.get(user=supplier)
 
 
-def test_xlsx_export_edited_in_a_spreadsheet_imports_as_edited(supplier_client, supplier, imported):
+@pytest.mark.parametrize("shared", [False, True], ids=["inline text", "shared strings"])
+def test_xlsx_export_edited_in_a_spreadsheet_imports_as_edited(
+    supplier_client, supplier, imported, shared
+):
+    """Edited, then saved by openpyxl (text in the cells) or as Excel saves it (text in the
+    workbook's shared strings)."""
     workbook = load_workbook(io.BytesIO(exported(supplier_client, "xlsx")))
     sheet = workbook.active
     header = [cell.value for cell in sheet[1]]
@@ -132,10 +178,9 @@ def test_xlsx_export_edited_in_a_spreadsheet_imports_as_edited(supplier_client, 
     )
     edited = io.BytesIO()
     workbook.save(edited)
+    data = with_shared_strings(edited.getvalue()) if shared else edited.getvalue()
 
-    result = import_pricelist(
-        supplier=supplier, data=edited.getvalue(), source="edited", filename="edited.xlsx"
-    )
+    result = import_pricelist(supplier=supplier, data=data, source="edited", filename="edited.xlsx")
     assert (result.created, result.updated, result.withdrawn) == (1, 1, 1)
     assert catalog_of(supplier) == as_listed(expected)
     assert Shop.objects.get(user=supplier).name == "Связной"
@@ -293,6 +338,52 @@ def test_a_spreadsheet_unpacking_past_the_limit_is_refused(supplier, imported, s
     data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
     problems = refused(supplier, data, "list.xlsx")
     assert problems[0]["error"] == "The spreadsheet unpacks to more than 5000 bytes."
+
+
+def with_styles_padded(data: bytes, size: int) -> bytes:
+    """The workbook with `size` bytes of comment in its styles part."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            part = source.read(name)
+            if name == "xl/styles.xml":
+                part = part.replace(b"<styleSheet", b"<!--%s--><styleSheet" % (b"x" * size), 1)
+            archive.writestr(name, part)
+    return target.getvalue()
+
+
+@pytest.mark.parametrize("part", ["shared strings", "styles"])
+def test_parts_held_in_memory_past_the_loading_limit_are_refused(
+    supplier, imported, settings, part
+):
+    """openpyxl keeps every shared string (and its styles, and the workbook's own parts) in
+    memory while the rows stream: millions of tiny strings that compress well enough to pass
+    the zip checks are refused by the zip directory, before any is unpacked."""
+    settings.IMPORT_XLSX_MAX_LOADED_BYTES = 200_000
+    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    if part == "styles":
+        data = with_styles_padded(data, 300_000)
+    else:
+        data = with_shared_strings(data, unused=20_000)
+    assert len(data) < settings.IMPORT_XLSX_MAX_LOADED_BYTES
+    problems = refused(supplier, data, "list.xlsx")
+    assert [problem["message"] for problem in problems] == [
+        "The workbook's shared strings, styles and other parts besides the sheet unpack to "
+        "more than 200000 bytes."
+    ]
+
+
+def test_a_sheet_larger_than_the_loading_limit_streams(supplier, imported, settings):
+    """The limit counts what the workbook holds in memory, not its sheet's rows."""
+    settings.IMPORT_XLSX_MAX_LOADED_BYTES = 30_000
+    rows = [[number, 5, "Кабели", "", "Кабель", 10, 12, 3] for number in range(1, 2001)]
+    data = with_shared_strings(workbook_bytes([HEADER, *rows]))
+    sheet = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    assert sheet.file_size > 3 * settings.IMPORT_XLSX_MAX_LOADED_BYTES
+    result = import_pricelist(supplier=supplier, data=data, source="big", filename="big.xlsx")
+    assert (result.created, result.withdrawn) == (2000, 14)
+    assert set(catalog_of(supplier)) == set(range(1, 2001))
 
 
 def test_ten_thousand_columns_are_refused(supplier, imported):
