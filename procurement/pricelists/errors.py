@@ -80,6 +80,10 @@ class ImportFailed(ApplicationError):
         self.problems: list[Problem] = problems if problems is not None else [{"error": message}]
 
 
+class SheetRefused(ImportFailed):
+    """A spreadsheet that cannot be read as a price list."""
+
+
 def problems_of(error: ApplicationError) -> list[Problem]:
     """What a job keeps of an error that stopped it: an import's problems, or the message;
     each with its readable `message` line."""

@@ -7,13 +7,9 @@ keeps its own (a first import names it after the supplier's company).
 
 XLSX is read with openpyxl in read-only mode, which streams the sheet's XML row by row, and
 with `data_only`: a formula is never evaluated, its value is the one the spreadsheet program
-saved with it (a formula saved without a value is an empty cell). Before openpyxl sees the
-file, its zip directory is checked: the uncompressed size and the compression ratio of each
-part are bounded, so a zip bomb is refused unread. While openpyxl opens the workbook, what
-it keeps in memory is counted by the zip directory (`_WorkbookReader`): the shared strings,
-the styles, the workbook's own parts. Millions of tiny shared strings that compress well
-enough to pass the zip checks are so refused before any is unpacked. Only a workbook of one sheet is
-read, only the columns of the header row, and at most MAX_COLUMNS of them.
+saved with it (a formula saved without a value is an empty cell). `workbook.open_workbook`
+bounds what openpyxl may hold in memory before it reads a byte. Only a workbook of one sheet
+is read, only the columns of the header row, and at most MAX_COLUMNS of them.
 
 CSV is read as UTF-8 (with or without a byte-order mark), or else as cp1251; `;` or `,`
 separate its fields, whichever the header row uses. A spreadsheet program opening a CSV file
@@ -35,16 +31,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
-from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.workbook import Workbook
-from openpyxl.xml.constants import SHARED_STRINGS
 
-from procurement.pricelists.errors import ImportFailed, Locations, Problem
+from procurement.pricelists.errors import Locations, Problem, SheetRefused
 from procurement.pricelists.parse import file_name
+from procurement.pricelists.workbook import open_workbook
 
 FIELDS = ("id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity")
 REQUIRED = frozenset(FIELDS) - {"model"}
@@ -57,11 +49,6 @@ _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
 _MONEY = frozenset({"price", "price_rrc"})
 _TEXT = frozenset({"category_name", "model", "name"})
 _CENT = Decimal("0.01")
-
-
-class SheetRefused(ImportFailed):
-    def __init__(self, message: str, *, problems: list[Problem] | None = None):
-        super().__init__(message, problems=problems)
 
 
 # One item of a price list as a sheet's rows give it: ("categories" or "goods", its index in
@@ -117,70 +104,8 @@ def read_csv(data: bytes) -> SheetItems:
     return _items(rows(), locations=Locations(unit="row"), letters=False)
 
 
-class _LoadingArchive(zipfile.ZipFile):
-    """A workbook's archive that, while `budget` is set, refuses a part read whole once the
-    parts so read would unpack to more than the budget, telling by the zip directory,
-    before the part is unpacked (a part never unpacks to more than its entry says)."""
-
-    budget: int | None = None
-
-    def read(self, name: Any, pwd: bytes | None = None) -> bytes:
-        self.spend(self.getinfo(name).file_size)
-        return super().read(name, pwd)
-
-    def spend(self, size: int) -> None:
-        if self.budget is None:
-            return
-        self.budget -= size
-        if self.budget < 0:
-            raise SheetRefused(
-                _(
-                    "The workbook's shared strings, styles and other parts besides the sheet "
-                    "unpack to more than %(limit)d bytes."
-                )
-                % {"limit": settings.IMPORT_XLSX_MAX_LOADED_BYTES}
-            )
-
-
-class _WorkbookReader(ExcelReader):
-    """openpyxl's reader, on a `_LoadingArchive` that counts the parts it keeps in memory:
-    each part it reads whole, and the shared strings (which it reads as a stream, but keeps
-    every one of). The sheet's rows are read as a stream, and not counted."""
-
-    archive: _LoadingArchive
-
-    def __init__(self, data: bytes) -> None:
-        super().__init__(io.BytesIO(data), read_only=True, data_only=True)
-        self.archive.close()
-        self.archive = _LoadingArchive(io.BytesIO(data))
-
-    def read_strings(self) -> None:
-        part = self.package.find(SHARED_STRINGS)
-        if part is not None:
-            self.archive.spend(self.archive.getinfo(part.PartName[1:]).file_size)
-        super().read_strings()
-
-
-def _load_workbook(data: bytes) -> Workbook:
-    """openpyxl's `load_workbook(read_only=True, data_only=True)`, refused past
-    IMPORT_XLSX_MAX_LOADED_BYTES of what it keeps in memory."""
-    reader = _WorkbookReader(data)
-    reader.archive.budget = settings.IMPORT_XLSX_MAX_LOADED_BYTES
-    try:
-        reader.read()
-    except BaseException:
-        reader.archive.close()
-        raise
-    reader.archive.budget = None
-    return reader.wb
-
-
 def read_xlsx(data: bytes) -> SheetItems:
-    _check_zip(data)
-    try:
-        workbook = _load_workbook(data)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, ParseError):
-        raise SheetRefused(_("Not a valid XLSX file.")) from None
+    workbook = open_workbook(data)
     try:
         if len(workbook.worksheets) != 1:
             raise SheetRefused(
@@ -238,28 +163,6 @@ def _check_width(header: tuple) -> None:
             _("The header row has %(count)d columns; at most %(max)d are allowed.")
             % {"count": len(header), "max": MAX_COLUMNS}
         )
-
-
-def _check_zip(data: bytes) -> None:
-    """Refuse an archive whose parts would unpack beyond the limits, before reading any."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            parts = archive.infolist()
-    except (zipfile.BadZipFile, ValueError):
-        raise SheetRefused(_("Not a valid XLSX file.")) from None
-    limit = settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES
-    ratio = settings.IMPORT_XLSX_MAX_RATIO
-    if sum(part.file_size for part in parts) > limit:
-        raise SheetRefused(
-            _("The spreadsheet unpacks to more than %(limit)d bytes.") % {"limit": limit}
-        )
-    for part in parts:
-        # Small parts may compress well; a ratio only says something about large ones.
-        if part.file_size > 1_000_000 and part.file_size > ratio * max(part.compress_size, 1):
-            raise SheetRefused(
-                _("The spreadsheet is compressed more than %(ratio)d to 1: it is refused.")
-                % {"ratio": ratio}
-            )
 
 
 def _items(

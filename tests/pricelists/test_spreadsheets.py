@@ -3,6 +3,7 @@ separators of CSV, and hostile workbooks refused with the catalog unchanged."""
 
 import csv
 import io
+import random
 import re
 import zipfile
 from decimal import Decimal
@@ -386,6 +387,119 @@ def test_a_sheet_larger_than_the_loading_limit_streams(supplier, imported, setti
     assert set(catalog_of(supplier)) == set(range(1, 2001))
 
 
+def with_sheet(data: bytes, change) -> bytes:
+    """The workbook with its sheet's XML changed by `change` (bytes → bytes)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            part = source.read(name)
+            archive.writestr(name, change(part) if name == "xl/worksheets/sheet1.xml" else part)
+    return target.getvalue()
+
+
+LONG_TEXT = random.Random(7).randbytes(550_000).hex().encode()  # 1.1 MB that hardly compresses
+ONE_GOOD = [HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]]
+WIDE_ROW = b'<row r="3">' + b"".join(b"<c><v>%d</v></c>" % n for n in range(60_000)) + b"</row>"
+MERGED = (
+    b"<mergeCells>"
+    + b"".join(b'<mergeCell ref="A%d:B%d"/>' % (n, n) for n in range(1, 110_000))
+    + b"</mergeCells>"
+)
+
+
+@pytest.mark.parametrize(
+    "change, error",
+    [
+        (
+            lambda xml: xml.replace(b"</sheetData>", WIDE_ROW + b"</sheetData>"),
+            "Row 3 of the sheet holds more than 100000 XML elements or 16000000 bytes: more "
+            "than the 16,384 columns of a spreadsheet need.",
+        ),
+        (
+            lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + MERGED),
+            "The sheet holds more than 100000 XML elements or 16000000 bytes outside its rows.",
+        ),
+        (
+            # Cells piling up in one row, between rows of another namespace inside it.
+            lambda xml: xml.replace(
+                b"</row></sheetData>", b'<y:row xmlns:y="urn:y"/></row></sheetData>'
+            ),
+            "The sheet has a row inside a row.",
+        ),
+        (
+            lambda xml: xml.replace(b"</row></sheetData>", b'<row r="9"></row></row></sheetData>'),
+            "The sheet has a row inside a row.",
+        ),
+        (
+            lambda xml: xml.replace(b"<v>10</v>", b"<v>" + LONG_TEXT + b"</v>"),
+            "The sheet holds a text of more than 1 MB between two tags.",
+        ),
+        (
+            lambda xml: xml.replace(b"<sheetData>", b"<sheetData><!-- </row><row> -->"),
+            "The sheet holds a comment, CDATA or a DTD, which no spreadsheet writes.",
+        ),
+        (
+            lambda xml: xml.replace(b"<v>10</v>", b"<v><![CDATA[10]]></v>"),
+            "The sheet holds a comment, CDATA or a DTD, which no spreadsheet writes.",
+        ),
+        (
+            lambda xml: xml.replace(b"<sheetData>", b"<sheetData><?pi </row><row>?>"),
+            "The sheet holds an XML processing instruction.",
+        ),
+    ],
+    ids=[
+        "a row of 60,000 cells",
+        "110,000 merged ranges",
+        "a row of another namespace in a row",
+        "a row in a row",
+        "1 MB of text",
+        "comment",
+        "CDATA",
+        "instruction",
+    ],
+)
+def test_a_sheet_that_openpyxl_would_hold_in_memory_is_refused(supplier, imported, change, error):
+    """openpyxl keeps the XML of a row, or of any element it reads whole, until the element
+    ends: the sheet is counted as it is read, and refused before such an element builds up.
+    A comment, CDATA or instruction (which could hide tags from the count) is refused too."""
+    problems = refused(supplier, with_sheet(workbook_bytes(ONE_GOOD), change), "list.xlsx")
+    assert [problem["message"] for problem in problems] == [error]
+
+
+def test_a_sheet_of_more_rows_than_a_spreadsheet_has_is_refused(supplier, imported, monkeypatch):
+    """openpyxl keeps each row's emptied element until the sheet ends: the rows are counted
+    (MAX_ROWS, lowered here, is the 1,048,576 rows of a spreadsheet)."""
+    from procurement.pricelists import workbook
+
+    monkeypatch.setattr(workbook, "MAX_ROWS", 50)
+    empty_rows = b"".join(b'<row r="%d"/>' % number for number in range(3, 60))
+    data = with_sheet(
+        workbook_bytes(ONE_GOOD),
+        lambda xml: xml.replace(b"</sheetData>", empty_rows + b"</sheetData>"),
+    )
+    problems = refused(supplier, data, "list.xlsx")
+    assert [problem["message"] for problem in problems] == ["The sheet has more than 50 rows."]
+
+
+def test_a_sheet_written_with_a_declaration_and_a_prefix_imports(supplier, imported):
+    """As other programs write a sheet: an XML declaration after a byte-order mark, CRLF, and
+    every element with a namespace prefix (`<x:row>`), its rows still counted as rows."""
+    rows = [[number, 5, "Кабели", "", "Кабель", 10, 12, 3] for number in range(1, 1001)]
+
+    def rewritten(xml: bytes) -> bytes:
+        xml = re.sub(rb"<(/?)([A-Za-z])", rb"<\1x:\2", xml)
+        xml = xml.replace(b"<x:worksheet xmlns=", b"<x:worksheet xmlns:x=", 1)
+        return b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + xml
+
+    data = with_sheet(workbook_bytes([HEADER, *rows]), rewritten)
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert sheet.count(b"<x:row ") == 1001
+    result = import_pricelist(supplier=supplier, data=data, source="x", filename="x.xlsx")
+    assert (result.created, result.withdrawn) == (1000, 14)
+    assert set(catalog_of(supplier)) == set(range(1, 1001))
+
+
 def test_ten_thousand_columns_are_refused(supplier, imported):
     data = workbook_bytes([[*HEADER, *(f"param:p{number}" for number in range(10_000))]])
     problems = refused(supplier, data, "wide.xlsx")
@@ -616,25 +730,36 @@ def test_a_url_with_a_query_is_read_by_its_path(supplier):
     assert goods[0]["name"] == "Кабель"
 
 
-def test_xml_entities_in_a_workbook_are_refused(supplier, imported):
-    """openpyxl reads through defusedxml: a DTD declaring entities (the start of an
-    expansion bomb, or of an external entity reading a local file) is refused, not
-    expanded."""
+@pytest.mark.parametrize(
+    "part, error",
+    [
+        (
+            "xl/worksheets/sheet1.xml",
+            "The sheet holds a comment, CDATA or a DTD, which no spreadsheet writes.",
+        ),
+        ("xl/workbook.xml", "Not a valid XLSX file."),
+    ],
+)
+def test_xml_entities_in_a_workbook_are_refused(supplier, imported, part, error):
+    """A DTD declaring entities (the start of an expansion bomb, or of an external entity
+    reading a local file) is refused, not expanded: in the sheet before openpyxl reads it,
+    elsewhere by defusedxml, which openpyxl reads through."""
     data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
     archive = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
         zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as target,
     ):
-        for part in source.infolist():
-            content = source.read(part.filename)
-            if part.filename == "xl/worksheets/sheet1.xml":
-                assert b"<v>10</v>" in content
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == part:
                 content = (
                     b'<!DOCTYPE worksheet [<!ENTITY a "1111111111">'
-                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-                    + content.replace(b"<v>10</v>", b"<v>&b;</v>", 1)
+                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' + content
                 )
-            target.writestr(part, content)
+                if part.endswith("sheet1.xml"):
+                    assert b"<v>10</v>" in content
+                    content = content.replace(b"<v>10</v>", b"<v>&b;</v>", 1)
+            target.writestr(info, content)
     problems = refused(supplier, archive.getvalue(), "entities.xlsx")
-    assert problems[0]["error"] == "Not a valid XLSX file."
+    assert problems[0]["error"] == error

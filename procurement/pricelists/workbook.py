@@ -1,0 +1,276 @@
+"""An XLSX price list opened with openpyxl, and refused before it can fill the memory.
+
+openpyxl's read-only mode streams the sheet's rows, but it keeps in memory all it reads
+while it opens the workbook, and the XML of one row (or of any element it reads whole) until
+that element ends. So, before openpyxl gets a byte:
+
+- the zip directory: the total unpacked size and the compression ratio of each large part
+  (`_check_zip`), so a zip bomb is refused unread;
+- while the workbook opens, each part openpyxl reads whole and its shared strings count
+  against IMPORT_XLSX_MAX_LOADED_BYTES, told by the zip directory before the part is unpacked
+  (`_WorkbookReader`): millions of tiny shared strings are refused before any is read;
+- the sheet's XML is counted as openpyxl reads it (`_SheetStream`): at most MAX_ROWS rows,
+  and at most MAX_ELEMENTS elements between one row's start and the next, so neither a row of
+  millions of cells nor millions of merged ranges after the rows build up.
+"""
+
+import io
+import re
+import zipfile
+from typing import Any, NoReturn
+from xml.etree.ElementTree import ParseError
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.workbook import Workbook
+from openpyxl.xml.constants import SHARED_STRINGS
+
+from procurement.pricelists.errors import SheetRefused
+
+# As many rows as a spreadsheet program's sheet has. openpyxl keeps each row's (emptied)
+# element until the end of the sheet: about 100 bytes a row.
+MAX_ROWS = 1_048_576
+# What one row may hold, and what the sheet may hold outside its rows (its column widths,
+# merged cells, links…): a row of a spreadsheet's 16,384 columns has about 50,000 elements
+# (a cell, its value, maybe its inline text).
+MAX_ELEMENTS = 100_000
+MAX_ROW_BYTES = 16_000_000
+# Text between two tags: a cell holds at most 32,767 characters, at most 4 bytes each.
+MAX_TEXT_BYTES = 1 << 20
+
+
+def open_workbook(data: bytes) -> Workbook:
+    """The XLSX file `data` opened read-only, with the values its formulas were saved with
+    (`data_only`); SheetRefused when it is not an XLSX file or breaks a limit."""
+    _check_zip(data)
+    reader = _WorkbookReader(data)
+    reader.archive.budget = settings.IMPORT_XLSX_MAX_LOADED_BYTES
+    try:
+        reader.read()
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, ParseError):
+        reader.archive.close()
+        raise SheetRefused(_("Not a valid XLSX file.")) from None
+    except BaseException:
+        reader.archive.close()
+        raise
+    reader.archive.budget = None
+    return reader.wb
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse an archive whose parts would unpack beyond the limits, before reading any."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        raise SheetRefused(_("Not a valid XLSX file.")) from None
+    limit = settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES
+    ratio = settings.IMPORT_XLSX_MAX_RATIO
+    if sum(part.file_size for part in parts) > limit:
+        raise SheetRefused(
+            _("The spreadsheet unpacks to more than %(limit)d bytes.") % {"limit": limit}
+        )
+    for part in parts:
+        # Small parts may compress well; a ratio only says something about large ones.
+        if part.file_size > 1_000_000 and part.file_size > ratio * max(part.compress_size, 1):
+            raise SheetRefused(
+                _("The spreadsheet is compressed more than %(ratio)d to 1: it is refused.")
+                % {"ratio": ratio}
+            )
+
+
+class _Archive(zipfile.ZipFile):
+    """A workbook's archive. While `budget` is set, a part read whole is refused once the
+    parts so read would unpack to more than the budget, told by the zip directory before it
+    is unpacked (a part never unpacks to more than its entry says). A part opened as a
+    stream is the sheet (`_SheetStream`), but for the shared strings."""
+
+    budget: int | None = None
+    shared_strings = ""  # the name of the part, once openpyxl looked it up
+
+    def read(self, name: Any, pwd: bytes | None = None) -> bytes:
+        self.spend(self.getinfo(name).file_size)
+        with super().open(name, "r", pwd) as part:
+            return part.read()
+
+    def open(self, name: Any, mode: Any = "r", pwd: bytes | None = None, **kwargs: Any) -> Any:
+        stream = super().open(name, mode, pwd, **kwargs)
+        if mode != "r" or getattr(name, "filename", name) == self.shared_strings:
+            return stream
+        return _SheetStream(stream)
+
+    def spend(self, size: int) -> None:
+        if self.budget is None:
+            return
+        self.budget -= size
+        if self.budget < 0:
+            raise SheetRefused(
+                _(
+                    "The workbook's shared strings, styles and other parts besides the sheet "
+                    "unpack to more than %(limit)d bytes."
+                )
+                % {"limit": settings.IMPORT_XLSX_MAX_LOADED_BYTES}
+            )
+
+
+class _WorkbookReader(ExcelReader):
+    """openpyxl's reader (`load_workbook`), on an `_Archive`; the shared strings, which it
+    reads as a stream but keeps every one of, count against the archive's budget."""
+
+    archive: _Archive
+
+    def __init__(self, data: bytes) -> None:
+        super().__init__(io.BytesIO(data), read_only=True, data_only=True)
+        self.archive.close()
+        self.archive = _Archive(io.BytesIO(data))
+
+    def read_strings(self) -> None:
+        part = self.package.find(SHARED_STRINGS)
+        if part is not None:
+            self.archive.shared_strings = part.PartName[1:]
+            self.archive.spend(self.archive.getinfo(self.archive.shared_strings).file_size)
+        super().read_strings()
+
+    def read_chartsheet(self, sheet: Any, rel: Any) -> None:
+        # A chart's sheet is read whole, even in read-only mode.
+        self.archive.spend(self.archive.getinfo(rel.target).file_size)
+        super().read_chartsheet(sheet, rel)
+
+
+# A row's start or end tag, with or without a namespace prefix (`<row`, `</x:row`): found by
+# its name (a search for a literal is fast), then told from text by what comes before it.
+_ROW_NAME = re.compile(rb"row(?=[\s/>])")
+_BEFORE_ROW = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]{0,200}:)?")
+# The rest of a start tag: its attributes (a value may hold "/" or ">"), and "/" if empty.
+_TAG_REST = re.compile(rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
+_START = b"\xef\xbb\xbf \t\r\n"  # what may come before the XML declaration
+
+
+class _SheetStream(io.RawIOBase):
+    """A sheet's XML as openpyxl reads it, measured on the way against what openpyxl's
+    parser would hold: the rows (each keeps an emptied element to the end), the elements and
+    bytes of each row (held until it ends), the elements and bytes outside the rows (held to
+    the end), and the text between two tags.
+
+    A spreadsheet program writes no comment, CDATA section, DTD or processing instruction in
+    a sheet, and no row inside a row. With none of them, every "<" starts or ends a tag and
+    every row tag is a real row's, so counting them is exact; the XML parser after refuses
+    whatever is not well formed."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._tail = b""  # from the last "<" read: a tag not yet whole, and text after it
+        self._offset = 0  # where `_tail` starts in the sheet
+        self._started = False  # whether a tag was read yet
+        self._rows = 0
+        self._row_start: int | None = None  # where the open row started, if one is open
+        self._row_elements = 0
+        self._outside_elements = 0
+        self._outside_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            return b"".join(iter(lambda: self.read(1 << 16), b""))
+        data = self._stream.read(size)
+        self._measure(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
+
+    def _measure(self, data: bytes) -> None:
+        xml = self._tail + data
+        # Every tag before the last "<" is whole (no "<" can be inside one); from there on,
+        # it waits for the next read, unless the sheet ended.
+        whole = len(xml) if not data else xml.rfind(b"<")
+        if whole <= 0:
+            self._tail = xml
+            if len(xml) > MAX_TEXT_BYTES:
+                self._refuse(_("The sheet holds a text of more than 1 MB between two tags."))
+            return
+        self._tail = xml[whole:]
+        base, self._offset = self._offset, self._offset + whole
+        if xml.find(b"<!", 0, whole) >= 0:
+            self._refuse(
+                _("The sheet holds a comment, CDATA or a DTD, which no spreadsheet writes.")
+            )
+        instructions = xml.count(b"<?", 0, whole)
+        if instructions and not self._started and xml.lstrip(_START).startswith(b"<?"):
+            instructions -= 1  # the XML declaration
+        if instructions:
+            self._refuse(_("The sheet holds an XML processing instruction."))
+        self._started = True
+        segment = 0  # where the XML not yet measured starts
+        for name in _ROW_NAME.finditer(xml, 0, whole):
+            start = xml.rfind(b"<", max(name.start() - 210, 0), name.start())
+            tag = _BEFORE_ROW.fullmatch(xml, start, name.start()) if start >= segment else None
+            if tag is None:  # "row" in text or in another tag
+                continue
+            self._add(xml, segment, start)
+            if tag[1]:  # an end tag
+                segment = xml.index(b">", name.end()) + 1
+                self._end_row(base + segment)
+                continue
+            rest = _TAG_REST.match(xml, name.end(), whole)
+            if rest is None:
+                raise SheetRefused(_("Not a valid XLSX file."))
+            segment = rest.end()
+            self._start_row(base + start)
+            if rest[1]:  # an empty row: <row r="7"/>
+                self._end_row(base + segment)
+        self._add(xml, segment, whole)
+        if self._row_start is not None and base + whole - self._row_start > MAX_ROW_BYTES:
+            self._refuse(self._too_large())
+
+    def _start_row(self, offset: int) -> None:
+        if self._row_start is not None:
+            self._refuse(_("The sheet has a row inside a row."))
+        self._rows += 1
+        if self._rows > MAX_ROWS:
+            self._refuse(_("The sheet has more than %(max)d rows.") % {"max": MAX_ROWS})
+        self._row_start, self._row_elements = offset, 0
+
+    def _end_row(self, offset: int) -> None:
+        if self._row_start is None:
+            raise SheetRefused(_("Not a valid XLSX file."))
+        if offset - self._row_start > MAX_ROW_BYTES:
+            self._refuse(self._too_large())
+        self._row_start = None
+
+    def _add(self, xml: bytes, start: int, end: int) -> None:
+        """Count the elements and bytes of xml[start:end], in the open row or outside."""
+        elements = xml.count(b"<", start, end) - xml.count(b"</", start, end)
+        if self._row_start is not None:
+            self._row_elements += elements
+            if self._row_elements > MAX_ELEMENTS:
+                self._refuse(self._too_large())
+            return
+        self._outside_elements += elements
+        self._outside_bytes += end - start
+        if self._outside_elements > MAX_ELEMENTS or self._outside_bytes > MAX_ROW_BYTES:
+            self._refuse(
+                _(
+                    "The sheet holds more than %(elements)d XML elements or %(bytes)d bytes outside its rows."
+                )
+                % {"elements": MAX_ELEMENTS, "bytes": MAX_ROW_BYTES}
+            )
+
+    def _too_large(self) -> str:
+        return _(
+            "Row %(number)d of the sheet holds more than %(elements)d XML elements or "
+            "%(bytes)d bytes: more than the 16,384 columns of a spreadsheet need."
+        ) % {"number": self._rows, "elements": MAX_ELEMENTS, "bytes": MAX_ROW_BYTES}
+
+    def _refuse(self, message: str) -> NoReturn:
+        raise SheetRefused(message)
