@@ -9,9 +9,10 @@ that element ends. So, before openpyxl gets a byte:
 - while the workbook opens, each part openpyxl reads whole and its shared strings count
   against IMPORT_XLSX_MAX_LOADED_BYTES, told by the zip directory before the part is unpacked
   (`_WorkbookReader`): millions of tiny shared strings are refused before any is read;
-- the sheet's XML is counted as openpyxl reads it (`_SheetStream`): at most MAX_ROWS rows,
-  and at most MAX_ELEMENTS elements between one row's start and the next, so neither a row of
-  millions of cells nor millions of merged ranges after the rows build up.
+- the sheet's XML is measured as openpyxl reads it (`_SheetStream`): at most MAX_ROWS rows,
+  MAX_ELEMENTS elements and MAX_ROW_BYTES bytes in a row and outside the rows, and
+  MAX_TEXT_BYTES of text between two tags, so neither a row of millions of cells, nor
+  millions of rows or of merged ranges, nor one huge text builds up.
 """
 
 import io
@@ -85,10 +86,11 @@ class _Archive(zipfile.ZipFile):
     """A workbook's archive. While `budget` is set, a part read whole is refused once the
     parts so read would unpack to more than the budget, told by the zip directory before it
     is unpacked (a part never unpacks to more than its entry says). A part opened as a
-    stream is the sheet (`_SheetStream`), but for the shared strings."""
+    stream is measured as a sheet (`_SheetStream`), but for the shared strings, which
+    `_WorkbookReader` counts whole."""
 
     budget: int | None = None
-    shared_strings = ""  # the name of the part, once openpyxl looked it up
+    reading_strings = False  # while openpyxl reads the shared strings (counted by size)
 
     def read(self, name: Any, pwd: bytes | None = None) -> bytes:
         self.spend(self.getinfo(name).file_size)
@@ -97,7 +99,7 @@ class _Archive(zipfile.ZipFile):
 
     def open(self, name: Any, mode: Any = "r", pwd: bytes | None = None, **kwargs: Any) -> Any:
         stream = super().open(name, mode, pwd, **kwargs)
-        if mode != "r" or getattr(name, "filename", name) == self.shared_strings:
+        if mode != "r" or self.reading_strings:
             return stream
         return _SheetStream(stream)
 
@@ -129,9 +131,13 @@ class _WorkbookReader(ExcelReader):
     def read_strings(self) -> None:
         part = self.package.find(SHARED_STRINGS)
         if part is not None:
-            self.archive.shared_strings = part.PartName[1:]
-            self.archive.spend(self.archive.getinfo(self.archive.shared_strings).file_size)
-        super().read_strings()
+            self.archive.spend(self.archive.getinfo(part.PartName[1:]).file_size)
+        # Only this read of the part goes unmeasured: the same part opened as the sheet is not.
+        self.archive.reading_strings = True
+        try:
+            super().read_strings()
+        finally:
+            self.archive.reading_strings = False
 
     def read_chartsheet(self, sheet: Any, rel: Any) -> None:
         # A chart's sheet is read whole, even in read-only mode.

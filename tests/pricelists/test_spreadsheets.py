@@ -467,6 +467,30 @@ def test_a_sheet_that_openpyxl_would_hold_in_memory_is_refused(supplier, importe
     assert [problem["message"] for problem in problems] == [error]
 
 
+def test_a_sheet_named_as_the_shared_strings_too_is_still_measured(supplier, imported):
+    """The content types may name the sheet's own part as the shared strings: openpyxl then
+    reads it once as such (counted whole), and again as the sheet, measured as any sheet."""
+    override = b'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="%s" />'
+
+    def change(name: str, part: bytes) -> bytes:
+        if name == "[Content_Types].xml":
+            return part.replace(b"</Types>", override % _SHARED_STRINGS_TYPE + b"</Types>")
+        if name == "xl/worksheets/sheet1.xml":
+            return part.replace(b"</sheetData>", WIDE_ROW + b"</sheetData>")
+        return part
+
+    source = zipfile.ZipFile(io.BytesIO(workbook_bytes(ONE_GOOD)))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            archive.writestr(name, change(name, source.read(name)))
+    problems = refused(supplier, target.getvalue(), "list.xlsx")
+    assert [problem["message"] for problem in problems] == [
+        "Row 3 of the sheet holds more than 100000 XML elements or 16000000 bytes: more "
+        "than the 16,384 columns of a spreadsheet need."
+    ]
+
+
 def test_a_sheet_of_more_rows_than_a_spreadsheet_has_is_refused(supplier, imported, monkeypatch):
     """openpyxl keeps each row's emptied element until the sheet ends: the rows are counted
     (MAX_ROWS, lowered here, is the 1,048,576 rows of a spreadsheet)."""
