@@ -42,6 +42,8 @@ FIELDS = ("id", "category", "category_name", "model", "name", "price", "price_rr
 REQUIRED = frozenset(FIELDS) - {"model"}
 PARAMETER = "param:"
 MAX_COLUMNS = 1000
+# A CSV line: MAX_COLUMNS values of the longest text a parameter's value may have, and more.
+MAX_LINE_CHARACTERS = 1_000_000
 _WHOLE = frozenset({"id", "category", "quantity"})
 # Text a spreadsheet would read as a formula, after any apostrophes: the export quotes it with
 # one more (`'=…`), so text that starts with apostrophes already is told apart on the way back.
@@ -89,7 +91,19 @@ def read_csv(data: bytes) -> SheetItems:
         text = data.decode("cp1251", errors="replace")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def lines() -> Generator[str, None, None]:
+        # The csv module reads a whole row before it hands it over: a line of millions of
+        # short fields would become millions of strings at once.
+        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+            if len(line) > MAX_LINE_CHARACTERS:
+                raise SheetRefused(
+                    _("Line %(line)d is longer than %(max)d characters.")
+                    % {"line": number, "max": MAX_LINE_CHARACTERS}
+                )
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delimiter)
 
     def rows() -> Generator[tuple[int, list[str]], None, None]:
         try:

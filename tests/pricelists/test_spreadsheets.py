@@ -742,6 +742,16 @@ def test_a_csv_of_ten_thousand_columns_is_refused(supplier, imported):
     assert problems[0]["error"] == "The header row has 10008 columns; at most 1000 are allowed."
 
 
+def test_a_csv_line_of_millions_of_fields_is_refused_before_it_is_split(supplier, imported):
+    """The csv module splits a whole line before handing it over: a line longer than any row
+    a price list needs is refused as it is read."""
+    text = ",".join(HEADER) + "\n1,5,Кабели,,Кабель,10,12,3," + ",".join(["12"] * 400_000)
+    problems = refused(supplier, text.encode(), "wide.csv")
+    assert [problem["message"] for problem in problems] == [
+        "Line 2 is longer than 1000000 characters."
+    ]
+
+
 def test_a_url_with_a_query_is_read_by_its_path(supplier):
     from procurement.pricelists.sheets import is_sheet, read_sheet
 
