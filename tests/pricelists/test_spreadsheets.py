@@ -89,6 +89,28 @@ _SHARED_STRINGS_TYPE = (
 )
 
 
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def rewritten(data: bytes, change=None, *, added: dict[str, bytes] | None = None) -> bytes:
+    """The workbook `data` with each part changed by `change(name, part)`, and the parts
+    `added` after them."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    target = io.BytesIO()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            part = source.read(name)
+            archive.writestr(name, change(name, part) if change else part)
+        for name, part in (added or {}).items():
+            archive.writestr(name, part)
+    return target.getvalue()
+
+
+def with_sheet(data: bytes, change) -> bytes:
+    """The workbook with its sheet's XML changed by `change` (bytes → bytes)."""
+    return rewritten(data, lambda name, part: change(part) if name == SHEET else part)
+
+
 def with_shared_strings(data: bytes, *, unused: int = 0) -> bytes:
     """A workbook openpyxl saved (its text inline in the cells) as Excel saves it: each text
     in the shared strings part, the cells referring to it by number; and `unused` more
@@ -99,26 +121,28 @@ def with_shared_strings(data: bytes, *, unused: int = 0) -> bytes:
         number = numbers.setdefault(match[3], len(numbers))
         return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match[1], match[2], number)
 
-    source = zipfile.ZipFile(io.BytesIO(data))
-    target = io.BytesIO()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in source.namelist():
-            part = source.read(name)
-            if name == "xl/worksheets/sheet1.xml":
-                part = _INLINE_TEXT.sub(shared, part)
-            elif name == "[Content_Types].xml":
-                override = b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s" />'
-                part = part.replace(b"</Types>", override % _SHARED_STRINGS_TYPE + b"</Types>")
-            archive.writestr(name, part)
-        assert numbers, "the workbook had no inline text"
-        strings = [*numbers, *(b"<t>%d</t>" % number for number in range(unused))]
-        archive.writestr(
-            "xl/sharedStrings.xml",
-            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            + b"".join(b"<si>%s</si>" % text for text in strings)
-            + b"</sst>",
-        )
-    return target.getvalue()
+    sheet = _INLINE_TEXT.sub(shared, zipfile.ZipFile(io.BytesIO(data)).read(SHEET))
+    assert numbers, "the workbook had no inline text"
+    strings = [*numbers, *(b"<t>%d</t>" % number for number in range(unused))]
+    override = b'<Override PartName="/xl/sharedStrings.xml" ContentType="%s" />'
+
+    def change(name: str, part: bytes) -> bytes:
+        if name == "[Content_Types].xml":
+            return part.replace(b"</Types>", override % _SHARED_STRINGS_TYPE + b"</Types>")
+        return sheet if name == SHEET else part
+
+    table = b"".join(b"<si>%s</si>" % text for text in strings)
+    return rewritten(
+        data,
+        change,
+        added={
+            "xl/sharedStrings.xml": (
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                + table
+                + b"</sst>"
+            )
+        },
+    )
 
 
 def refused(supplier, data: bytes, filename: str) -> list[dict]:
@@ -300,32 +324,20 @@ def test_a_formula_is_never_evaluated(supplier, imported):
 
 def test_a_formula_counts_with_the_value_the_spreadsheet_saved(supplier):
     data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 999, 12, 3]])
-    archive = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(archive, "w") as target:
-        for part in source.infolist():
-            content = source.read(part.filename)
-            if part.filename == "xl/worksheets/sheet1.xml":
-                content = content.replace(
-                    b'<c r="F2" t="n"><v>999</v>', b'<c r="F2"><f>1+1</f><v>42</v>'
-                )
-                assert b"<f>1+1</f>" in content
-            target.writestr(part, content)
-    import_pricelist(supplier=supplier, data=archive.getvalue(), source="f", filename="f.xlsx")
+    data = with_sheet(
+        data,
+        lambda xml: xml.replace(b'<c r="F2" t="n"><v>999</v>', b'<c r="F2"><f>1+1</f><v>42</v>'),
+    )
+    assert b"<f>1+1</f>" in zipfile.ZipFile(io.BytesIO(data)).read(SHEET)
+    import_pricelist(supplier=supplier, data=data, source="f", filename="f.xlsx")
     assert Offer.objects.get(shop__user=supplier).price == Decimal("42.00")
 
 
 def test_a_zip_bomb_is_refused_unread(supplier, imported):
     data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
-    archive = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for part in source.infolist():
-            target.writestr(part, source.read(part.filename))
-        target.writestr("xl/media/padding.bin", b"\0" * 50_000_000)
-    assert len(archive.getvalue()) < 200_000
-    problems = refused(supplier, archive.getvalue(), "bomb.xlsx")
+    bomb = rewritten(data, added={"xl/media/padding.bin": b"\0" * 50_000_000})
+    assert len(bomb) < 200_000
+    problems = refused(supplier, bomb, "bomb.xlsx")
     assert problems == [
         {
             "error": "The spreadsheet is compressed more than 100 to 1: it is refused.",
@@ -343,15 +355,13 @@ def test_a_spreadsheet_unpacking_past_the_limit_is_refused(supplier, imported, s
 
 def with_styles_padded(data: bytes, size: int) -> bytes:
     """The workbook with `size` bytes of comment in its styles part."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    target = io.BytesIO()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in source.namelist():
-            part = source.read(name)
-            if name == "xl/styles.xml":
-                part = part.replace(b"<styleSheet", b"<!--%s--><styleSheet" % (b"x" * size), 1)
-            archive.writestr(name, part)
-    return target.getvalue()
+    padding = b"<!--%s--><styleSheet" % (b"x" * size)
+    return rewritten(
+        data,
+        lambda name, part: (
+            part.replace(b"<styleSheet", padding, 1) if name == "xl/styles.xml" else part
+        ),
+    )
 
 
 @pytest.mark.parametrize("part", ["shared strings", "styles"])
@@ -385,17 +395,6 @@ def test_a_sheet_larger_than_the_loading_limit_streams(supplier, imported, setti
     result = import_pricelist(supplier=supplier, data=data, source="big", filename="big.xlsx")
     assert (result.created, result.withdrawn) == (2000, 14)
     assert set(catalog_of(supplier)) == set(range(1, 2001))
-
-
-def with_sheet(data: bytes, change) -> bytes:
-    """The workbook with its sheet's XML changed by `change` (bytes → bytes)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    target = io.BytesIO()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in source.namelist():
-            part = source.read(name)
-            archive.writestr(name, change(part) if name == "xl/worksheets/sheet1.xml" else part)
-    return target.getvalue()
 
 
 LONG_TEXT = random.Random(7).randbytes(550_000).hex().encode()  # 1.1 MB that hardly compresses
@@ -475,16 +474,11 @@ def test_a_sheet_named_as_the_shared_strings_too_is_still_measured(supplier, imp
     def change(name: str, part: bytes) -> bytes:
         if name == "[Content_Types].xml":
             return part.replace(b"</Types>", override % _SHARED_STRINGS_TYPE + b"</Types>")
-        if name == "xl/worksheets/sheet1.xml":
+        if name == SHEET:
             return part.replace(b"</sheetData>", WIDE_ROW + b"</sheetData>")
         return part
 
-    source = zipfile.ZipFile(io.BytesIO(workbook_bytes(ONE_GOOD)))
-    target = io.BytesIO()
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in source.namelist():
-            archive.writestr(name, change(name, source.read(name)))
-    problems = refused(supplier, target.getvalue(), "list.xlsx")
+    problems = refused(supplier, rewritten(workbook_bytes(ONE_GOOD), change), "list.xlsx")
     assert [problem["message"] for problem in problems] == [
         "Row 3 of the sheet holds more than 100000 XML elements or 16000000 bytes: more "
         "than the 16,384 columns of a spreadsheet need."
@@ -779,21 +773,18 @@ def test_xml_entities_in_a_workbook_are_refused(supplier, imported, part, error)
     reading a local file) is refused, not expanded: in the sheet before openpyxl reads it,
     elsewhere by defusedxml, which openpyxl reads through."""
     data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
-    archive = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == part:
-                content = (
-                    b'<!DOCTYPE worksheet [<!ENTITY a "1111111111">'
-                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' + content
-                )
-                if part.endswith("sheet1.xml"):
-                    assert b"<v>10</v>" in content
-                    content = content.replace(b"<v>10</v>", b"<v>&b;</v>", 1)
-            target.writestr(info, content)
-    problems = refused(supplier, archive.getvalue(), "entities.xlsx")
+
+    def change(name: str, content: bytes) -> bytes:
+        if name != part:
+            return content
+        content = (
+            b'<!DOCTYPE worksheet [<!ENTITY a "1111111111">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' + content
+        )
+        if name == SHEET:
+            assert b"<v>10</v>" in content
+            content = content.replace(b"<v>10</v>", b"<v>&b;</v>", 1)
+        return content
+
+    problems = refused(supplier, rewritten(data, change), "entities.xlsx")
     assert problems[0]["error"] == error
