@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook import Workbook
-from openpyxl.xml.constants import SHARED_STRINGS
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from procurement.pricelists.errors import SheetRefused
 
@@ -148,9 +148,14 @@ class _WorkbookReader(ExcelReader):
 # A row's start or end tag, with or without a namespace prefix (`<row`, `</x:row`): found by
 # its name (a search for a literal is fast), then told from text by what comes before it.
 _ROW_NAME = re.compile(rb"row(?=[\s/>])")
-_BEFORE_ROW = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]{0,200}:)?")
+_BEFORE_ROW = re.compile(rb"<(/?)(?:([A-Za-z_][\w.-]{0,200}):)?")
 # The rest of a start tag: its attributes (a value may hold "/" or ">"), and "/" if empty.
 _TAG_REST = re.compile(rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
+_ATTRIBUTE = re.compile(rb"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_START_TAG = re.compile(rb"<(?:([A-Za-z_][\w.-]*):)?[A-Za-z_][\w.-]*")
+_DECLARATION = re.compile(rb"\sxmlns(?::([A-Za-z_][\w.-]*))?\s*=")
+_MAIN = SHEET_MAIN_NS.encode()
+_UNSEEN = b"?"  # no root element read yet
 _START = b"\xef\xbb\xbf \t\r\n"  # what may come before the XML declaration
 
 
@@ -161,15 +166,17 @@ class _SheetStream(io.RawIOBase):
     the end), and the text between two tags.
 
     A spreadsheet program writes no comment, CDATA section, DTD or processing instruction in
-    a sheet, and no row inside a row. With none of them, every "<" starts or ends a tag and
-    every row tag is a real row's, so counting them is exact; the XML parser after refuses
-    whatever is not well formed."""
+    a sheet, no row inside a row, and declares the sheet's namespace once, on its root
+    element. With none of them, every "<" starts or ends a tag, and a row is a tag named
+    `row` with the root's prefix, as openpyxl's parser tells it: counting them is exact. The
+    XML parser after refuses whatever is not well formed."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
         self._tail = b""  # from the last "<" read: a tag not yet whole, and text after it
         self._offset = 0  # where `_tail` starts in the sheet
         self._started = False  # whether a tag was read yet
+        self._prefix: bytes | None = _UNSEEN  # the sheet's namespace prefix (None: no prefix)
         self._rows = 0
         self._row_start: int | None = None  # where the open row started, if one is open
         self._row_elements = 0
@@ -218,10 +225,15 @@ class _SheetStream(io.RawIOBase):
             self._refuse(_("The sheet holds an XML processing instruction."))
         self._started = True
         segment = 0  # where the XML not yet measured starts
-        for name in _ROW_NAME.finditer(xml, 0, whole):
+        if self._prefix is _UNSEEN:
+            segment = self._root(xml, whole)
+            if self._prefix is _UNSEEN:
+                return
+        self._check_declarations(xml, segment, whole)
+        for name in _ROW_NAME.finditer(xml, segment, whole):
             start = xml.rfind(b"<", max(name.start() - 210, 0), name.start())
             tag = _BEFORE_ROW.fullmatch(xml, start, name.start()) if start >= segment else None
-            if tag is None:  # "row" in text or in another tag
+            if tag is None or tag[2] != self._prefix:  # "row" in text, or another element
                 continue
             self._add(xml, segment, start)
             if tag[1]:  # an end tag
@@ -238,6 +250,38 @@ class _SheetStream(io.RawIOBase):
         self._add(xml, segment, whole)
         if self._row_start is not None and base + whole - self._row_start > MAX_ROW_BYTES:
             self._refuse(self._too_large())
+
+    def _root(self, xml: bytes, whole: int) -> int:
+        """Read the root element's start tag, if `xml` has it before `whole`: its prefix must
+        be declared there as the spreadsheet's namespace. → where the tag ends (else 0)."""
+        position = xml.find(b"<", 0, whole)
+        while position >= 0 and xml.startswith(b"<?", position):
+            position = xml.find(b"<", position + 2, whole)
+        if position < 0:
+            return 0
+        root = _START_TAG.match(xml, position)
+        rest = _TAG_REST.match(xml, root.end(), whole) if root else None
+        if root is None or rest is None:
+            raise SheetRefused(_("Not a valid XLSX file."))
+        declared = b"xmlns" if root[1] is None else b"xmlns:" + root[1]
+        namespaces = {
+            match[1]: match[2] if match[2] is not None else match[3]
+            for match in _ATTRIBUTE.finditer(xml, root.end(), rest.end())
+        }
+        if namespaces.get(declared) != _MAIN:
+            raise SheetRefused(_("Not a valid XLSX file."))
+        self._prefix = root[1]
+        return rest.end()
+
+    def _check_declarations(self, xml: bytes, start: int, end: int) -> None:
+        """Below the root, the sheet's namespace may not be declared again: an element named
+        `row` could then be one that openpyxl's parser does not take for a row."""
+        position = xml.find(b"xmlns", start, end)
+        while position >= 0:
+            declaration = _DECLARATION.match(xml, max(position - 1, 0), end)
+            if declaration is not None and declaration[1] == self._prefix:
+                self._refuse(_("The sheet declares its namespace again below its root."))
+            position = xml.find(b"xmlns", position + 5, end)
 
     def _start_row(self, offset: int) -> None:
         if self._row_start is not None:
