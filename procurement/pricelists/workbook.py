@@ -311,7 +311,8 @@ class _SheetStream(io.RawIOBase):
         if self._outside_elements > MAX_ELEMENTS or self._outside_bytes > MAX_ROW_BYTES:
             self._refuse(
                 _(
-                    "The sheet holds more than %(elements)d XML elements or %(bytes)d bytes outside its rows."
+                    "The sheet holds more than %(elements)d XML elements or %(bytes)d bytes "
+                    "outside its rows."
                 )
                 % {"elements": MAX_ELEMENTS, "bytes": MAX_ROW_BYTES}
             )
