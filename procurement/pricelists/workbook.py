@@ -145,10 +145,6 @@ class _WorkbookReader(ExcelReader):
         super().read_chartsheet(sheet, rel)
 
 
-# A row's start or end tag, with or without a namespace prefix (`<row`, `</x:row`): found by
-# its name (a search for a literal is fast), then told from text by what comes before it.
-_ROW_NAME = re.compile(rb"row(?=[\s/>])")
-_BEFORE_ROW = re.compile(rb"<(/?)(?:([A-Za-z_][\w.-]{0,200}):)?")
 # The rest of a start tag: its attributes (a value may hold "/" or ">"), and "/" if empty.
 _TAG_REST = re.compile(rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
 _ATTRIBUTE = re.compile(rb"([^\s=/>]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
@@ -157,6 +153,7 @@ _DECLARATION = re.compile(rb"\sxmlns(?::([A-Za-z_][\w.-]*))?\s*=")
 _MAIN = SHEET_MAIN_NS.encode()
 _UNSEEN = b"?"  # no root element read yet
 _START = b"\xef\xbb\xbf \t\r\n"  # what may come before the XML declaration
+_READ = 1 << 16  # the most read at a time
 
 
 class _SheetStream(io.RawIOBase):
@@ -177,6 +174,7 @@ class _SheetStream(io.RawIOBase):
         self._offset = 0  # where `_tail` starts in the sheet
         self._started = False  # whether a tag was read yet
         self._prefix: bytes | None = _UNSEEN  # the sheet's namespace prefix (None: no prefix)
+        self._row_tag = re.compile(b"")  # a row's start or end tag, once the prefix is known
         self._rows = 0
         self._row_start: int | None = None  # where the open row started, if one is open
         self._row_elements = 0
@@ -188,8 +186,8 @@ class _SheetStream(io.RawIOBase):
 
     def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
-            return b"".join(iter(lambda: self.read(1 << 16), b""))
-        data = self._stream.read(size)
+            return b"".join(iter(lambda: self.read(_READ), b""))
+        data = self._stream.read(min(size, _READ))
         self._measure(data)
         return data
 
@@ -230,24 +228,28 @@ class _SheetStream(io.RawIOBase):
             if self._prefix is _UNSEEN:
                 return
         self._check_declarations(xml, segment, whole)
-        for name in _ROW_NAME.finditer(xml, segment, whole):
-            start = xml.rfind(b"<", max(name.start() - 210, 0), name.start())
-            tag = _BEFORE_ROW.fullmatch(xml, start, name.start()) if start >= segment else None
-            if tag is None or tag[2] != self._prefix:  # "row" in text, or another element
-                continue
-            self._add(xml, segment, start)
+        # A read holds fewer than MAX_ELEMENTS elements (at most _READ bytes after one tag):
+        # only a row begun in an earlier read or left open for the next is counted.
+        carried = self._row_start is not None
+        for tag in self._row_tag.finditer(xml, segment, whole):
             if tag[1]:  # an end tag
-                segment = xml.index(b">", name.end()) + 1
+                if carried:
+                    self._add(xml, segment, tag.start())
+                segment = xml.index(b">", tag.end()) + 1
                 self._end_row(base + segment)
+                carried = False
                 continue
-            rest = _TAG_REST.match(xml, name.end(), whole)
+            if tag.start() > segment:
+                self._add(xml, segment, tag.start())
+            rest = _TAG_REST.match(xml, tag.end(), whole)
             if rest is None:
                 raise SheetRefused(_("Not a valid XLSX file."))
             segment = rest.end()
-            self._start_row(base + start)
+            self._start_row(base + tag.start())
             if rest[1]:  # an empty row: <row r="7"/>
                 self._end_row(base + segment)
-        self._add(xml, segment, whole)
+        if segment < whole:
+            self._add(xml, segment, whole)
         if self._row_start is not None and base + whole - self._row_start > MAX_ROW_BYTES:
             self._refuse(self._too_large())
 
@@ -271,6 +273,9 @@ class _SheetStream(io.RawIOBase):
         if namespaces.get(declared) != _MAIN:
             raise SheetRefused(_("Not a valid XLSX file."))
         self._prefix = root[1]
+        # Only a tag named `row` with the root's prefix is a row to openpyxl's parser.
+        name = b"" if root[1] is None else re.escape(root[1]) + b":"
+        self._row_tag = re.compile(b"<(/?)" + name + rb"row(?=[\s/>])")
         return rest.end()
 
     def _check_declarations(self, xml: bytes, start: int, end: int) -> None:
