@@ -92,18 +92,7 @@ def read_csv(data: bytes) -> SheetItems:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
 
-    def lines() -> Generator[str, None, None]:
-        # The csv module reads a whole row before it hands it over: a line of millions of
-        # short fields would become millions of strings at once.
-        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
-            if len(line) > MAX_LINE_CHARACTERS:
-                raise SheetRefused(
-                    _("Line %(line)d is longer than %(max)d characters.")
-                    % {"line": number, "max": MAX_LINE_CHARACTERS}
-                )
-            yield line
-
-    reader = csv.reader(lines(), delimiter=delimiter)
+    reader = csv.reader(_measured_lines(io.StringIO(text, newline="")), delimiter=delimiter)
 
     def rows() -> Generator[tuple[int, list[str]], None, None]:
         try:
@@ -116,6 +105,19 @@ def read_csv(data: bytes) -> SheetItems:
             ) from None
 
     return _items(rows(), locations=Locations(unit="row"), letters=False)
+
+
+def _measured_lines(lines: Iterable[str]) -> Generator[str, None, None]:
+    """`lines`, refused at one longer than MAX_LINE_CHARACTERS: the csv module splits a
+    whole line before it hands it over, and a line of millions of short fields would become
+    millions of strings at once."""
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARACTERS:
+            raise SheetRefused(
+                _("Line %(line)d is longer than %(max)d characters.")
+                % {"line": number, "max": MAX_LINE_CHARACTERS}
+            )
+        yield line
 
 
 def read_xlsx(data: bytes) -> SheetItems:
