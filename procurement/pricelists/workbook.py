@@ -10,8 +10,8 @@ that element ends. So, before openpyxl gets a byte:
   against IMPORT_XLSX_MAX_LOADED_BYTES, told by the zip directory before the part is unpacked
   (`_WorkbookReader`): millions of tiny shared strings are refused before any is read;
 - the sheet's XML is measured as openpyxl reads it (`_SheetStream`): at most MAX_ROWS rows,
-  MAX_ELEMENTS elements and MAX_ROW_BYTES bytes in a row and outside the rows, and
-  MAX_TEXT_BYTES of text between two tags, so neither a row of millions of cells, nor
+  MAX_ELEMENTS elements and MAX_ROW_BYTES bytes in a row, MAX_OUTSIDE_ELEMENTS and
+  MAX_OUTSIDE_BYTES outside the rows, and MAX_TEXT_BYTES of text between two tags, so neither a row of millions of cells, nor
   millions of rows or of merged ranges, nor one huge text builds up.
 """
 
@@ -33,11 +33,16 @@ from procurement.pricelists.errors import SheetRefused
 # As many rows as a spreadsheet program's sheet has. openpyxl keeps each row's (emptied)
 # element until the end of the sheet: about 100 bytes a row.
 MAX_ROWS = 1_048_576
-# What one row may hold, and what the sheet may hold outside its rows (its column widths,
-# merged cells, links…): a row of a spreadsheet's 16,384 columns has about 50,000 elements
+# What one row may hold: a row of a spreadsheet's 16,384 columns has about 50,000 elements
 # (a cell, its value, maybe its inline text).
 MAX_ELEMENTS = 100_000
 MAX_ROW_BYTES = 16_000_000
+# What the sheet may hold outside its rows, all of it at once at the worst (its column
+# widths, merged cells, conditional formats…): a link on every one of 400,000 goods; as
+# elements that openpyxl's parser never clears, about 250 MB (499,000 of them with two
+# attributes each, 44 MB of XML, took 230 MB more than an empty sheet).
+MAX_OUTSIDE_ELEMENTS = 500_000
+MAX_OUTSIDE_BYTES = 64_000_000
 # Text between two tags: a cell holds at most 32,767 characters, at most 4 bytes each.
 MAX_TEXT_BYTES = 1 << 20
 
@@ -313,13 +318,13 @@ class _SheetStream(io.RawIOBase):
             return
         self._outside_elements += elements
         self._outside_bytes += end - start
-        if self._outside_elements > MAX_ELEMENTS or self._outside_bytes > MAX_ROW_BYTES:
+        if self._outside_elements > MAX_OUTSIDE_ELEMENTS or self._outside_bytes > MAX_OUTSIDE_BYTES:
             self._refuse(
                 _(
                     "The sheet holds more than %(elements)d XML elements or %(bytes)d bytes "
                     "outside its rows."
                 )
-                % {"elements": MAX_ELEMENTS, "bytes": MAX_ROW_BYTES}
+                % {"elements": MAX_OUTSIDE_ELEMENTS, "bytes": MAX_OUTSIDE_BYTES}
             )
 
     def _too_large(self) -> str:

@@ -400,13 +400,13 @@ def test_a_sheet_larger_than_the_loading_limit_streams(supplier, imported, setti
 LONG_TEXT = random.Random(7).randbytes(550_000).hex().encode()  # 1.1 MB that hardly compresses
 SHEET_NAMESPACE = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 FOREIGN_ROWS = b"".join(
-    b'<y:row xmlns:y="urn:y" r="%d"><y:c/></y:row>' % number for number in range(60_000)
+    b'<y:row xmlns:y="urn:y" r="%d"><y:c/></y:row>' % number for number in range(260_000)
 )
 ONE_GOOD = [HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]]
 WIDE_ROW = b'<row r="3">' + b"".join(b"<c><v>%d</v></c>" % n for n in range(60_000)) + b"</row>"
 MERGED = (
     b"<mergeCells>"
-    + b"".join(b'<mergeCell ref="A%d:B%d"/>' % (n, n) for n in range(1, 110_000))
+    + b"".join(b'<mergeCell ref="A%d:B%d"/>' % (n, n) for n in range(1, 510_000))
     + b"</mergeCells>"
 )
 
@@ -421,12 +421,12 @@ MERGED = (
         ),
         (
             lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + MERGED),
-            "The sheet holds more than 100000 XML elements or 16000000 bytes outside its rows.",
+            "The sheet holds more than 500000 XML elements or 64000000 bytes outside its rows.",
         ),
         (
             # Elements named "row" that openpyxl's parser does not take for rows, nor clears.
             lambda xml: xml.replace(b"</sheetData>", FOREIGN_ROWS + b"</sheetData>"),
-            "The sheet holds more than 100000 XML elements or 16000000 bytes outside its rows.",
+            "The sheet holds more than 500000 XML elements or 64000000 bytes outside its rows.",
         ),
         (
             lambda xml: xml.replace(b"</sheetData>", b'<row r="9" xmlns="urn:y"/></sheetData>'),
@@ -459,7 +459,7 @@ MERGED = (
     ],
     ids=[
         "a row of 60,000 cells",
-        "110,000 merged ranges",
+        "510,000 merged ranges",
         "rows of another namespace",
         "the namespace declared again",
         "a sheet of another namespace",
@@ -495,6 +495,20 @@ def test_a_sheet_named_as_the_shared_strings_too_is_still_measured(supplier, imp
         "Row 3 of the sheet holds more than 100000 XML elements or 16000000 bytes: more "
         "than the 16,384 columns of a spreadsheet need."
     ]
+
+
+def test_a_sheet_with_a_link_on_each_of_150_000_goods_is_read(supplier, imported):
+    """What lies outside the rows may be large in a real price list: a link per good."""
+    links = b"<hyperlinks>%s</hyperlinks>" % b"".join(
+        b'<hyperlink ref="E%d" display="https://example.com/goods/%d"/>' % (number, number)
+        for number in range(2, 150_002)
+    )
+    data = with_sheet(
+        workbook_bytes(ONE_GOOD), lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + links)
+    )
+    result = import_pricelist(supplier=supplier, data=data, source="x", filename="x.xlsx")
+    assert (result.created, result.withdrawn) == (1, 14)
+    assert set(catalog_of(supplier)) == {1}
 
 
 def test_a_sheet_of_more_rows_than_a_spreadsheet_has_is_refused(supplier, imported, monkeypatch):
