@@ -91,7 +91,6 @@ def read_csv(data: bytes) -> SheetItems:
         text = data.decode("cp1251", errors="replace")
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-
     reader = csv.reader(_measured_lines(io.StringIO(text, newline="")), delimiter=delimiter)
 
     def rows() -> Generator[tuple[int, list[str]], None, None]:
