@@ -399,16 +399,19 @@ def test_a_sheet_larger_than_the_loading_limit_streams(supplier, imported, setti
 
 LONG_TEXT = random.Random(7).randbytes(550_000).hex().encode()  # 1.1 MB that hardly compresses
 SHEET_NAMESPACE = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-FOREIGN_ROWS = b"".join(
-    b'<y:row xmlns:y="urn:y" r="%d"><y:c/></y:row>' % number for number in range(260_000)
-)
 ONE_GOOD = [HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]]
 WIDE_ROW = b'<row r="3">' + b"".join(b"<c><v>%d</v></c>" % n for n in range(60_000)) + b"</row>"
-MERGED = (
-    b"<mergeCells>"
-    + b"".join(b'<mergeCell ref="A%d:B%d"/>' % (n, n) for n in range(1, 510_000))
-    + b"</mergeCells>"
-)
+
+
+def foreign_rows() -> bytes:
+    return b"".join(
+        b'<y:row xmlns:y="urn:y" r="%d"><y:c/></y:row>' % number for number in range(260_000)
+    )
+
+
+def merged_cells() -> bytes:
+    ranges = b"".join(b'<mergeCell ref="A%d:B%d"/>' % (n, n) for n in range(1, 510_000))
+    return b"<mergeCells>" + ranges + b"</mergeCells>"
 
 
 @pytest.mark.parametrize(
@@ -420,12 +423,12 @@ MERGED = (
             "than the 16,384 columns of a spreadsheet need.",
         ),
         (
-            lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + MERGED),
+            lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + merged_cells()),
             "The sheet holds more than 500000 XML elements or 64000000 bytes outside its rows.",
         ),
         (
             # Elements named "row" that openpyxl's parser does not take for rows, nor clears.
-            lambda xml: xml.replace(b"</sheetData>", FOREIGN_ROWS + b"</sheetData>"),
+            lambda xml: xml.replace(b"</sheetData>", foreign_rows() + b"</sheetData>"),
             "The sheet holds more than 500000 XML elements or 64000000 bytes outside its rows.",
         ),
         (
