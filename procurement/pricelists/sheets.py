@@ -23,20 +23,18 @@ import csv
 import io
 import math
 import re
-import zipfile
 from collections.abc import Generator, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from xml.etree.ElementTree import ParseError
 
 from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from procurement.pricelists.errors import Locations, Problem, SheetRefused
 from procurement.pricelists.parse import file_name
-from procurement.pricelists.workbook import open_workbook
+from procurement.pricelists.workbook import UNREADABLE, open_workbook
 
 FIELDS = ("id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity")
 REQUIRED = frozenset(FIELDS) - {"model"}
@@ -135,7 +133,7 @@ def read_xlsx(data: bytes) -> SheetItems:
         header = _trimmed(next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ()))
         _check_width(header)
         rows = sheet.iter_rows(min_row=2, max_col=max(len(header), 1), values_only=True)
-    except (KeyError, ValueError, ParseError, zipfile.BadZipFile):
+    except UNREADABLE:
         workbook.close()
         raise SheetRefused(_("Not a valid XLSX file.")) from None
     except BaseException:
@@ -146,7 +144,7 @@ def read_xlsx(data: bytes) -> SheetItems:
         try:
             yield 1, header
             yield from enumerate(rows, start=2)
-        except (KeyError, ValueError, ParseError, zipfile.BadZipFile):
+        except UNREADABLE:
             raise SheetRefused(_("Not a valid XLSX file.")) from None
         finally:
             workbook.close()

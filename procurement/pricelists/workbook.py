@@ -18,6 +18,7 @@ that element ends. So, before openpyxl gets a byte:
 import io
 import re
 import zipfile
+import zlib
 from typing import Any, NoReturn
 from xml.etree.ElementTree import ParseError
 
@@ -47,6 +48,24 @@ MAX_OUTSIDE_BYTES = 64_000_000
 MAX_TEXT_BYTES = 1 << 20
 
 
+# What reading a damaged workbook raises, from the zip module, zlib or openpyxl's parsing:
+# each means the file is not a readable XLSX file.
+UNREADABLE = (
+    InvalidFileException,
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    KeyError,
+    ValueError,
+    ParseError,
+)
+# What the zip module unpacks (a spreadsheet program writes the first two only); Deflate64,
+# which some archivers write, it does not.
+_READABLE_COMPRESSION = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+
+
 def open_workbook(data: bytes) -> Workbook:
     """The XLSX file `data` opened read-only, with the values its formulas were saved with
     (`data_only`); SheetRefused when it is not an XLSX file or breaks a limit."""
@@ -55,7 +74,7 @@ def open_workbook(data: bytes) -> Workbook:
     reader.archive.budget = settings.IMPORT_XLSX_MAX_LOADED_BYTES
     try:
         reader.read()
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, ParseError):
+    except UNREADABLE:
         reader.archive.close()
         raise SheetRefused(_("Not a valid XLSX file.")) from None
     except BaseException:
@@ -79,6 +98,17 @@ def _check_zip(data: bytes) -> None:
             _("The spreadsheet unpacks to more than %(limit)d bytes.") % {"limit": limit}
         )
     for part in parts:
+        if part.flag_bits & 0x1:
+            raise SheetRefused(
+                _("The spreadsheet is protected by a password: save it without one.")
+            )
+        if part.compress_type not in _READABLE_COMPRESSION:
+            raise SheetRefused(
+                _(
+                    "The spreadsheet is compressed in a way that cannot be read here: save it "
+                    "again as an Excel workbook (.xlsx)."
+                )
+            )
         # Small parts may compress well; a ratio only says something about large ones.
         if part.file_size > 1_000_000 and part.file_size > ratio * max(part.compress_size, 1):
             raise SheetRefused(

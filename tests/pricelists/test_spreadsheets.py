@@ -346,6 +346,58 @@ def test_a_zip_bomb_is_refused_unread(supplier, imported):
     ]
 
 
+def patched_entries(data: bytes, *, method: int | None = None, flags: int = 0) -> bytes:
+    """The archive with every entry's compression method set to `method`, and `flags` added
+    to its flag bits, in the local and the central headers alike."""
+    patched = bytearray(data)
+    for signature, flag_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = patched.find(signature)
+        while at >= 0:
+            bits = int.from_bytes(patched[at + flag_at : at + flag_at + 2], "little") | flags
+            patched[at + flag_at : at + flag_at + 2] = bits.to_bytes(2, "little")
+            if method is not None:
+                patched[at + flag_at + 2 : at + flag_at + 4] = method.to_bytes(2, "little")
+            at = patched.find(signature, at + 4)
+    return bytes(patched)
+
+
+def with_damaged_sheet(data: bytes) -> bytes:
+    """The archive with its sheet's compressed data starting with a reserved block type."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(SHEET)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    damaged = bytearray(data)
+    damaged[start] = 0b111  # the last block, of type 3, which deflate reserves
+    return bytes(damaged)
+
+
+@pytest.mark.parametrize(
+    "damage, error",
+    [
+        (
+            lambda data: patched_entries(data, flags=0x1),
+            "The spreadsheet is protected by a password: save it without one.",
+        ),
+        (
+            lambda data: patched_entries(data, method=9),
+            "The spreadsheet is compressed in a way that cannot be read here: save it again "
+            "as an Excel workbook (.xlsx).",
+        ),
+        (with_damaged_sheet, "Not a valid XLSX file."),
+        (lambda data: data[: len(data) // 2], "Not a valid XLSX file."),
+    ],
+    ids=["encrypted entries", "Deflate64", "damaged compressed data", "cut in half"],
+)
+def test_an_archive_that_cannot_be_unpacked_is_refused_with_a_reason(
+    supplier, imported, damage, error
+):
+    """Not an unexpected failure: each is the file's fault, and says how to mend it."""
+    data = workbook_bytes(
+        [HEADER, *([n, 5, "Кабели", "", "Кабель", 10, 12, 3] for n in range(1, 500))]
+    )
+    problems = refused(supplier, damage(data), "list.xlsx")
+    assert [problem["message"] for problem in problems] == [error]
+
+
 def test_a_spreadsheet_unpacking_past_the_limit_is_refused(supplier, imported, settings):
     settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = 5000
     data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
