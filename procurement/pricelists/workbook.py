@@ -48,14 +48,18 @@ MAX_OUTSIDE_BYTES = 64_000_000
 MAX_TEXT_BYTES = 1 << 20
 
 
-# What reading a damaged workbook raises, from the zip module, zlib or openpyxl's parsing:
-# each means the file is not a readable XLSX file.
+# What reading a damaged workbook raises, from the zip module, zlib or openpyxl's parsing
+# (an unknown attribute: TypeError; a shared string that is not there: IndexError; no
+# workbook part: OSError): each means the file is not a readable XLSX file.
 UNREADABLE = (
     InvalidFileException,
     zipfile.BadZipFile,
     zlib.error,
     EOFError,
+    OSError,
     KeyError,
+    IndexError,
+    TypeError,
     ValueError,
     ParseError,
 )

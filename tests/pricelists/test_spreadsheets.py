@@ -384,8 +384,40 @@ def with_damaged_sheet(data: bytes) -> bytes:
         ),
         (with_damaged_sheet, "Not a valid XLSX file."),
         (lambda data: data[: len(data) // 2], "Not a valid XLSX file."),
+        (
+            # A cell naming a shared string the workbook does not have.
+            lambda data: with_sheet(
+                data,
+                lambda xml: xml.replace(b'<c r="A2" t="n"><v>1</v>', b'<c r="A2" t="s"><v>9</v>'),
+            ),
+            "Not a valid XLSX file.",
+        ),
+        (
+            # An attribute openpyxl does not know.
+            lambda data: with_sheet(
+                data, lambda xml: xml.replace(b"<sheetFormatPr ", b'<sheetFormatPr bogus="1" ')
+            ),
+            "Not a valid XLSX file.",
+        ),
+        (
+            lambda data: rewritten(
+                data,
+                lambda name, part: (
+                    part.replace(b"sheet.main+xml", b"x") if name == "[Content_Types].xml" else part
+                ),
+            ),
+            "Not a valid XLSX file.",
+        ),
     ],
-    ids=["encrypted entries", "Deflate64", "damaged compressed data", "cut in half"],
+    ids=[
+        "encrypted entries",
+        "Deflate64",
+        "damaged compressed data",
+        "cut in half",
+        "a shared string that is not there",
+        "an unknown attribute",
+        "no workbook part",
+    ],
 )
 def test_an_archive_that_cannot_be_unpacked_is_refused_with_a_reason(
     supplier, imported, damage, error
