@@ -18,7 +18,6 @@ import io
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,6 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from import_formats import flat_rows, peak_rss_mb, write_xlsx  # noqa: E402
 from pricelist_generator import dump, generate  # noqa: E402
+from support import run_child  # noqa: E402
 
 HEADER = ["id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity"]
 SHEET = "xl/worksheets/sheet1.xml"
@@ -196,14 +196,7 @@ def main() -> None:
         for label, path in paths.items():
             if alone and not label.startswith("xlsx"):
                 continue
-            output = subprocess.run(
-                [sys.executable, __file__, "--child", str(path), "alone" if alone else "-"],
-                capture_output=True,
-                text=True,
-                check=True,
-                env=os.environ,
-            ).stdout
-            figure = json.loads(output.strip().splitlines()[-1])
+            figure = run_child(__file__, str(path), "alone" if alone else "-")
             print(
                 f"{label:60} {path.stat().st_size / 1e6:5.1f} MB  {figure['seconds']:6.1f} s  "
                 f"peak RSS {figure['rss']:5.0f} MB  {figure['outcome'][:90]}"

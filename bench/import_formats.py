@@ -29,7 +29,6 @@ import csv
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from pricelist_generator import dump, generate  # noqa: E402
-from support import postmaster_pid, process_tree_cpu_seconds  # noqa: E402
+from support import postmaster_pid, process_tree_cpu_seconds, run_child  # noqa: E402
 
 FIELDS = ["id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity"]
 
@@ -171,14 +170,7 @@ DATABASE_PROCESS: list[int] = []  # the postmaster, whose backends do the databa
 def measure(kind: str, path: Path, email: str = "") -> dict:
     """One measurement in a child process; `cpu` adds the database's CPU meanwhile."""
     database_before = sum(process_tree_cpu_seconds(pid) for pid in DATABASE_PROCESS)
-    output = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(path), email],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=os.environ,
-    ).stdout
-    figure = json.loads(output.strip().splitlines()[-1])
+    figure = run_child(__file__, kind, str(path), email)
     database = sum(process_tree_cpu_seconds(pid) for pid in DATABASE_PROCESS) - database_before
     figure["cpu"] += database
     figure["database"] = database

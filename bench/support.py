@@ -317,3 +317,16 @@ def loopback_stack(
     finally:
         redis_server.stop()
         smtp.stop()
+
+
+def run_child(script: str, *args: str) -> dict:
+    """Run `script --child *args` in an interpreter of its own (its peak RSS its own) →
+    the JSON object it printed last."""
+    output = subprocess.run(
+        [sys.executable, script, "--child", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=os.environ,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
