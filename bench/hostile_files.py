@@ -29,22 +29,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from import_formats import flat_rows, peak_rss_mb, write_xlsx  # noqa: E402
+from import_formats import FIELDS, flat_rows, peak_rss_mb, write_xlsx  # noqa: E402
+from openpyxl.xml.constants import SHARED_STRINGS  # noqa: E402
 from pricelist_generator import dump, generate  # noqa: E402
 from support import run_child  # noqa: E402
 
-HEADER = ["id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity"]
 SHEET = "xl/worksheets/sheet1.xml"
-SHARED_STRINGS_TYPE = (
-    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-)
 
 
 def one_good_workbook() -> bytes:
     from openpyxl import Workbook
 
     workbook = Workbook()
-    workbook.active.append(HEADER)
+    workbook.active.append(FIELDS)
     workbook.active.append([1, 5, "Кабели", "", "Кабель", 10, 12, 3])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -72,7 +69,7 @@ def shared_strings(count: int) -> bytes:
 
     def change(name: str, part: bytes) -> bytes:
         if name == "[Content_Types].xml":
-            return part.replace(b"</Types>", override % SHARED_STRINGS_TYPE + b"</Types>")
+            return part.replace(b"</Types>", override % SHARED_STRINGS.encode() + b"</Types>")
         return part
 
     def table() -> Iterator[bytes]:
@@ -124,7 +121,7 @@ def files(workdir: Path) -> dict[str, Path]:
         "xlsx: 2 million empty rows": lambda path: path.write_bytes(sheet_with(empty_rows)),
         "csv: 100,000 goods": lambda path: write_csv(path, [header, *rows]),
         "csv: a line of 6.6 million fields": lambda path: path.write_text(
-            ",".join(HEADER) + "\n1,5,K,,N,10,12,3," + ",".join(["12"] * 6_600_000) + "\n"
+            ",".join(FIELDS) + "\n1,5,K,,N,10,12,3," + ",".join(["12"] * 6_600_000) + "\n"
         ),
         "yaml: 100,000 goods": lambda path: path.write_text(dump(document), encoding="utf-8"),
         "yaml: 6.6 million empty mappings": lambda path: path.write_text(

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
 from procurement.catalog.models import Offer, Shop
 from procurement.pricelists.errors import ImportFailed
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.django_db
 EXPORT = "/api/v1/partner/export"
 UPDATE = "/api/v1/partner/update"
 HEADER = ["id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity"]
+ONE_GOOD = [HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]]
 
 
 def exported(client, fmt: str) -> bytes:
@@ -84,9 +86,7 @@ def workbook_bytes(rows: list[list], *, sheets: int = 1) -> bytes:
 _INLINE_TEXT = re.compile(
     rb'<c r="([A-Z]+[0-9]+)"([^>]*?) t="inlineStr"><is>(<t[^>]*>.*?</t>)</is></c>'
 )
-_SHARED_STRINGS_TYPE = (
-    b"application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-)
+_SHARED_STRINGS_TYPE = SHARED_STRINGS.encode()
 
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -143,6 +143,12 @@ def with_shared_strings(data: bytes, *, unused: int = 0) -> bytes:
             )
         },
     )
+
+
+def csv_bytes(rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode()
 
 
 def refused(supplier, data: bytes, filename: str) -> list[dict]:
@@ -227,11 +233,7 @@ def test_csv_export_reimports_and_its_edits_apply(supplier_client, supplier, imp
     rows[1][price] = "123.45"
     expected = shop1_document()
     expected["goods"][0]["price"] = Decimal("123.45")  # the CSV keeps the export's order
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    result = import_pricelist(
-        supplier=supplier, data=buffer.getvalue().encode(), source="x", filename="x.csv"
-    )
+    result = import_pricelist(supplier=supplier, data=csv_bytes(rows), source="x", filename="x.csv")
     assert (result.created, result.updated, result.withdrawn) == (0, 1, 0)
     assert catalog_of(supplier) == as_listed(expected)
 
@@ -267,13 +269,13 @@ def test_csv_encodings_and_separators(supplier, encoding, delimiter, price):
 def test_a_spreadsheet_names_a_new_shop_after_the_company(supplier):
     supplier.company = "ООО Ромашка"
     supplier.save()
-    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    data = workbook_bytes(ONE_GOOD)
     import_pricelist(supplier=supplier, data=data, source="list.xlsx", filename="list.xlsx")
     assert Shop.objects.get(user=supplier).name == "ООО Ромашка"
 
 
 def test_an_xlsx_upload_through_the_api(supplier_client, supplier, commit_callbacks):
-    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    data = workbook_bytes(ONE_GOOD)
     with commit_callbacks():
         response = supplier_client.post(
             UPDATE, {"file": SimpleUploadedFile("list.xlsx", data)}, format="multipart"
@@ -334,7 +336,7 @@ def test_a_formula_counts_with_the_value_the_spreadsheet_saved(supplier):
 
 
 def test_a_zip_bomb_is_refused_unread(supplier, imported):
-    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    data = workbook_bytes(ONE_GOOD)
     bomb = rewritten(data, added={"xl/media/padding.bin": b"\0" * 50_000_000})
     assert len(bomb) < 200_000
     problems = refused(supplier, bomb, "bomb.xlsx")
@@ -432,7 +434,7 @@ def test_an_archive_that_cannot_be_unpacked_is_refused_with_a_reason(
 
 def test_a_spreadsheet_unpacking_past_the_limit_is_refused(supplier, imported, settings):
     settings.IMPORT_XLSX_MAX_UNCOMPRESSED_BYTES = 5000
-    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    data = workbook_bytes(ONE_GOOD)
     problems = refused(supplier, data, "list.xlsx")
     assert problems[0]["error"] == "The spreadsheet unpacks to more than 5000 bytes."
 
@@ -456,7 +458,7 @@ def test_parts_held_in_memory_past_the_loading_limit_are_refused(
     memory while the rows stream: millions of tiny strings that compress well enough to pass
     the zip checks are refused by the zip directory, before any is unpacked."""
     settings.IMPORT_XLSX_MAX_LOADED_BYTES = 200_000
-    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    data = workbook_bytes(ONE_GOOD)
     if part == "styles":
         data = with_styles_padded(data, 300_000)
     else:
@@ -482,8 +484,6 @@ def test_a_sheet_larger_than_the_loading_limit_streams(supplier, imported, setti
 
 
 LONG_TEXT = random.Random(7).randbytes(550_000).hex().encode()  # 1.1 MB that hardly compresses
-SHEET_NAMESPACE = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-ONE_GOOD = [HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]]
 WIDE_ROW = b'<row r="3">' + b"".join(b"<c><v>%d</v></c>" % n for n in range(60_000)) + b"</row>"
 
 
@@ -520,7 +520,7 @@ def merged_cells() -> bytes:
             "The sheet declares its namespace again below its root.",
         ),
         (
-            lambda xml: xml.replace(SHEET_NAMESPACE, b"urn:y", 1),
+            lambda xml: xml.replace(SHEET_MAIN_NS.encode(), b"urn:y", 1),
             "Not a valid XLSX file.",
         ),
         (
@@ -769,11 +769,7 @@ def test_text_that_looks_like_a_formula_is_quoted_in_a_csv_export(supplier_clien
 
     # Saved again by a spreadsheet program: the apostrophe was never part of the value.
     rows[1][name] = goods[0]["name"] = "=1+2"
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    result = import_pricelist(
-        supplier=supplier, data=buffer.getvalue().encode(), source="x", filename="x.csv"
-    )
+    result = import_pricelist(supplier=supplier, data=csv_bytes(rows), source="x", filename="x.csv")
     assert (result.created, result.updated, result.withdrawn) == (0, 1, 0)
     assert catalog_of(supplier) == as_listed(document)
 
@@ -885,7 +881,7 @@ def test_xml_entities_in_a_workbook_are_refused(supplier, imported, part, error)
     """A DTD declaring entities (the start of an expansion bomb, or of an external entity
     reading a local file) is refused, not expanded: in the sheet before openpyxl reads it,
     elsewhere by defusedxml, which openpyxl reads through."""
-    data = workbook_bytes([HEADER, [1, 5, "Кабели", "", "Кабель", 10, 12, 3]])
+    data = workbook_bytes(ONE_GOOD)
 
     def change(name: str, content: bytes) -> bytes:
         if name != part:
