@@ -3,7 +3,8 @@
 YAML and JSON follow the import schema exactly, so an export re-imports to the same
 catalog. CSV and XLSX are the spreadsheet form the import reads too (`sheets`): one row per
 good, the columns `sheets.FIELDS`, then one `param:<name>` column per parameter the shop's
-goods have, in the order they first appear.
+goods have, in the order they first appear; a category the shop lists without a good in it
+has a row of its own, with only its id and name.
 """
 
 import csv
@@ -140,11 +141,15 @@ def _parameter_names(shop: Shop) -> list[str]:
 
 
 def _rows(shop: Shop) -> Iterator[list[list[Any]]]:
-    """The spreadsheet form: the header row, then batches of one row per good."""
+    """The spreadsheet form: the header row, then batches of one row per good, then a row
+    of only its id and name for each category the shop lists without a good in it."""
     names = {category["id"]: category["name"] for category in _categories(shop)}
     parameters = _parameter_names(shop)
     yield [[*FIELDS, *(PARAMETER + name for name in parameters)]]
+    without_goods = dict(names)
     for batch in _goods(shop):
+        for good in batch:
+            without_goods.pop(good["category"], None)
         yield [
             [
                 good["id"],
@@ -159,6 +164,8 @@ def _rows(shop: Shop) -> Iterator[list[list[Any]]]:
             ]
             for good in batch
         ]
+    blank = [None] * (len(FIELDS) - 3 + len(parameters))
+    yield [[None, category_id, name, *blank] for category_id, name in without_goods.items()]
 
 
 def _csv(shop: Shop) -> Iterator[str]:

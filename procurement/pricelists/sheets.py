@@ -2,7 +2,8 @@
 
 One row per good under a header row: `id`, `category`, `category_name`, `model`, `name`,
 `price`, `price_rrc`, `quantity`, then one column per parameter, `param:<name>` (an empty
-cell: the good has no such parameter). The shop's name is not in a spreadsheet: the shop
+cell: the good has no such parameter). A row with nothing but `category` and `category_name`
+lists a category without a good in it, as a YAML list's `categories` can. The shop's name is not in a spreadsheet: the shop
 keeps its own (a first import names it after the supplier's company).
 
 XLSX is read with openpyxl in read-only mode, which streams the sheet's XML row by row, and
@@ -279,10 +280,16 @@ def _rows_items(
                 value = row[index]
                 if value is not None and (value := convert(value)) is not None:
                     good[field_name] = value
+            values: dict[str, Any] = {}
+            for index, name in parameters:
+                value = row[index]
+                if value is not None and (value := _parameter(value)) is not None:
+                    values[name] = value
             category = good.get("category")
             category_name = row[name_at]
             if category_name is not None:
                 category_name = _text_cell(category_name)
+            only_a_category = not values and good.keys() == {"category"}
             if type(category) is int and category not in categories:
                 if category_name is None:
                     problems.append(
@@ -311,11 +318,11 @@ def _rows_items(
                         % {"id": category, "name": categories[category]},
                     }
                 )
-            values: dict[str, Any] = {}
-            for index, name in parameters:
-                value = row[index]
-                if value is not None and (value := _parameter(value)) is not None:
-                    values[name] = value
+            elif only_a_category and type(category) is not int:
+                category_rows.append(number)  # refused by the check, which names its cell
+                yield "categories", len(category_rows) - 1, {"id": category, "name": category_name}
+            if only_a_category:
+                continue
             good["parameters"] = values
             good_rows.append(number)
             yield "goods", len(good_rows) - 1, good

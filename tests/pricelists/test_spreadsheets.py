@@ -17,7 +17,7 @@ from procurement.catalog.models import Offer, Shop
 from procurement.pricelists.errors import ImportFailed
 from procurement.pricelists.models import ImportJob
 from procurement.pricelists.services import import_pricelist
-from tests.support.pricelists import catalog_snapshot, shop1_bytes, shop1_document
+from tests.support.pricelists import as_yaml, catalog_snapshot, shop1_bytes, shop1_document
 
 pytestmark = pytest.mark.django_db
 
@@ -224,6 +224,58 @@ def test_xlsx_export_reimports_to_the_same_catalog(supplier_client, supplier, im
     )
     assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
     assert catalog_of(supplier) == before == as_listed(shop1_document())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_category_without_goods_round_trips_as_a_row_of_its_own(supplier_client, supplier, fmt):
+    """The shop lists a category none of its goods is filed under: the export gives it a
+    row with only its id and name, and the import keeps it listed."""
+    document = shop1_document()
+    document["categories"].append({"id": 77, "name": "Скоро в продаже"})
+    import_pricelist(supplier=supplier, data=as_yaml(document), source="setup")
+    before = catalog_snapshot()
+    assert (imported_shop := Shop.objects.get(user=supplier)).categories.filter(pk=77).exists()
+
+    data = exported(supplier_client, fmt)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(data.decode())))
+    else:
+        rows = [list(row) for row in load_workbook(io.BytesIO(data)).active.values]
+    assert [row[:3] for row in rows if row[1] in (77, "77")] == [
+        [None if fmt == "xlsx" else "", 77 if fmt == "xlsx" else "77", "Скоро в продаже"]
+    ]
+    result = import_pricelist(supplier=supplier, data=data, source="x", filename=f"x.{fmt}")
+    assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
+    assert catalog_snapshot() == before
+    assert imported_shop.categories.filter(pk=77).exists()
+
+    # The row taken away (the supplier no longer lists the category): it is unlinked.
+    kept = [row for row in rows if row[1] not in (77, "77")]
+    data = csv_bytes(kept) if fmt == "csv" else workbook_bytes(kept)
+    import_pricelist(supplier=supplier, data=data, source="y", filename=f"y.{fmt}")
+    assert not imported_shop.categories.filter(pk=77).exists()
+    assert catalog_of(supplier) == as_listed(shop1_document())
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (
+            ["", 5, "Другое имя"],
+            "row 3: category_name: Category 5 is named “Кабели” in an earlier row.",
+        ),
+        (["", 6, ""], "row 3: category_name: This field is required."),
+        (
+            ["", "шесть", "Шесть"],
+            "categories[1] (id шесть), row 3: id: Expected a whole number from 1 to "
+            "9223372036854775807.",
+        ),
+    ],
+)
+def test_a_row_of_only_a_category_is_checked_as_one(supplier, imported, row, message):
+    rows = [*ONE_GOOD, row]
+    problems = refused(supplier, csv_bytes(rows), "list.csv")
+    assert [problem["message"] for problem in problems] == [message]
 
 
 def test_csv_export_reimports_and_its_edits_apply(supplier_client, supplier, imported):
