@@ -141,10 +141,37 @@ def test_a_preview_of_a_bad_list_fails_with_its_problems(
     assert catalog_snapshot() == before
 
 
-def test_a_bad_dry_run_value_is_400_and_queues_nothing(supplier_client, supplier):
-    response = upload(supplier_client, shop1_bytes(), dry_run="perhaps")
+@pytest.mark.parametrize(
+    "dry_run, message",
+    [
+        ("perhaps", "Must be a valid boolean."),
+        # A form's empty value or a field sent twice is no answer: taken for "false", a
+        # preview the supplier meant would apply the list.
+        ("", "Must be a valid boolean."),
+        (["true", "false"], "Give this field once."),
+        (["true", "true"], "Give this field once."),
+    ],
+)
+def test_a_bad_dry_run_value_is_400_and_queues_nothing(supplier_client, supplier, dry_run, message):
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    before = catalog_snapshot()
+    response = upload(supplier_client, as_yaml(edited_shop1()), dry_run=dry_run)
     assert response.status_code == 400
     assert response.json()["Status"] is False
+    assert response.json()["Errors"] == {"dry_run": [message]}
+    assert not ImportJob.objects.exists()
+    assert catalog_snapshot() == before
+
+
+def test_a_bad_dry_run_value_in_a_form_with_a_url_is_400(supplier_client, supplier):
+    response = supplier_client.generic(
+        "POST",
+        UPDATE,
+        "url=https%3A%2F%2Fexample.com%2Fa.yaml&dry_run=",
+        "application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response.json()["Errors"] == {"dry_run": ["Must be a valid boolean."]}
     assert not ImportJob.objects.exists()
 
 

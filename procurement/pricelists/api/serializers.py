@@ -2,6 +2,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from procurement.catalog.models import Shop
 from procurement.core.serializers import ContractModelSerializer
@@ -34,8 +35,27 @@ DRY_RUN_HELP = (
 )
 
 
+class DryRunField(serializers.BooleanField):
+    """`dry_run`, which a form's empty value or a second value does not answer: DRF would
+    take the one for false and the other for its last value, and so apply a list the
+    supplier meant to preview. Both are refused."""
+
+    default_error_messages = {"repeated": _("Give this field once.")}
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            values = dictionary.getlist(self.field_name)
+            return values if len(values) > 1 else values[0]  # "" stays: not a boolean
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data):
+        if isinstance(data, list):
+            self.fail("repeated")
+        return super().to_internal_value(data)
+
+
 def dry_run_field() -> serializers.BooleanField:
-    return serializers.BooleanField(required=False, default=False, help_text=DRY_RUN_HELP)
+    return DryRunField(required=False, default=False, help_text=DRY_RUN_HELP)
 
 
 class ImportUrlSerializer(serializers.Serializer):
