@@ -12,14 +12,15 @@ saved with it (a formula saved without a value is an empty cell). `workbook.open
 bounds what openpyxl may hold in memory before it reads a byte. Only a workbook of one sheet
 is read, only the columns of the header row, and at most MAX_COLUMNS of them.
 
-CSV is read as UTF-8 (with or without a byte-order mark), or else as cp1251; `;` or `,`
-separate its fields, whichever the header row uses. A spreadsheet program opening a CSV file
+CSV is read as UTF-16 after its byte-order mark, as UTF-8 (with or without one), or else as
+cp1251; `,`, `;` or tabs separate its fields, whichever the header row uses most. A spreadsheet program opening a CSV file
 takes a field starting with `=`, `+`, `-` or `@` for a formula (`=HYPERLINK(…)`, or a command
 in some): the export puts an apostrophe before such text, which the program shows as text and
 keeps out of the cell's value, and the import takes one apostrophe off again, so a CSV file
 round-trips exactly whether it was saved by a spreadsheet program or edited as text.
 """
 
+import codecs
 import csv
 import io
 import math
@@ -70,26 +71,85 @@ class SheetItems:
 
 def is_sheet(filename: str, data: bytes) -> bool:
     """Whether a price list is a spreadsheet, read by `read_sheet` (else `parse.read_document`
-    reads it): named .xlsx or .csv, or a zip archive (an XLSX file) not named .csv."""
+    reads it): named .xlsx or .csv, a zip archive (an XLSX file) whatever its name, or text
+    not named as YAML or JSON whose first line is a sheet's header (a CSV file named .txt,
+    or pulled from a URL without an extension)."""
     name = file_name(filename)
-    return name.endswith((".xlsx", ".csv")) or (
-        not name.endswith(".csv") and data[:4] == b"PK\x03\x04"
-    )
+    if name.endswith((".xlsx", ".csv")) or data[:4] == _ZIP:
+        return True
+    return not name.endswith((".yaml", ".yml", ".json")) and _starts_with_a_header(data)
 
 
 def read_sheet(data: bytes, filename: str) -> SheetItems:
-    """A CSV file (so named) or an XLSX one, read lazily; its header row is read and checked
-    here (SheetRefused)."""
-    return read_csv(data) if file_name(filename).endswith(".csv") else read_xlsx(data)
+    """An XLSX file (so named, or a zip archive) or else a CSV one, read lazily; its header
+    row is read and checked here (SheetRefused)."""
+    if data[:4] == _ZIP or file_name(filename).endswith(".xlsx"):
+        return read_xlsx(data)
+    return read_csv(data)
+
+
+_ZIP = b"PK\x03\x04"
+_UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# How far a header row is looked for in a file whose name does not say what it is.
+_HEADER_PEEK = 65536
+
+
+def _starts_with_a_header(data: bytes) -> bool:
+    """Whether the first line names every column a sheet needs (they are ASCII, so any
+    ASCII-compatible reading finds them)."""
+    head = data[:_HEADER_PEEK]
+    text = (
+        head.decode("utf-16", errors="ignore")
+        if head.startswith(_UTF16)
+        else head.decode("latin-1")
+    )
+    first_line = text.removeprefix("\ufeff").removeprefix("\xef\xbb\xbf").split("\n", 1)[0]
+    cells = next(csv.reader([first_line], delimiter=_delimiter(first_line)), [])
+    return {cell.strip().lower() for cell in cells} >= REQUIRED
+
+
+def _delimiter(first_line: str) -> str:
+    """The separator the header row uses most: `,`, `;`, or a tab (Excel's Unicode text)."""
+    return max((",", ";", "\t"), key=first_line.count)
+
+
+# An invalid byte as `surrogateescape` decodes it, and a character UTF-8 encodes in more
+# than one byte.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_MULTIBYTE = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
+def _csv_text(data: bytes) -> str:
+    """A CSV file's text: UTF-16 after its byte-order mark, else UTF-8 (with or without
+    one), else cp1251. Bytes that are mostly UTF-8 with a few that are not are refused: read
+    as cp1251, every other letter of the list would change without a word."""
+    if data.startswith(_UTF16):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise SheetRefused(_("The file is not valid UTF-16.")) from None
+    body = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        start = error.start
+    text = body.decode("utf-8", errors="surrogateescape")
+    if _MULTIBYTE.subn("", text)[1] > _NOT_UTF8.subn("", text)[1]:
+        message = _(
+            "Not valid UTF-8 (byte 0x%(byte)02X): save the file again as UTF-8, or all of "
+            "it as cp1251."
+        ) % {"byte": body[start]}
+        raise SheetRefused(
+            _("The file is not valid UTF-8."),
+            problems=[{"row": body.count(b"\n", 0, start) + 1, "error": message}],
+        )
+    return data.decode("cp1251", errors="replace")
 
 
 def read_csv(data: bytes) -> SheetItems:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1251", errors="replace")
+    text = _csv_text(data)
     first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = _delimiter(first_line)
     reader = csv.reader(_measured_lines(io.StringIO(text, newline="")), delimiter=delimiter)
 
     def rows() -> Generator[tuple[int, list[str]], None, None]:

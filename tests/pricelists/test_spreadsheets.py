@@ -318,6 +318,69 @@ def test_csv_encodings_and_separators(supplier, encoding, delimiter, price):
     }
 
 
+CYRILLIC_LIST = [
+    [*HEADER, "param:Цвет"],
+    ["4216292", "224", "Смартфоны", "apple/xs", "Смартфон", "110000", "116990", "14", "золотой"],
+]
+CYRILLIC_CATALOG = {
+    4216292: (
+        224,
+        "Смартфон",
+        "apple/xs",
+        Decimal("110000.00"),
+        Decimal("116990.00"),
+        14,
+        {"Цвет": "золотой"},
+    )
+}
+
+
+def test_a_utf8_csv_with_a_byte_that_is_not_utf8_is_refused_not_read_as_cp1251(supplier, imported):
+    """One Latin-1 byte in a UTF-8 file: read as cp1251, every Cyrillic letter of the list
+    would change without a word."""
+    lines = [*CYRILLIC_LIST, ["5", "224", "Смартфоны", "café", "Кофе", "1", "2", "3", ""]]
+    data = csv_bytes(lines).replace("é".encode(), "é".encode("latin-1"))
+    problems = refused(supplier, data, "list.csv")
+    assert [problem["message"] for problem in problems] == [
+        "row 3: Not valid UTF-8 (byte 0xE9): save the file again as UTF-8, or all of it as cp1251."
+    ]
+
+
+def test_a_cp1251_csv_with_a_pair_that_happens_to_be_utf8_is_read_as_cp1251(supplier):
+    """Capitals followed by Ё (“ТЁПЛЫЙ”) are valid UTF-8 two by two; the rest of the list
+    is not, so it is cp1251."""
+    lines = [list(line) for line in CYRILLIC_LIST]
+    lines[1][4] = "ТЁПЛЫЙ Смартфон"
+    import_pricelist(
+        supplier=supplier,
+        data=csv_bytes(lines).decode().encode("cp1251"),
+        source="list.csv",
+        filename="list.csv",
+    )
+    assert catalog_of(supplier)[4216292][1] == "ТЁПЛЫЙ Смартфон"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_csv_with_tabs_as_excel_saves_unicode_text_is_read(supplier, encoding):
+    text = "\r\n".join("\t".join(line) for line in CYRILLIC_LIST) + "\r\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    import_pricelist(supplier=supplier, data=data, source="list.csv", filename="list.csv")
+    assert catalog_of(supplier) == CYRILLIC_CATALOG
+
+
+@pytest.mark.parametrize("filename", ["list.csv", "list.txt", "list", "https://a.example/export"])
+def test_a_spreadsheet_is_told_by_its_content_when_its_name_does_not_say(supplier, filename):
+    """A workbook named .csv, or a CSV named .txt or by a URL without an extension."""
+    if filename == "list.csv":
+        data = workbook_bytes([[*HEADER, "param:Цвет"], [4216292, 224, *CYRILLIC_LIST[1][2:]]])
+    else:
+        data = csv_bytes(CYRILLIC_LIST)
+    import_pricelist(supplier=supplier, data=data, source=filename, filename=filename)
+    assert catalog_of(supplier) == CYRILLIC_CATALOG
+
+
 def test_a_spreadsheet_names_a_new_shop_after_the_company(supplier):
     supplier.company = "ООО Ромашка"
     supplier.save()

@@ -26,8 +26,9 @@ class JobStateField(serializers.ChoiceField):
 
 URL_HELP = "An http(s) URL of a price list: YAML, JSON, CSV or XLSX."
 FILE_HELP = (
-    "The price list as a multipart upload: YAML, JSON, CSV (UTF-8 or cp1251, `;` or `,`) "
-    "or XLSX (one sheet), told apart by the file name's extension."
+    "The price list as a multipart upload: YAML, JSON, CSV (UTF-8, UTF-16 or cp1251; `,`, `;` "
+    "or tabs) or XLSX (one sheet), told apart by the file name's extension, or by the "
+    "content when the name does not say."
 )
 DRY_RUN_HELP = (
     "Preview: check the list and compute what would change (counts and a sample of the "
