@@ -22,6 +22,7 @@ round-trips exactly whether it was saved by a spreadsheet program or edited as t
 
 import codecs
 import csv
+import datetime
 import io
 import math
 import re
@@ -45,6 +46,29 @@ MAX_COLUMNS = 1000
 # A CSV line: MAX_COLUMNS values of the longest text a parameter's value may have, and more.
 MAX_LINE_CHARACTERS = 1_000_000
 _WHOLE = frozenset({"id", "category", "quantity"})
+# What a spreadsheet shows in a cell whose formula failed; an XLSX file keeps it as the
+# cell's value, a CSV file it saved as its text. Never a price list's value.
+SPREADSHEET_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#EXTERNAL!",
+        "#PYTHON!",
+    }
+)
 # Text a spreadsheet would read as a formula, after any apostrophes: the export quotes it with
 # one more (`'=…`), so text that starts with apostrophes already is told apart on the way back.
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
@@ -314,6 +338,8 @@ def _rows_items(
         if name != "category_name"
     ]
     name_at = columns["category_name"]
+    headings = {index: name for name, index in columns.items()}
+    headings.update((index, PARAMETER + name) for index, name in parameters)
     width = max([*columns.values(), *(index for index, _name in parameters)]) + 1
     with closing(rows):
         for number, raw in rows:
@@ -334,6 +360,9 @@ def _rows_items(
                 )
                 row = row[:width]
             if row.count(None) + row.count("") == len(row):
+                continue
+            if not SPREADSHEET_ERRORS.isdisjoint(row):
+                problems += _error_cells(row, number, headings, letters)
                 continue
             good: dict[str, Any] = {}
             for field_name, index, convert in fields:
@@ -390,6 +419,24 @@ def _rows_items(
         raise SheetRefused(_("The price list is not valid."), problems=_cells(problems, letters))
     if not good_rows:
         raise SheetRefused(_("The sheet has no goods: expected one row per good under the header."))
+
+
+def _error_cells(
+    row: Sequence[Any], number: int, headings: dict[int, str], letters: bool
+) -> list[Problem]:
+    """A problem for each cell of the row that holds a spreadsheet's error (a formula that
+    failed, or its text in a CSV file the spreadsheet saved) instead of a value."""
+    return [
+        {
+            "row": number,
+            "column": _column_name(index, letters),
+            "field": headings[index],
+            "error": _("The cell holds the spreadsheet error %(error)s instead of a value.")
+            % {"error": value},
+        }
+        for index, value in enumerate(row)
+        if index in headings and value in SPREADSHEET_ERRORS
+    ]
 
 
 def _first_value(row: Sequence[Any], start: int) -> int | None:
@@ -474,6 +521,13 @@ def _money(value: Any) -> Any:
 def _parameter(value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        # A parameter's value is text: a date cell is the date as it is written in YAML.
+        if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+            return value.date().isoformat()
+        return (
+            value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
+        )
     if isinstance(value, float) and math.isfinite(value) and value == int(value):
         return int(value)
     return value

@@ -2,6 +2,7 @@
 separators of CSV, and hostile workbooks refused with the catalog unchanged."""
 
 import csv
+import datetime
 import io
 import random
 import re
@@ -427,6 +428,46 @@ def test_csv_problems_name_their_row(supplier, imported):
     assert [problem["message"] for problem in problems] == [
         "goods[1] (id 1), row 3: id: Duplicate good id."
     ]
+
+
+@pytest.mark.parametrize("filename", ["list.xlsx", "list.csv"])
+def test_a_cell_holding_a_spreadsheet_error_is_refused_naming_it(supplier, imported, filename):
+    """A formula that failed (#REF!, #N/A…) is kept as the cell's value in a workbook and
+    as its text in a CSV file the spreadsheet saved: never a name or a parameter's value."""
+    rows = [
+        [*HEADER, "param:Цвет"],
+        [1, 5, "Кабели", "", "#REF!", 10, 12, 3, "#N/A"],
+        [2, 5, "Кабели", "", "Кабель", "#DIV/0!", 12, 3, "красный"],
+        [3, 5, "Кабели", "#N/A-1", "Кабель 3", 10, 12, 3, "синий"],
+    ]
+    data = workbook_bytes(rows) if filename.endswith(".xlsx") else csv_bytes(rows)
+    problems = refused(supplier, data, filename)
+    place = "cell {}{}" if filename.endswith(".xlsx") else "row {1}"
+    assert [problem["message"] for problem in problems] == [
+        f"{place.format('E', 2)}: name: The cell holds the spreadsheet error #REF! instead of "
+        "a value.",
+        f"{place.format('I', 2)}: param:Цвет: The cell holds the spreadsheet error #N/A "
+        "instead of a value.",
+        f"{place.format('F', 3)}: price: The cell holds the spreadsheet error #DIV/0! instead "
+        "of a value.",
+    ]
+
+
+def test_a_date_in_a_parameter_column_is_its_text(supplier):
+    rows = [
+        [*HEADER, "param:Дата выпуска", "param:Время"],
+        [1, 5, "Кабели", "", "Кабель", 10, 12, 3, datetime.date(2020, 1, 2), None],
+        [2, 5, "Кабели", "", "Кабель 2", 10, 12, 3, datetime.datetime(2021, 3, 4, 5, 6), None],
+        [3, 5, "Кабели", "", "Кабель 3", 10, 12, 3, None, datetime.time(7, 30)],
+    ]
+    import_pricelist(
+        supplier=supplier, data=workbook_bytes(rows), source="list.xlsx", filename="list.xlsx"
+    )
+    assert {key: value[-1] for key, value in catalog_of(supplier).items()} == {
+        1: {"Дата выпуска": "2020-01-02"},
+        2: {"Дата выпуска": "2021-03-04 05:06:00"},
+        3: {"Время": "07:30:00"},
+    }
 
 
 def test_a_formula_is_never_evaluated(supplier, imported):
