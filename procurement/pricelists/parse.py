@@ -14,12 +14,14 @@ from typing import Any, NoReturn, Protocol
 import yaml
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from yaml import events
 from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 from procurement.core.errors import ApplicationError, ErrorCode
+from procurement.core.messages import json_problem
 from procurement.pricelists.errors import ImportFailed, Locations, Problem
 
 MAX_DEPTH = 32
@@ -95,7 +97,7 @@ def _looks_like_json(data: bytes) -> bool:
 
 
 def _refuse_constant(name: str) -> None:
-    raise ValueError(name)
+    raise ValueError(_("%(value)s is not a number JSON allows") % {"value": name})
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -119,8 +121,56 @@ def _parse_json(data: bytes) -> Any:
             parse_int=_json_int,
             object_pairs_hook=_unique_keys,
         )
+    except json.JSONDecodeError as error:
+        raise PriceListParseError(
+            _("Not valid JSON (column %(column)d): %(problem)s")
+            % {"column": error.colno, "problem": json_problem(error)},
+            line=error.lineno,
+        ) from None
     except (ValueError, RecursionError) as error:
         raise PriceListParseError(_("Not valid JSON: %(problem)s") % {"problem": error}) from None
+
+
+# What libyaml says of the mistakes made in a price list most often, in the words of the
+# project's catalog (libyaml speaks English only); anything else is passed on as it says it.
+_YAML_PROBLEMS = {
+    "did not find expected ',' or ']'": gettext_noop("a “,” or “]” is missing"),
+    "did not find expected ',' or '}'": gettext_noop("a “,” or “}” is missing"),
+    "mapping values are not allowed in this context": gettext_noop(
+        "a “:” where no mapping can start: a value with “: ” in it must be in quotes"
+    ),
+    "found character that cannot start any token": gettext_noop(
+        "a character no value can start with (a tab, “@” or “`”): put the value in quotes"
+    ),
+    "found unknown escape character": gettext_noop(
+        "an unknown escape (\\) in a double-quoted string"
+    ),
+    "did not find expected '-' indicator": gettext_noop(
+        "a line that is not a “- ” item among a list's items: check its indentation"
+    ),
+    "did not find expected key": gettext_noop(
+        "a line that is not a “key: value” among a mapping's keys: check its indentation"
+    ),
+    "could not find expected ':'": gettext_noop("a “:” after a key is missing"),
+    "did not find expected node content": gettext_noop("a value is missing"),
+    "block sequence entries are not allowed in this context": gettext_noop(
+        "a “- ” item where a value was expected: check its indentation"
+    ),
+    "found a tab character that violates indentation": gettext_noop(
+        "a tab in the indentation: indent with spaces"
+    ),
+    "found unexpected end of stream": gettext_noop("the file ends inside a value"),
+}
+# A reader's reasons: the file's bytes are not UTF-8 text.
+_NOT_UTF8_REASONS = frozenset(
+    {
+        "invalid leading UTF-8 octet",
+        "invalid trailing UTF-8 octet",
+        "incomplete UTF-8 octet sequence",
+        "invalid length of a UTF-8 sequence",
+        "invalid Unicode character",
+    }
+)
 
 
 def _parse_yaml(data: bytes) -> tuple[Any, Locations]:
@@ -128,11 +178,28 @@ def _parse_yaml(data: bytes) -> tuple[Any, Locations]:
     locations = Locations(unit="line")
     try:
         return _build(parser, locations.items), locations
+    except yaml.reader.ReaderError as error:
+        # No mark: the line is found from the byte the reader stopped at.
+        if error.reason in _NOT_UTF8_REASONS:
+            problem = _("the file is not UTF-8 here: save it as UTF-8")
+        elif error.reason == "control characters are not allowed":
+            problem = _("a control character (%(code)s), which YAML does not allow") % {
+                "code": f"U+{error.character:04X}"
+                if isinstance(error.character, int)
+                else repr(error.character)
+            }
+        else:
+            problem = str(error.reason)
+        raise PriceListParseError(
+            _("Not valid YAML: %(problem)s") % {"problem": problem},
+            line=data.count(b"\n", 0, error.position) + 1,
+        ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
+        said = getattr(error, "problem", None)
+        known = _YAML_PROBLEMS.get(said) if isinstance(said, str) else None
         raise PriceListParseError(
-            _("Not valid YAML: %(problem)s")
-            % {"problem": getattr(error, "problem", None) or error},
+            _("Not valid YAML: %(problem)s") % {"problem": _(known) if known else said or error},
             line=mark.line + 1 if mark is not None else None,
         ) from None
     finally:

@@ -62,6 +62,39 @@ def test_json_body_nested_too_deeply_to_decode_is_a_400(api_client):
     }
 
 
+@pytest.mark.parametrize(
+    "language, body, message",
+    [
+        (
+            "en",
+            '{"email": "a@example.com",\n "password" "x"}',
+            "JSON parse error: line 2, column 13: Expecting “:”",
+        ),
+        (
+            "ru",
+            '{"email": "a@example.com",}',
+            "Ошибка разбора JSON: строка 1, столбец 27: Ожидается имя в двойных кавычках",
+        ),
+        ("ru", b'{"email": "\xff"}', "Ошибка разбора JSON: тело запроса не в кодировке UTF-8."),
+    ],
+)
+def test_a_body_that_is_not_json_says_what_is_wrong_where(api_client, language, body, message):
+    response = api_client.post(
+        "/api/v1/user/login", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 400
+    assert response.json() == {"Status": False, "Errors": message}
+
+
+def test_framework_messages_come_in_russian(buyer_client):
+    """Django REST framework's own Russian catalog lacks some of its messages."""
+    response = buyer_client.post(
+        "/api/v1/user/contact", {"city": ["a"]}, format="json", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert response.status_code == 400
+    assert response.json()["Errors"]["city"] == ["Должно быть строкой."]
+
+
 def test_browsable_api_is_off_without_debug(buyer_client):
     response = buyer_client.get(DETAILS, HTTP_ACCEPT="text/html")
     assert response.status_code in {200, 406}

@@ -1,6 +1,7 @@
 import time
 
 import pytest
+from django.utils import translation
 
 from procurement.core.errors import ApplicationError, ErrorCode
 from procurement.pricelists.parse import PriceListParseError, parse_document, read_limited
@@ -95,6 +96,59 @@ def test_bad_json_named_json_is_refused(text):
     with pytest.raises(PriceListParseError) as caught:
         parse_document(text, filename="list.json")
     assert "Not valid JSON" in caught.value.problems[0]["error"]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        (
+            b'{"shop": "x",\n "goods": [1,]}',
+            {"line": 2, "error": "Not valid JSON (column 14): Expecting a value"},
+        ),
+        (b'{"shop": NaN}', {"error": "Not valid JSON: NaN is not a number JSON allows"}),
+    ],
+)
+def test_bad_json_says_what_is_wrong_where(text, problem):
+    with pytest.raises(PriceListParseError) as caught:
+        parse_document(text, filename="list.json")
+    assert caught.value.problems == [problem]
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        (
+            b"shop: x\ngoods:\n  - name: \x07",
+            {
+                "line": 3,
+                "error": "Not valid YAML: a control character (U+0007), which YAML does not allow",
+            },
+        ),
+        (
+            b"shop: x\nname: \xcf\xf0\xe8",
+            {"line": 2, "error": "Not valid YAML: the file is not UTF-8 here: save it as UTF-8"},
+        ),
+        (
+            b"shop: x\ngoods: [1, 2\n",
+            {"line": 3, "error": "Not valid YAML: a “,” or “]” is missing"},
+        ),
+    ],
+)
+def test_bad_yaml_says_what_is_wrong_where(text, problem):
+    with pytest.raises(PriceListParseError) as caught:
+        parse_document(text, filename="list.yaml")
+    assert caught.value.problems == [problem]
+
+
+def test_bad_yaml_is_described_in_the_language_of_the_job():
+    with translation.override("ru"), pytest.raises(PriceListParseError) as caught:
+        parse_document(b"shop: x\n\tgoods: []", filename="list.yaml")
+    assert caught.value.problems == [
+        {
+            "line": 2,
+            "error": "Некорректный YAML: табуляция в отступе: делайте отступы пробелами",
+        }
+    ]
 
 
 def test_read_limited_stops_at_the_limit_without_reading_the_rest():
