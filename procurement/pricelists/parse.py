@@ -2,7 +2,12 @@
 
 YAML is read from libyaml's event stream (the C parser when present) and built here
 directly: no tag that builds objects, no anchors or aliases (so no alias bombs), timestamps
-kept as text. Plain scalars resolve as PyYAML's safe loader resolves them (YAML 1.1).
+kept as text. Plain scalars resolve as PyYAML's safe loader resolves them (YAML 1.1), but
+for two kinds, where that reading would change what the supplier wrote without a word:
+- a number YAML 1.1 and YAML 1.2 read differently (`017`, `0x1f`, `0b11`, `1_000`, `1:30`)
+  stays the text written (a `SpelledNumber`), which a field wanting a number refuses;
+- a good's parameters are text: their plain values and names are taken as written
+  (`1.10`, `yes`, `00123`), a null (`~`, nothing) being no value.
 Skipping PyYAML's node graph also makes this several times faster than `yaml.CSafeLoader`.
 """
 
@@ -31,6 +36,11 @@ _TAG = "tag:yaml.org,2002:"
 _STR, _SEQ, _MAP = _TAG + "str", _TAG + "seq", _TAG + "map"
 _IMPLICIT = Resolver.yaml_implicit_resolvers
 _SAFE = SafeConstructor()
+
+
+class SpelledNumber(str):
+    """A plain YAML scalar written as a number that YAML 1.1 and YAML 1.2 read differently
+    (a leading zero, 0x, 0b, `_` or `:`), kept as the text written."""
 
 
 class PriceListParseError(ImportFailed):
@@ -226,8 +236,10 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
     resolved: dict[str, Any] = {}
     documents = 0
     root: Any = None
-    # Each open collection: [container, pending mapping key or _NO_KEY, start event].
+    # Each open collection: [container, pending mapping key or _NO_KEY, start event, whether
+    # its plain scalars are text (a good's parameters)].
     stack: list[list[Any]] = []
+    as_text = False
     while True:
         event = get_event()
         if isinstance(event, events.ScalarEvent):
@@ -235,11 +247,14 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
                 _refuse(_("YAML anchors and aliases are not allowed."), event)
             if event.tag is None and event.implicit[0]:
                 text = event.value
-                value = resolved.get(text, _NO_KEY)
-                if value is _NO_KEY:
-                    value = _plain(text, event)
-                    if len(resolved) < _RESOLVED_CACHE:
-                        resolved[text] = value
+                if as_text:
+                    value = None if text in _NULLS else text
+                else:
+                    value = resolved.get(text, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = _plain(text, event)
+                        if len(resolved) < _RESOLVED_CACHE:
+                            resolved[text] = value
             else:
                 value = _scalar(event)
             start = event
@@ -250,12 +265,13 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
                 _refuse(_("YAML tag %(tag)s is not allowed.") % {"tag": event.tag}, event)
             if len(stack) >= MAX_DEPTH:
                 _refuse(_("The document is nested too deeply."), event)
-            stack.append(
-                [{} if isinstance(event, events.MappingStartEvent) else [], _NO_KEY, event]
-            )
+            mapping = isinstance(event, events.MappingStartEvent)
+            as_text = mapping and bool(stack) and stack[-1][1] == "parameters"
+            stack.append([{} if mapping else [], _NO_KEY, event, as_text])
             continue
         elif isinstance(event, events.MappingEndEvent | events.SequenceEndEvent):
-            value, _key, start = stack.pop()
+            value, _key, start, _as_text = stack.pop()
+            as_text = bool(stack) and stack[-1][3]
         elif isinstance(event, events.AliasEvent):
             _refuse(_("YAML anchors and aliases are not allowed."), event)
         elif isinstance(event, events.DocumentStartEvent):
@@ -292,6 +308,7 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
 
 _NO_KEY = object()
 _RESOLVED_CACHE = 10_000
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
 def _scalar(event: events.ScalarEvent) -> Any:
@@ -314,13 +331,20 @@ def _plain(value: str, event: events.ScalarEvent) -> Any:
     return value
 
 
-def _yaml_int(value: str, event: events.ScalarEvent) -> int | Decimal:
+def _yaml_int(value: str, event: events.ScalarEvent) -> int | Decimal | SpelledNumber:
+    digits = value.lstrip("+-")
+    if not digits.isdecimal() or (digits[0] == "0" and len(digits) > 1):
+        return SpelledNumber(value)  # 0x1f, 017, 0b11, 1_000, 1:30
     try:
-        if value.isdecimal() and (value[0] != "0" or len(value) == 1):
-            return int(value)
-        return _SAFE.construct_yaml_int(ScalarNode(_TAG + "int", value))
+        return int(value)
     except ValueError:
         return _long_integer(value)
+
+
+def _yaml_float(value: str, event: events.ScalarEvent) -> float | SpelledNumber:
+    if "_" in value or ":" in value:
+        return SpelledNumber(value)  # 1_000.5, 1:30.5
+    return _SAFE.construct_yaml_float(ScalarNode("", value))
 
 
 def _json_int(text: str) -> int | Decimal:
@@ -354,7 +378,7 @@ _RESOLVED = {
     _TAG + "null": lambda value, event: None,
     _TAG + "bool": lambda value, event: SafeConstructor.bool_values[value.lower()],
     _TAG + "int": _yaml_int,
-    _TAG + "float": lambda value, event: _SAFE.construct_yaml_float(ScalarNode("", value)),
+    _TAG + "float": _yaml_float,
     # Dates stay text: a price list has no use for them and building them is slow.
     _TAG + "timestamp": lambda value, event: value,
     _TAG + "value": lambda value, event: value,

@@ -23,6 +23,7 @@ from procurement.catalog.models import (
     Shop,
 )
 from procurement.pricelists.errors import ImportFailed, Problem
+from procurement.pricelists.parse import SpelledNumber
 
 MAX_ERRORS = 100
 MAX_ID = 2**63 - 1
@@ -366,6 +367,7 @@ def _shown_id(item: dict) -> Any:
 
 def _identifier(value: Any) -> int:
     if type(value) is not int or not 1 <= value <= MAX_ID:
+        _refuse_spelled(value)
         raise _Invalid(_("Expected a whole number from 1 to %(max)d.") % {"max": MAX_ID})
     return value
 
@@ -374,12 +376,25 @@ def _quantity(value: Any) -> int:
     if isinstance(value, float | Decimal) and math.isfinite(value) and value == int(value):
         value = int(value)
     if type(value) is not int or not 0 <= value <= MAX_QUANTITY:
+        _refuse_spelled(value)
         raise _Invalid(_("Expected a whole number from 0 to %(max)d.") % {"max": MAX_QUANTITY})
     return value
 
 
+def _refuse_spelled(value: Any) -> None:
+    if isinstance(value, SpelledNumber):
+        raise _Invalid(
+            _(
+                "“%(text)s” is read as different numbers by different YAML readers: write the "
+                "number in plain digits."
+            )
+            % {"text": value}
+        )
+
+
 def _money(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        _refuse_spelled(value)
         raise _Invalid(_("Expected a number."))
     try:
         amount = Decimal(value) if isinstance(value, int | Decimal) else Decimal(repr(value))

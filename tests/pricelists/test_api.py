@@ -127,6 +127,36 @@ def test_a_key_given_twice_is_refused_not_guessed(
     assert catalog_snapshot() == before
 
 
+@pytest.mark.parametrize(
+    "line, written, field",
+    [
+        ("  - id: 4216292", "0100", "id"),
+        ("    price: 110000", "1:30", "price"),
+        ("    quantity: 14", "0x10", "quantity"),
+        ("    category: 224", "2_24", "category"),
+    ],
+)
+def test_a_number_yaml_readers_read_differently_is_refused_not_guessed(
+    supplier_client, supplier, commit_callbacks, line, written, field
+):
+    """`id: 0100` is 64 to a YAML 1.1 reader and 100 to a YAML 1.2 one: either guess could
+    put the offer under another id or price."""
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    before = catalog_snapshot()
+    data = shop1_bytes().replace(line.encode(), f"{line.split(':')[0]}: {written}".encode(), 1)
+    with commit_callbacks():
+        response = upload(supplier_client, data)
+    body = supplier_client.get(job_url(response.json()["job"])).json()
+    assert body["state"] == "failed"
+    [error] = body["errors"]
+    assert (error["field"], error["error"]) == (
+        field,
+        f"“{written}” is read as different numbers by different YAML readers: write the "
+        "number in plain digits.",
+    )
+    assert catalog_snapshot() == before
+
+
 def test_a_job_is_run_once(supplier_client, supplier, commit_callbacks):
     from procurement.pricelists.tasks import do_import
 

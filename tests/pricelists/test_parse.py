@@ -4,7 +4,12 @@ import pytest
 from django.utils import translation
 
 from procurement.core.errors import ApplicationError, ErrorCode
-from procurement.pricelists.parse import PriceListParseError, parse_document, read_limited
+from procurement.pricelists.parse import (
+    PriceListParseError,
+    SpelledNumber,
+    parse_document,
+    read_limited,
+)
 from tests.support.pricelists import as_json, shop1_bytes, shop1_document
 
 BILLION_LAUGHS = b"""
@@ -20,8 +25,14 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
 
 
-def test_yaml_is_read_like_the_safe_loader():
-    assert parse_document(shop1_bytes(), filename="shop1.yaml") == shop1_document()
+def test_yaml_is_read_like_the_safe_loader_but_parameters_are_text():
+    expected = shop1_document()
+    for good in expected["goods"]:
+        good["parameters"] = {
+            name: str(value).lower() if isinstance(value, bool) else str(value)  # as written
+            for name, value in good["parameters"].items()
+        }
+    assert parse_document(shop1_bytes(), filename="shop1.yaml") == expected
 
 
 @pytest.mark.parametrize("filename", ["shop1.json", "upload", ""])
@@ -35,10 +46,40 @@ def test_yaml_flow_mapping_is_not_mistaken_for_json():
 
 def test_plain_scalars_resolve_as_yaml_1_1_and_dates_stay_text():
     parsed = parse_document(
-        b"a: [1, 0x1f, 017, 1_000, 6.5, yes, off, ~, '12', !!str 12, 2020-01-02, 1e3x]"
+        b"a: [1, -2, +3, 0, 6.5, -1.5e+3, yes, off, ~, '12', !!str 12, 2020-01-02]"
     )
+    assert parsed == {"a": [1, -2, 3, 0, 6.5, -1500.0, True, False, None, "12", "12", "2020-01-02"]}
+
+
+def test_numbers_yaml_readers_read_differently_stay_the_text_written():
+    """YAML 1.1 reads 017 as 15, 0x1f as 31, 1_000 as 1000 and 1:30 as 90; YAML 1.2 reads
+    017 as 17 and the rest as text. Either reading would change what the supplier meant
+    without a word: the text is kept, and a field that wants a number says so."""
+    parsed = parse_document(b"a: [017, 0x1f, 0b11, 1_000, 1:30, 1_000.5, 1:30.5, -017, 1e3x]")
     assert parsed == {
-        "a": [1, 31, 15, 1000, 6.5, True, False, None, "12", "12", "2020-01-02", "1e3x"]
+        "a": ["017", "0x1f", "0b11", "1_000", "1:30", "1_000.5", "1:30.5", "-017", "1e3x"]
+    }
+    assert all(isinstance(value, SpelledNumber) for value in parsed["a"][:8])
+
+
+def test_a_parameter_value_is_the_text_written():
+    parsed = parse_document(
+        "goods:\n  - parameters: {Артикул: 00123, Версия: 1.10, Bluetooth: yes, "
+        "Время: 12:30, Код: 0x1F, Число: 6.50, Пусто: ~, Ничего: , Да: true, 2020: x, "
+        "В кавычках: '007'}".encode()
+    )
+    assert parsed["goods"][0]["parameters"] == {
+        "Артикул": "00123",
+        "Версия": "1.10",
+        "Bluetooth": "yes",
+        "Время": "12:30",
+        "Код": "0x1F",
+        "Число": "6.50",
+        "Пусто": None,
+        "Ничего": None,
+        "Да": "true",
+        "2020": "x",
+        "В кавычках": "007",
     }
 
 
