@@ -10,7 +10,8 @@ and checked the same way.
 Socket time-outs bound each connect and read, but a server that sends one byte every few
 seconds never trips them; so one deadline covers the whole download (connect, TLS, headers,
 body and every redirect), enforced by a watchdog that shuts the socket down when it passes,
-which ends whatever read is blocked on it. The size limit is enforced while streaming, and a
+which ends whatever read is blocked on it, however the body is delimited (a length, chunks,
+or the end of the connection). The size limit is enforced while streaming, and a
 body shorter than its Content-Length is refused rather than imported half.
 
 A scheduled pull asks with the validators of the last list it imported (`If-None-Match`,
@@ -164,22 +165,30 @@ def check_url(url: str) -> None:
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the checked address while sending the URL's host name."""
+    """Connects to the checked address while sending the URL's host name.
+
+    `opened` is the socket the download reads from, for the watchdog: `sock` is not, once
+    the headers of an answer whose body ends with the connection (HTTP/1.0, or
+    `Connection: close` without a length) are in: http.client then closes the connection
+    and sets `sock` to None while the response goes on reading the same socket.
+    """
 
     def __init__(self, host: str, port: int, address: str, timeout: float):
         super().__init__(host, port, timeout=timeout)
         self._address = address
+        self.opened: socket.socket | None = None
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self.opened = socket.create_connection((self._address, self.port), self.timeout)
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection):
     def connect(self) -> None:
         super().connect()
         context = ssl.create_default_context()
-        # The handshake after `self.sock` is the TLS socket, so the watchdog can end it too.
-        self.sock = context.wrap_socket(
+        # The handshake after the TLS socket is `opened`, so the watchdog can end it too
+        # (wrapping detaches the plain socket: shutting that one down would do nothing).
+        self.sock = self.opened = context.wrap_socket(
             self.sock, server_hostname=self.host, do_handshake_on_connect=False
         )
         self.sock.do_handshake()
@@ -202,7 +211,7 @@ class _Deadline:
         return left
 
     @contextmanager
-    def watching(self, connection: http.client.HTTPConnection) -> Iterator[None]:
+    def watching(self, connection: _PinnedHTTPConnection) -> Iterator[None]:
         timer = threading.Timer(self.remaining(), self._expire, args=(connection,))
         timer.daemon = True
         timer.start()
@@ -211,13 +220,14 @@ class _Deadline:
         finally:
             timer.cancel()
 
-    def _expire(self, connection: http.client.HTTPConnection) -> None:
+    def _expire(self, connection: _PinnedHTTPConnection) -> None:
         self.expired = True
-        sock = connection.sock
+        sock = connection.opened
         if sock is None:  # still connecting: the connect time-out bounds that
             return
         # The plain socket's shutdown, also for TLS: it ends a read blocked in another thread
-        # without touching the TLS object that read is using. OSError: already closed.
+        # without touching the TLS object that read is using. OSError: already closed (a
+        # closed socket object has no descriptor left, so no other connection's is hit).
         with suppress(OSError):
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
 
@@ -283,7 +293,7 @@ def fetch_if_changed(
 
 
 def _request(
-    connection: http.client.HTTPConnection, url: str, *, limit: int, conditions: dict[str, str]
+    connection: _PinnedHTTPConnection, url: str, *, limit: int, conditions: dict[str, str]
 ) -> Fetched | str | None:
     """The body, None when unchanged (304), or the next URL when the answer is a redirect."""
     parts = urlsplit(url)

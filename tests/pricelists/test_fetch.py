@@ -18,7 +18,8 @@ from procurement.pricelists.fetch import (
     is_public_address,
 )
 from procurement.pricelists.models import ImportJob
-from tests.support.pricelists import shop1_bytes
+from procurement.pricelists.services import import_pricelist
+from tests.support.pricelists import catalog_snapshot, shop1_bytes
 
 BODY = shop1_bytes()
 
@@ -298,8 +299,14 @@ MARGIN = 5  # generous: the point is "about the deadline", not "forever"
         [b"HTTP/1.1 200 OK\r\n"] + [b"X"] * 1000,
         # Headers at once, then a declared body one byte at a time.
         [b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n"] + [b"x"] * 1000,
+        # A chunked body, one byte per chunk.
+        [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"] + [b"1\r\nx\r\n"] * 1000,
+        # Bodies that end when the server closes the connection: http.client lets go of
+        # the connection's socket as soon as it has the headers of such an answer.
+        [b"HTTP/1.0 200 OK\r\n\r\n"] + [b"x"] * 1000,
+        [b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"] + [b"x"] * 1000,
     ],
-    ids=["slow-headers", "slow-body"],
+    ids=["slow-headers", "slow-body", "slow-chunks", "slow-http-1.0", "slow-until-close"],
 )
 def test_one_deadline_covers_headers_and_body(settings, connections, chunks):
     server = Dripping(chunks, pause=0.1)
@@ -315,6 +322,36 @@ def test_one_deadline_covers_headers_and_body(settings, connections, chunks):
     assert time.monotonic() - started < DEADLINE + MARGIN
     assert str(caught.value.message) == "The download took too long."
     assert caught.value.problems == [{"error": "The download took too long."}]
+    assert not server.thread.is_alive()  # the fetch hung up: the server stopped sending
+
+
+@pytest.mark.django_db
+def test_a_url_import_dripping_until_the_server_closes_fails_at_the_deadline(
+    settings, supplier, supplier_client, commit_callbacks
+):
+    import_pricelist(supplier=supplier, data=BODY, source="setup")
+    before = catalog_snapshot()
+    # A valid price list, each byte a pause later, then the connection closed: HTTP/1.0.
+    server = Dripping([b"HTTP/1.0 200 OK\r\n\r\n", *(bytes([byte]) for byte in BODY)], 0.1)
+    settings.IMPORT_ALLOWED_HOSTS = [f"127.0.0.1:{server.port}"]
+    settings.IMPORT_FETCH_TIMEOUT_SECONDS = 1
+    settings.IMPORT_FETCH_DEADLINE_SECONDS = DEADLINE
+    started = time.monotonic()
+    try:
+        with commit_callbacks():
+            response = supplier_client.post(
+                "/api/v1/partner/update",
+                {"url": f"http://127.0.0.1:{server.port}/list.yaml"},
+                format="json",
+            )
+    finally:
+        server.close()
+    assert time.monotonic() - started < DEADLINE + MARGIN  # the server sends for 20 s
+    assert not server.thread.is_alive()
+    job = ImportJob.objects.get(pk=response.json()["job"])
+    too_long = "The download took too long."
+    assert (job.state, job.errors) == ("failed", [{"error": too_long, "message": too_long}])
+    assert catalog_snapshot() == before
 
 
 def test_the_deadline_covers_the_redirects_together(server, settings):
