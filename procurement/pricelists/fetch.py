@@ -1,18 +1,23 @@
 """Fetching a price list from a URL a supplier names, without letting it reach internal hosts.
 
-Only http and https. The host is resolved once and every address it resolves to must be a
-public one (unless IMPORT_ALLOWED_HOSTS lets that host in on that port: an entry allows
-ports 80 and 443 only, unless it names a port, so allowing a supplier's intranet server does
-not open the Redis or PostgreSQL port next to it); the connection then goes to the address
-that was checked, so a second DNS answer cannot redirect it. Redirects are followed by hand
-and checked the same way.
+Only http and https. A URL is requested as browsers send it: a non-ASCII host name in IDNA
+(punycode), spaces and non-ASCII characters in the path, query and fragment percent-encoded
+as UTF-8 (`/прайс.yaml` → `/%D0%BF%D1%80…`), `%` escapes already there kept. A URL with a
+control character (a line break, a tab) is refused rather than guessed at: it is a paste
+gone wrong or a try at adding a header to the request.
+
+The host is resolved once and every address it resolves to must be a public one (unless
+IMPORT_ALLOWED_HOSTS lets that host in on that port: an entry allows ports 80 and 443 only,
+unless it names a port, so allowing a supplier's intranet server does not open the Redis or
+PostgreSQL port next to it); the connection then goes to the address that was checked, so a
+second DNS answer cannot redirect it. Redirects are followed by hand and checked the same way.
 
 Socket time-outs bound each connect and read, but a server that sends one byte every few
 seconds never trips them; so one deadline covers the whole download (connect, TLS, headers,
 body and every redirect), enforced by a watchdog that shuts the socket down when it passes,
 which ends whatever read is blocked on it, however the body is delimited (a length, chunks,
-or the end of the connection). The size limit is enforced while streaming, and a
-body shorter than its Content-Length is refused rather than imported half.
+or the end of the connection). The size limit is enforced while streaming, and a body
+shorter than its Content-Length is refused rather than imported half.
 
 A scheduled pull asks with the validators of the last list it imported (`If-None-Match`,
 `If-Modified-Since`): a server that answers 304 sends nothing and nothing is imported.
@@ -20,6 +25,7 @@ A scheduled pull asks with the validators of the last list it imported (`If-None
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -27,7 +33,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -54,6 +60,42 @@ def timeout_seconds() -> float:
 
 def deadline_seconds() -> float:
     return float(settings.IMPORT_FETCH_DEADLINE_SECONDS)
+
+
+# C0 controls (line breaks, tabs, NUL) and DEL: refused anywhere in a URL.
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def requested_url(url: str) -> str:
+    """`url` as it is requested: its host name in IDNA, its path, query and fragment
+    percent-encoded where they are not printable ASCII (a space too). Refuses a URL with a
+    control character, or one that is not an http(s) URL (`check_url_syntax`).
+
+    Encoding what is encoded already changes nothing, so a stored URL can be passed again."""
+    url = url.strip()
+    if _CONTROL.search(url):
+        raise FetchError(_("The URL must not contain control characters such as line breaks."))
+    check_url_syntax(url)
+    if url.isascii() and " " not in url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    try:
+        if not netloc.isascii():
+            host = str(parts.hostname).encode("idna").decode("ascii")
+            netloc = host if parts.port is None else f"{host}:{parts.port}"
+        return parts._replace(
+            netloc=netloc,
+            path=_percent_encoded(parts.path),
+            query=_percent_encoded(parts.query),
+            fragment=_percent_encoded(parts.fragment),
+        ).geturl()
+    except UnicodeError:  # a label IDNA refuses (empty, too long), a lone surrogate
+        raise FetchError(_("The URL is not valid.")) from None
+
+
+def _percent_encoded(text: str) -> str:
+    return "".join(char if "!" <= char <= "~" else quote(char, safe="") for char in text)
 
 
 def check_url_syntax(url: str) -> tuple[str, str, int]:
@@ -102,6 +144,13 @@ def allowed_host_entry(entry: str) -> tuple[str, frozenset[int]]:
         host, port = text, None
     if not host:
         raise ImproperlyConfigured(f"IMPORT_ALLOWED_HOSTS: {entry!r} has no host")
+    if not host.isascii():  # compared with a URL's host, which is requested in IDNA
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ImproperlyConfigured(
+                f"IMPORT_ALLOWED_HOSTS: {entry!r} is not a valid host name"
+            ) from None
     if port is None:
         return host, DEFAULT_PORTS
     if not port.isdecimal() or not 1 <= int(port) <= 65535:
@@ -154,14 +203,17 @@ def resolve_checked(host: str, port: int) -> str:
     return str(addresses[0])
 
 
-def check_url(url: str) -> None:
-    """Refuse a URL without fetching it: its scheme, and where its host resolves to.
+def check_url(url: str) -> str:
+    """Refuse a URL without fetching it: its scheme, its characters, and where its host
+    resolves to; else the URL as it will be requested (`requested_url`).
 
     The fetch resolves and checks the host again and connects to the address it checked,
     so a name that resolves elsewhere later is still refused.
     """
+    url = requested_url(url)
     _scheme, host, port = check_url_syntax(url)
     resolve_checked(host, port)
+    return url
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -264,6 +316,7 @@ def fetch_if_changed(
     limit = max_bytes() if limit is None else limit
     deadline = _Deadline(deadline_seconds())
     for _redirect in range(MAX_REDIRECTS + 1):
+        url = requested_url(url)
         scheme, host, port = check_url_syntax(url)
         address = resolve_checked(host, port)
         connection_class = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
@@ -317,6 +370,10 @@ def _request(
         location = response.getheader("Location")
         if not location:
             raise FetchError(_("A redirect without a Location header."))
+        # http.client reads headers as Latin-1; a non-ASCII Location is UTF-8, as browsers
+        # read it (then encoded again for the request), unless it cannot be.
+        with suppress(UnicodeError):
+            return location.encode("latin-1").decode("utf-8")
         return location
     if response.status != 200:
         raise FetchError(

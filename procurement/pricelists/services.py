@@ -44,7 +44,7 @@ from procurement.pricelists.apply import (
 )
 from procurement.pricelists.errors import ImportFailed, Locations, problems_of, readable
 from procurement.pricelists.export import export_chunks
-from procurement.pricelists.fetch import Fetched, check_url, fetch_if_changed
+from procurement.pricelists.fetch import Fetched, FetchError, check_url, fetch_if_changed
 from procurement.pricelists.models import (
     PULL_SECONDS,
     ExportJob,
@@ -233,7 +233,7 @@ def import_job_create(
     """Queue an import (or with `dry_run` a preview) of an uploaded file (its `chunks`) or of
     a URL; exactly one of them."""
     if url is not None and chunks is None:
-        check_url(url)
+        url = _checked_url(url)
         job = ImportJob.objects.create(supplier=supplier, url=url, source=url, dry_run=dry_run)
     elif chunks is not None and url is None:
         content = read_limited(chunks)
@@ -360,6 +360,20 @@ def previews_forget_old() -> int:
     ).update(content=None)
 
 
+def _checked_url(url: str) -> str:
+    """The URL as it will be requested (`check_url`), which is what a job or a schedule
+    stores: the supplier sees what is fetched, and an unchanged URL compares equal however
+    it was typed. Refused when that no longer fits the column (encoding lengthens it)."""
+    url = check_url(url)
+    limit = PriceListSource._meta.get_field("url").max_length or 0  # ImportJob's is the same
+    if len(url) > limit:
+        raise FetchError(
+            _("The URL is too long: once encoded its length is %(length)d, at most %(limit)d.")
+            % {"length": len(url), "limit": limit}
+        )
+    return url
+
+
 def _pull(job: ImportJob) -> Fetched | None:
     """The job's URL, fetched; for a scheduled pull only if it changed since the list last
     imported from it (None: unchanged)."""
@@ -382,7 +396,7 @@ def _unchanged() -> dict[str, Any]:
 def source_set(*, supplier: User, url: str, every: str) -> PriceListSource:
     """Pull the supplier's price list from `url` on a schedule (the same URL rules as an
     import's); a new URL is pulled unconditionally the first time."""
-    check_url(url)
+    url = _checked_url(url)
     source, created = PriceListSource.objects.select_for_update().get_or_create(
         supplier=supplier, defaults={"url": url, "every": every}
     )

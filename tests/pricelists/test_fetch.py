@@ -17,11 +17,13 @@ from procurement.pricelists.fetch import (
     host_allowed,
     is_public_address,
 )
-from procurement.pricelists.models import ImportJob
-from procurement.pricelists.services import import_pricelist
+from procurement.pricelists.models import ImportJob, PriceListSource
+from procurement.pricelists.services import import_pricelist, sources_pull_due
 from tests.support.pricelists import catalog_snapshot, shop1_bytes
 
 BODY = shop1_bytes()
+PRICE_PATH = "/%D0%BF%D1%80%D0%B0%D0%B9%D1%81.yaml"  # /прайс.yaml, as UTF-8 percent-encoded
+PRICE_QUERY = "%D1%86%D0%B5%D0%BD%D0%B0"  # цена
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -43,6 +45,11 @@ class Handler(BaseHTTPRequestHandler):
             "/to-other-port": lambda: self._redirect(
                 f"http://127.0.0.1:{self.server.other_port}/list.yaml"
             ),
+            PRICE_PATH: lambda: self._send(BODY),
+            PRICE_PATH + "?q=" + PRICE_QUERY: lambda: self._send(BODY),
+            "/price%20list.yaml": lambda: self._send(BODY),
+            # A non-ASCII Location as servers send it: UTF-8 (send_header writes Latin-1).
+            "/to-price": lambda: self._redirect("/прайс.yaml".encode().decode("latin-1")),
         }
         routes.get(self.path, lambda: self._send(b"missing", status=404))()
 
@@ -441,3 +448,162 @@ def test_a_bad_allowed_hosts_entry_is_a_configuration_error(settings, entry):
     with pytest.raises(ImproperlyConfigured):
         allowed_host_entry(entry)
     assert [message.id for message in run_checks()] == ["pricelists.E001"]
+
+
+@pytest.mark.parametrize(
+    "typed, requested",
+    [
+        ("http://h.example/list.yaml?a=1&b=%20#top", "http://h.example/list.yaml?a=1&b=%20#top"),
+        ("http://h.example/прайс.yaml", f"http://h.example{PRICE_PATH}"),
+        (
+            "http://h.example/a b.yaml?q=цена#ф",
+            "http://h.example/a%20b.yaml?q=" + PRICE_QUERY + "#%D1%84",
+        ),
+        (f"http://h.example{PRICE_PATH}", f"http://h.example{PRICE_PATH}"),  # encoded once only
+        ("  http://h.example/list.yaml \n", "http://h.example/list.yaml"),  # pasted with spaces
+        (
+            "https://Пример.РФ:8443/прайс",
+            "https://xn--e1afmkfd.xn--p1ai:8443/%D0%BF%D1%80%D0%B0%D0%B9%D1%81",
+        ),
+        ("http://[::1]:8080/a b", "http://[::1]:8080/a%20b"),
+    ],
+)
+def test_a_url_is_requested_as_a_browser_sends_it(typed, requested):
+    assert fetch.requested_url(typed) == requested
+    assert fetch.requested_url(requested) == requested
+
+
+@pytest.mark.parametrize(
+    "refused, message",
+    [
+        ("http://h.example/a\r\nX-Injected: 1", "control characters"),
+        ("http://h.example/a\tb.yaml", "control characters"),
+        ("http://h.example/a\x00.yaml", "control characters"),
+        ("http://h.example/a\x7f.yaml", "control characters"),
+        ("http://h.example/\ud800.yaml", "not valid"),
+        ("http://пример..рф/list.yaml", "not valid"),
+    ],
+)
+def test_a_url_with_control_characters_is_refused_before_any_connection(
+    settings, connections, refused, message
+):
+    settings.IMPORT_ALLOWED_HOSTS = ["h.example", "127.0.0.1"]
+    for refuse in (fetch.check_url, fetch_url):
+        with pytest.raises(FetchError) as caught:
+            refuse(refused)
+        assert message in str(caught.value.message)
+    assert connections == []
+
+
+@pytest.mark.parametrize(
+    "path, seen",
+    [
+        ("/прайс.yaml", PRICE_PATH),
+        ("/прайс.yaml?q=цена", f"{PRICE_PATH}?q={PRICE_QUERY}"),
+        ("/price list.yaml", "/price%20list.yaml"),
+        ("/to-price", PRICE_PATH),  # a redirect's UTF-8 Location
+    ],
+)
+def test_a_non_ascii_url_is_fetched_percent_encoded(server, path, seen):
+    assert fetch_url(url(server, path)) == BODY
+    assert server.seen[-1][0] == seen
+
+
+def test_an_idn_host_is_requested_in_punycode(server, settings, monkeypatch):
+    punycode = f"xn--e1afmkfd.xn--p1ai:{server.server_port}"
+    settings.IMPORT_ALLOWED_HOSTS = [f"пример.рф:{server.server_port}"]
+    real = socket.getaddrinfo
+
+    def resolve(host, port, *args, **kwargs):
+        if host == "xn--e1afmkfd.xn--p1ai":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        assert host.isascii(), host
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(fetch.socket, "getaddrinfo", resolve)
+    assert fetch_url(f"http://Пример.рф:{server.server_port}/list.yaml") == BODY
+    assert server.seen == [("/list.yaml", punycode)]
+
+
+@pytest.mark.django_db
+def test_a_non_ascii_url_is_imported_and_stored_as_it_is_requested(
+    server, supplier_client, commit_callbacks
+):
+    with commit_callbacks():
+        response = supplier_client.post(
+            "/api/v1/partner/update", {"url": url(server, "/прайс.yaml?q=цена")}, format="json"
+        )
+    assert response.status_code == 202
+    job = ImportJob.objects.get(pk=response.json()["job"])
+    requested = url(server, f"{PRICE_PATH}?q={PRICE_QUERY}")
+    assert (job.state, job.created, job.url, job.source) == ("done", 14, requested, requested)
+    assert [path for path, _host in server.seen] == [f"{PRICE_PATH}?q={PRICE_QUERY}"]
+
+
+@pytest.mark.django_db
+def test_a_non_ascii_schedule_is_stored_and_pulled_as_it_is_requested(
+    server, supplier, supplier_client, commit_callbacks
+):
+    response = supplier_client.put(
+        "/api/v1/partner/source",
+        {"url": url(server, "/прайс.yaml"), "every": "daily"},
+        format="json",
+    )
+    requested = url(server, PRICE_PATH)
+    assert (response.status_code, response.json()["url"]) == (200, requested)
+    assert PriceListSource.objects.get(supplier=supplier).url == requested
+    with commit_callbacks():
+        [job_id] = sources_pull_due()
+    job = ImportJob.objects.get(pk=job_id)
+    assert (job.state, job.created, job.url) == ("done", 14, requested)
+    assert [path for path, _host in server.seen] == [PRICE_PATH]
+    # The same URL typed either way is the same schedule: its validators are kept.
+    PriceListSource.objects.update(etag='"v1"')
+    supplier_client.put(
+        "/api/v1/partner/source", {"url": requested, "every": "daily"}, format="json"
+    )
+    assert PriceListSource.objects.get().etag == '"v1"'
+
+
+REFUSED_URLS = [
+    ("/a\r\nX-Injected: 1", "The URL must not contain control characters such as line breaks."),
+    ("/a\tb.yaml", "The URL must not contain control characters such as line breaks."),
+    # 400 characters typed, 2,400 once encoded ({} is the length of the URL's start)
+    ("/" + "ц" * 400, "The URL is too long: once encoded its length is {}, at most 2000."),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path, refusal", REFUSED_URLS)
+def test_an_import_url_refused_for_its_characters_is_400_and_starts_nothing(
+    server, supplier, supplier_client, commit_callbacks, path, refusal
+):
+    import_pricelist(supplier=supplier, data=BODY, source="setup")
+    before, jobs = catalog_snapshot(), ImportJob.objects.count()
+    with commit_callbacks():
+        response = supplier_client.post(
+            "/api/v1/partner/update", {"url": url(server, path)}, format="json"
+        )
+    assert response.status_code == 400
+    refusal = refusal.format(len(url(server, "/")) + 400 * len("%D1%86"))
+    assert response.json() == {"Status": False, "Errors": refusal}
+    assert ImportJob.objects.count() == jobs
+    assert catalog_snapshot() == before
+    assert server.seen == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path, refusal", REFUSED_URLS)
+def test_a_schedule_refused_for_its_characters_is_400_and_keeps_the_old_one(
+    server, supplier, supplier_client, path, refusal
+):
+    kept = url(server, "/list.yaml")
+    supplier_client.put("/api/v1/partner/source", {"url": kept, "every": "daily"}, format="json")
+    response = supplier_client.put(
+        "/api/v1/partner/source", {"url": url(server, path), "every": "hourly"}, format="json"
+    )
+    assert response.status_code == 400
+    refusal = refusal.format(len(url(server, "/")) + 400 * len("%D1%86"))
+    assert response.json() == {"Status": False, "Errors": refusal}
+    assert list(PriceListSource.objects.values_list("url", "every")) == [(kept, "daily")]
+    assert server.seen == []

@@ -24,7 +24,11 @@ class JobStateField(serializers.ChoiceField):
         super().__init__(choices=JobState.choices, **kwargs)
 
 
-URL_HELP = "An http(s) URL of a price list: YAML, JSON, CSV or XLSX."
+URL_HELP = (
+    "An http(s) URL of a price list: YAML, JSON, CSV or XLSX. Stored and requested as a "
+    "browser sends it (a non-ASCII host in IDNA, spaces and non-ASCII characters "
+    "percent-encoded as UTF-8); a URL with a control character is refused."
+)
 FILE_HELP = (
     "The price list as a multipart upload: YAML, JSON, CSV (UTF-8, UTF-16 or cp1251; `,`, `;` "
     "or tabs) or XLSX (one sheet), told apart by the file name's extension, or by the "
