@@ -65,6 +65,12 @@ def describe(problem: Problem) -> str:
     return f"{where}: {text}" if where else text
 
 
+def stated(text: str, *, kind: Literal["error", "warning"] = "error") -> Problem:
+    """A problem that is its text alone, e.g. a job that failed as a whole: with its
+    `message` too, as every problem a job shows has one."""
+    return {kind: text, "message": text}
+
+
 def readable(problems: list[Problem], locations: Locations | None = None) -> list[Problem]:
     """`problems` located in their file and each with its `message` line."""
     located = [locations.locate(problem) if locations else problem for problem in problems]

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from math import isfinite
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -42,7 +42,7 @@ from procurement.pricelists.apply import (
     apply_pricelist,
     preview_pricelist,
 )
-from procurement.pricelists.errors import ImportFailed, Locations, problems_of, readable
+from procurement.pricelists.errors import ImportFailed, Locations, problems_of, readable, stated
 from procurement.pricelists.export import export_chunks
 from procurement.pricelists.fetch import Fetched, FetchError, check_url, fetch_if_changed
 from procurement.pricelists.models import (
@@ -661,7 +661,7 @@ def _run_job(
             _fail(kind.model, job_id, attempt, errors=problems_of(error))
         except Exception:
             logger.exception("%s job %d failed unexpectedly", kind.name, job_id)
-            _fail(kind.model, job_id, attempt, errors=[{"error": kind.failed_unexpectedly()}])
+            _fail(kind.model, job_id, attempt, errors=[stated(kind.failed_unexpectedly())])
             raise
     logger.info("%s job %d finished (attempt %d)", kind.name, job_id, attempt)
     return True
@@ -699,7 +699,7 @@ def _claim(kind: _JobKind, job_id: int, task_id: str | None) -> int | None:
             ) % {"count": attempts}
         jobs.update(
             state=JobState.FAILED,
-            errors=[{"error": message}],
+            errors=[stated(message)],
             content=None,
             finished_at=timezone.now(),
         )
@@ -770,7 +770,7 @@ def _finish(
     the job. The upload of an import is dropped: it is no longer needed."""
     if model is ImportJob:
         fields.setdefault("content", None)
-        fields["warnings"] = storable(fields.get("warnings", []))
+        fields["warnings"] = storable(fields.get("warnings", []), kind="warning")
         fields["changes"] = storable(fields.get("changes", []))
     elif state != JobState.DONE:
         fields["content"] = None
@@ -792,7 +792,7 @@ def _fail(model: Model, job_id: int, attempt: int, *, errors: list[Any]) -> None
     try:
         with transaction.atomic():
             message = _("The job failed, and its errors could not be stored.")
-            _finish(model, job_id, attempt, state=JobState.FAILED, errors=[{"error": message}])
+            _finish(model, job_id, attempt, state=JobState.FAILED, errors=[stated(message)])
     except DatabaseError:
         logger.exception("job %s %d could not be marked failed", model.__name__, job_id)
 
@@ -801,17 +801,18 @@ def _language_of(user: User) -> str:
     return user.language or settings.LANGUAGE_CODE
 
 
-def storable(problems: list[Any]) -> list[Any]:
+def storable(problems: list[Any], *, kind: Literal["error", "warning"] = "error") -> list[Any]:
     """`problems` as a job can always store them: at most MAX_PROBLEMS, each text at most
     MAX_TEXT characters, and no character PostgreSQL's jsonb refuses (NUL) nor one UTF-8
-    cannot encode (a lone surrogate): those are written out visibly, as `\\x00`."""
+    cannot encode (a lone surrogate): those are written out visibly, as `\\x00`. The line
+    saying how many more there are is an error or a warning (`kind`), like the others."""
     kept = [_storable_value(problem) for problem in problems[:MAX_PROBLEMS]]
     if len(problems) > MAX_PROBLEMS:
         more = len(problems) - MAX_PROBLEMS
         message = ngettext(
             "%(count)d more problem is not shown.", "%(count)d more problems are not shown.", more
         )
-        kept.append({"error": message % {"count": more}})
+        kept.append(stated(message % {"count": more}, kind=kind))
     return kept
 
 

@@ -8,9 +8,10 @@ from contextlib import contextmanager
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from procurement.catalog.models import Offer
+from procurement.pricelists import services
 from procurement.pricelists.models import ImportJob, JobState
 from procurement.pricelists.services import MAX_PROBLEMS, MAX_TEXT, import_pricelist, storable
 from tests.support.pricelists import as_yaml, catalog_snapshot, generated, shop1_bytes
@@ -93,7 +94,8 @@ def test_stored_problems_are_bounded_in_count_and_size():
     problems = [{"error": "x" * 50_000, "id": 2**80, "index": index} for index in range(500)]
     kept = storable(problems)
     assert len(kept) == MAX_PROBLEMS + 1
-    assert kept[-1] == {"error": f"{500 - MAX_PROBLEMS} more problems are not shown."}
+    more = f"{500 - MAX_PROBLEMS} more problems are not shown."
+    assert kept[-1] == {"error": more, "message": more}
     assert all(len(problem["error"]) <= MAX_TEXT for problem in kept)
     assert kept[0]["id"] == str(2**80)  # no number jsonb or a JSON reader would choke on
     assert len(json.dumps(kept)) < 200 * MAX_TEXT
@@ -200,8 +202,63 @@ def test_a_finish_the_database_refuses_fails_the_job_and_rolls_the_import_back(
         job = upload(supplier_client, as_yaml(generated(5, shop="Связной")))
     job.refresh_from_db()
     assert job.state == JobState.FAILED
-    assert job.errors == [{"error": "The import failed unexpectedly."}]
+    unexpected = "The import failed unexpectedly."
+    assert job.errors == [{"error": unexpected, "message": unexpected}]
     assert catalog_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_an_unexpected_failure_is_a_problem_with_its_message(
+    supplier, supplier_client, monkeypatch, commit_callbacks
+):
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    before = catalog_snapshot()
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(services, "apply_pricelist", broken)
+    with commit_callbacks():
+        job = upload(supplier_client, as_yaml(generated(5, shop="Связной")))
+    job.refresh_from_db()
+    unexpected = "The import failed unexpectedly."
+    assert (job.state, job.errors) == (
+        JobState.FAILED,
+        [{"error": unexpected, "message": unexpected}],
+    )
+    shown = supplier_client.get(f"/api/v1/partner/imports/{job.pk}").json()["errors"]
+    assert shown == [{"error": unexpected, "message": unexpected}]
+    assert catalog_snapshot() == before
+
+
+@pytest.mark.django_db
+def test_errors_that_cannot_be_stored_leave_a_problem_with_its_message(
+    supplier_client, monkeypatch, commit_callbacks
+):
+    written = services._finish
+
+    def refusing_the_errors(*args, errors, **kwargs):
+        if errors and "could not be stored" not in errors[0]["error"]:
+            raise DatabaseError("value too long")
+        return written(*args, errors=errors, **kwargs)
+
+    monkeypatch.setattr(services, "_finish", refusing_the_errors)
+    with commit_callbacks():
+        job = upload(supplier_client, b"shop: [broken")
+    job.refresh_from_db()
+    lost = "The job failed, and its errors could not be stored."
+    assert (job.state, job.errors) == (JobState.FAILED, [{"error": lost, "message": lost}])
+    assert not Offer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_warnings_past_the_bound_end_with_a_warning_saying_how_many_more(supplier):
+    job = ImportJob.objects.create(supplier=supplier, source="test", state=JobState.RUNNING)
+    warnings = [{"warning": f"w{index}", "message": f"w{index}"} for index in range(300)]
+    assert services._finish(ImportJob, job.pk, 0, state=JobState.DONE, errors=[], warnings=warnings)
+    job.refresh_from_db()
+    more = f"{300 - MAX_PROBLEMS} more problems are not shown."
+    assert job.warnings == [*warnings[:MAX_PROBLEMS], {"warning": more, "message": more}]
 
 
 def test_every_refusal_of_a_price_list_carries_its_problems():

@@ -78,9 +78,8 @@ def test_a_job_whose_runs_keep_dying_is_given_up(supplier, commit_callbacks):
         tasks.recover_jobs()
     doomed.refresh_from_db()
     assert (doomed.state, doomed.attempts) == (JobState.FAILED, MAX_ATTEMPTS)
-    assert doomed.errors == [
-        {"error": f"The job was started {MAX_ATTEMPTS} times and never finished."}
-    ]
+    given_up = f"The job was started {MAX_ATTEMPTS} times and never finished."
+    assert doomed.errors == [{"error": given_up, "message": given_up}]
     assert doomed.content is None
     assert not Offer.objects.exists()
 
@@ -102,7 +101,7 @@ def test_a_job_given_up_says_so_in_its_suppliers_language(commit_callbacks):
         assert (job.state, job.attempts, job.errors) == (
             JobState.FAILED,
             MAX_ATTEMPTS,
-            [{"error": given_up}],
+            [{"error": given_up, "message": given_up}],
         )
     assert not Offer.objects.exists()
 
