@@ -4,7 +4,8 @@ YAML and JSON follow the import schema exactly, so an export re-imports to the s
 catalog. CSV and XLSX are the spreadsheet form the import reads too (`sheets`): one row per
 good, the columns `sheets.FIELDS`, then one `param:<name>` column per parameter the shop's
 goods have, in the order they first appear; a category the shop lists without a good in it
-has a row of its own, with only its id and name.
+has a row of its own, with only its id and name. In XLSX an id of more than 15 digits is a
+text cell of its digits.
 """
 
 import csv
@@ -28,6 +29,10 @@ from procurement.pricelists.sheets import FIELDS, PARAMETER, csv_text
 
 BATCH = 1000
 XLSX_CHUNK = 64 * 1024
+# A spreadsheet program keeps 15 significant digits of a number, and a cell's number is read
+# back as a double, exact only up to 2**53: an id from here on (ids go up to 2**63 - 1) is
+# written as text, which the import reads as the same whole number.
+XLSX_LARGEST_NUMBER = 10**15 - 1
 CONTENT_TYPES: dict[str, str] = {
     ExportFormat.YAML: "application/yaml; charset=utf-8",
     ExportFormat.JSON: "application/json",
@@ -196,7 +201,10 @@ def _xlsx(shop: Shop) -> Iterator[bytes]:
 
 def _cell(sheet: Any, value: Any) -> Any:
     """Text stays text: one starting with `=` would otherwise be written as a formula, and
-    characters XML cannot hold (control characters) are left out."""
+    characters XML cannot hold (control characters) are left out. A whole number too long
+    for a spreadsheet's number is written as its digits."""
+    if isinstance(value, int) and abs(value) > XLSX_LARGEST_NUMBER:
+        value = str(value)
     if not isinstance(value, str):
         return value
     cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))

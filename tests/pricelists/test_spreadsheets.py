@@ -18,7 +18,13 @@ from procurement.catalog.models import Offer, Shop
 from procurement.pricelists.errors import ImportFailed
 from procurement.pricelists.models import ImportJob
 from procurement.pricelists.services import import_pricelist
-from tests.support.pricelists import as_yaml, catalog_snapshot, shop1_bytes, shop1_document
+from tests.support.pricelists import (
+    as_json,
+    as_yaml,
+    catalog_snapshot,
+    shop1_bytes,
+    shop1_document,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -1053,3 +1059,45 @@ def test_xml_entities_in_a_workbook_are_refused(supplier, imported, part, error)
 
     problems = refused(supplier, rewritten(data, change), "entities.xlsx")
     assert problems[0]["error"] == error
+
+
+SPREADSHEETS = ["csv", "xlsx", "xlsx saved with shared strings"]
+
+
+def reimported_unchanged(supplier_client, supplier, fmt: str, document: dict) -> bytes:
+    """Import `document`, export it as `fmt` (one of SPREADSHEETS) and import that: nothing
+    may change. → the exported file, before any saving with shared strings."""
+    import_pricelist(supplier=supplier, data=as_json(document), source="x", filename="x.json")
+    assert catalog_of(supplier) == as_listed(document)
+    before = catalog_snapshot()
+    exported_file = data = exported(supplier_client, fmt[:4].strip())
+    if fmt.endswith("shared strings"):
+        data = with_shared_strings(data)
+    result = import_pricelist(supplier=supplier, data=data, source="x", filename="x." + fmt[:4])
+    assert (result.created, result.updated, result.withdrawn) == (0, 0, 0)
+    assert catalog_snapshot() == before
+    assert catalog_of(supplier) == as_listed(document)
+    return exported_file
+
+
+@pytest.mark.parametrize("fmt", SPREADSHEETS)
+def test_ids_up_to_2_63_round_trip_exactly(supplier_client, supplier, fmt):
+    """A spreadsheet's number holds 15 digits; a good's or a category's id up to 2**63 - 1
+    still comes back exact."""
+    document = shop1_document()
+    goods = document["goods"]
+    largest = 2**63 - 1
+    document["categories"] += [
+        {"id": largest, "name": "Самая большая"},
+        {"id": 2**53 + 1, "name": "Без товаров"},  # a row of only a category
+    ]
+    goods[0]["id"] = 2**53 + 1
+    goods[1].update(id=largest, category=largest)
+    goods[2]["id"] = 10**15
+    data = reimported_unchanged(supplier_client, supplier, fmt, document)
+    if fmt.startswith("xlsx"):
+        sheet = load_workbook(io.BytesIO(data), read_only=True).active
+        ids = [row[:2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+        assert (str(2**53 + 1), 224) in ids and (str(largest), str(largest)) in ids
+        assert (None, str(2**53 + 1)) in ids and (str(10**15), 224) in ids
+        assert (goods[3]["id"], 224) in ids  # an id a spreadsheet holds exactly is a number
