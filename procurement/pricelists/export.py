@@ -20,12 +20,12 @@ import yaml
 from django.db.models import Min, Prefetch, Q, QuerySet
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from procurement.catalog.models import Category, Offer, OfferParameter, Shop
 from procurement.catalog.offers import SHOWN_FIELDS
 from procurement.pricelists.models import ExportFormat
 from procurement.pricelists.sheets import FIELDS, PARAMETER, csv_text
+from procurement.pricelists.workbook import escaped
 
 BATCH = 1000
 XLSX_CHUNK = 64 * 1024
@@ -201,12 +201,13 @@ def _xlsx(shop: Shop) -> Iterator[bytes]:
 
 def _cell(sheet: Any, value: Any) -> Any:
     """Text stays text: one starting with `=` would otherwise be written as a formula, and
-    characters XML cannot hold (control characters) are left out. A whole number too long
-    for a spreadsheet's number is written as its digits."""
+    what XML cannot carry as it is (control characters, a carriage return) is escaped as a
+    spreadsheet program writes it, so that the import reads every character back. A whole
+    number too long for a spreadsheet's number is written as its digits."""
     if isinstance(value, int) and abs(value) > XLSX_LARGEST_NUMBER:
         value = str(value)
     if not isinstance(value, str):
         return value
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell = WriteOnlyCell(sheet, value=escaped(value))
     cell.data_type = "s"
     return cell

@@ -8,7 +8,8 @@ keeps its own (a first import names it after the supplier's company).
 
 XLSX is read with openpyxl in read-only mode, which streams the sheet's XML row by row, and
 with `data_only`: a formula is never evaluated, its value is the one the spreadsheet program
-saved with it (a formula saved without a value is an empty cell). `workbook.open_workbook`
+saved with it (a formula saved without a value is an empty cell), its text as written, each
+`_xHHHH_` escape in it a character (`workbook.unescaped`). `workbook.open_workbook`
 bounds what openpyxl may hold in memory before it reads a byte. Only a workbook of one sheet
 is read, only the columns of the header row, and at most MAX_COLUMNS of them.
 
@@ -37,7 +38,7 @@ from openpyxl.utils import get_column_letter
 
 from procurement.pricelists.errors import Locations, Problem, SheetRefused
 from procurement.pricelists.parse import file_name
-from procurement.pricelists.workbook import UNREADABLE, open_workbook
+from procurement.pricelists.workbook import UNREADABLE, open_workbook, unescaped
 
 FIELDS = ("id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity")
 REQUIRED = frozenset(FIELDS) - {"model"}
@@ -227,8 +228,9 @@ def read_xlsx(data: bytes) -> SheetItems:
 
     def numbered() -> Generator[tuple[int, tuple], None, None]:
         try:
-            yield 1, header
-            yield from enumerate(rows, start=2)
+            yield 1, unescaped(header)
+            for number, row in enumerate(rows, start=2):
+                yield number, unescaped(row)
         except UNREADABLE:
             raise SheetRefused(_("Not a valid XLSX file.")) from None
         finally:

@@ -13,6 +13,9 @@ that element ends. So, before openpyxl gets a byte:
   MAX_ELEMENTS elements and MAX_ROW_BYTES bytes in a row, MAX_OUTSIDE_ELEMENTS and
   MAX_OUTSIDE_BYTES outside the rows, and MAX_TEXT_BYTES of text between two tags, so neither a row of millions of cells, nor
   millions of rows or of merged ranges, nor one huge text builds up.
+
+A cell's text is read as OOXML writes it, each `_xHHHH_` in it standing for one character
+(`unescaped`): openpyxl's reader leaves them as they are.
 """
 
 import io
@@ -24,10 +27,12 @@ from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook import Workbook
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 from procurement.pricelists.errors import SheetRefused
 
@@ -68,6 +73,34 @@ UNREADABLE = (
 _READABLE_COMPRESSION = frozenset(
     {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 )
+
+
+# OOXML's escape of a character in a cell's text (ECMA-376 ST_Xstring): `_x` and its code in
+# four hex digits, then `_`. Excel writes the characters XML cannot carry (control
+# characters) and the carriage return (an XML parser reads it as a line feed) so, and the
+# underscore that starts text looking like an escape as `_x005F_`; so does the export.
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_TO_ESCAPE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
+_SHARED_STRING = f"{{{SHEET_MAIN_NS}}}si"
+
+
+def escaped(text: str) -> str:
+    """`text` as a cell holds it: what XML cannot carry, or would change, as `_xHHHH_`."""
+    return _TO_ESCAPE.sub(lambda match: f"_x{ord(match[0]):04X}_", text)
+
+
+def _character(match: re.Match[str]) -> str:
+    code = int(match[1], 16)
+    # Half a surrogate pair is no character: left as written, never one that cannot be stored.
+    return match[0] if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def unescaped(row: tuple) -> tuple:
+    """A sheet's row as openpyxl reads it → the text of its cells as written (`escaped`)."""
+    return tuple(
+        _ESCAPE.sub(_character, value) if type(value) is str and "_x" in value else value
+        for value in row
+    )
 
 
 def open_workbook(data: bytes) -> Workbook:
@@ -174,7 +207,9 @@ class _WorkbookReader(ExcelReader):
         # Only this read of the part goes unmeasured: the same part opened as the sheet is not.
         self.archive.reading_strings = True
         try:
-            super().read_strings()
+            if part is not None:
+                with self.archive.open(part.PartName[1:]) as source:
+                    self.shared_strings = _string_table(source)
         finally:
             self.archive.reading_strings = False
 
@@ -182,6 +217,19 @@ class _WorkbookReader(ExcelReader):
         # A chart's sheet is read whole, even in read-only mode.
         self.archive.spend(self.archive.getinfo(rel.target).file_size)
         super().read_chartsheet(sheet, rel)
+
+
+def _string_table(source: Any) -> list[str]:
+    """The shared strings as written, as openpyxl's `read_string_table` reads them but for
+    its one unescaping: it deletes every `x005F_`, so that `_x005F_x0041_` (the text
+    "_x0041_") would become "A" once `unescaped`, and "ax005F_b" would lose a part."""
+    strings = []
+    for _event, node in iterparse(source):
+        if node.tag == _SHARED_STRING:
+            text = Text.from_tree(node)
+            strings.append(text.content if text is not None else "")
+            node.clear()
+    return strings
 
 
 # The rest of a start tag: its attributes (a value may hold "/" or ">"), and "/" if empty.

@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 
-from procurement.catalog.models import Offer, Shop
+from procurement.catalog.models import Category, Offer, Shop
 from procurement.pricelists.errors import ImportFailed
 from procurement.pricelists.models import ImportJob
 from procurement.pricelists.services import import_pricelist
@@ -1101,3 +1101,47 @@ def test_ids_up_to_2_63_round_trip_exactly(supplier_client, supplier, fmt):
         assert (str(2**53 + 1), 224) in ids and (str(largest), str(largest)) in ids
         assert (None, str(2**53 + 1)) in ids and (str(10**15), 224) in ids
         assert (goods[3]["id"], 224) in ids  # an id a spreadsheet holds exactly is a number
+
+
+# Text each import format takes as it is: control characters, carriage returns, and text
+# that looks like an XLSX file's escape of a character (`_x0041_` stands for "A" there).
+AWKWARD_TEXT = {
+    "bell": "Смартфон\x07 Apple",
+    "escape": "a\x1b[31mb",
+    "carriage return": "Кабель\rАдаптер",
+    "line end": "Кабель\r\nАдаптер",
+    "tab": "Смартфон\tXR\nновый",
+    "looks escaped": "_x0041_ и _x005F_",
+    "escaped twice": "_x005F_x0041_ _x005f_x000d_",
+    "half an escape": "x005F_ и _x12_ и _x00_x0041_ и _xD800_",
+    "not XML": "\ufffe\uffff",
+}
+
+
+@pytest.mark.parametrize("fmt", SPREADSHEETS)
+def test_text_round_trips_character_for_character(supplier_client, supplier, fmt):
+    document = shop1_document()
+    document["categories"][0]["name"] += "\x07\r\n" + AWKWARD_TEXT["looks escaped"]
+    for good, (key, text) in zip(document["goods"], AWKWARD_TEXT.items(), strict=False):
+        good["name"] = good["model"] = good["parameters"]["Цвет"] = text
+        good["parameters"][f"{key}\x1b\r{text[:7]}."] = text
+    data = reimported_unchanged(supplier_client, supplier, fmt, document)
+    if fmt.startswith("xlsx"):
+        # As a spreadsheet program writes it, which reads it so too.
+        sheet = zipfile.ZipFile(io.BytesIO(data)).read(SHEET).decode()
+        assert ">Смартфон_x0007_ Apple<" in sheet and ">Кабель_x000D_\nАдаптер<" in sheet
+        assert ">_x005F_x0041_ и _x005F_x005F_<" in sheet
+
+
+def test_a_workbooks_escaped_characters_are_read_as_a_spreadsheet_program_reads_them(
+    supplier, imported
+):
+    rows = [
+        [*HEADER, "param:Цв_x000D_ет"],
+        [1, 5, "Кабели_x0007_", "_xD800_", "Кабель_x000d_\nUSB", 10, 12, 3, "_x005F_x0041_"],
+    ]
+    import_pricelist(supplier=supplier, data=workbook_bytes(rows), source="x", filename="x.xlsx")
+    assert catalog_of(supplier) == {
+        1: (5, "Кабель\r\nUSB", "_xD800_", Decimal(10), Decimal(12), 3, {"Цв\rет": "_x0041_"})
+    }
+    assert Category.objects.get(pk=5).name == "Кабели\x07"
