@@ -83,6 +83,7 @@ ERROR_DESCRIPTIONS = {
     403: "Not allowed",
     404: "Not found, or not yours",
     405: "Method not allowed",
+    406: "Not acceptable: the Accept header admits none of the answer's media types",
     409: "Conflict with the current state",
     413: "Too large",
     415: "Unsupported media type",

@@ -39,6 +39,11 @@ CONTENT_TYPES: dict[str, str] = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
     ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+# Each format's media type, without its parameters: what the schema documents for the file,
+# and what a request's Accept header names.
+MEDIA_TYPES: dict[str, str] = {
+    fmt: content_type.split(";")[0] for fmt, content_type in CONTENT_TYPES.items()
+}
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 

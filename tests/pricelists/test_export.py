@@ -5,6 +5,7 @@ import json
 import pytest
 import yaml
 from django.core.management import call_command
+from openpyxl import load_workbook
 
 from procurement.catalog.models import Shop
 from procurement.pricelists.models import ExportJob, ImportJob, JobState
@@ -255,3 +256,149 @@ def test_import_command_refuses_bad_input(supplier, buyer, tmp_path):
             stdout=io.StringIO(),
         )
     assert not Shop.objects.exists()
+
+
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "yaml": "application/yaml",
+    "json": "application/json",
+}
+# Accept headers that admit a format's media type ("{type}"), by what they say.
+ADMITTING = {
+    "exact": "{type}",
+    "with a charset": "{type}; charset=utf-8",
+    "type/*": "{main}/*",
+    "*/*": "*/*",
+    "absent": None,
+    "a list with q-values": "text/html;q=0.9, {type};q=0.5, */*;q=0",
+    "a browser's": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "the schema's list": ", ".join(MEDIA_TYPES.values()),
+}
+# And headers that admit none of it: 406, in the error shape.
+REFUSING = {
+    "another type": "{other}",
+    "q=0": "{type};q=0, */*",
+    "*/*;q=0": "*/*;q=0",
+}
+
+
+def accept(template: str | None, fmt: str) -> dict[str, str]:
+    if template is None:
+        return {}
+    other = MEDIA_TYPES["json" if fmt != "json" else "csv"]
+    value = template.format(type=MEDIA_TYPES[fmt], main=MEDIA_TYPES[fmt].split("/")[0], other=other)
+    return {"HTTP_ACCEPT": value}
+
+
+def content_of(fmt: str, data: bytes):
+    """The price list a file holds: its goods' ids and names, and its categories' names."""
+    if fmt in ("yaml", "json"):
+        document = yaml.safe_load(data)
+        rows = [(str(good["id"]), good["name"]) for good in document["goods"]]
+        return rows, sorted(category["name"] for category in document["categories"])
+    if fmt == "csv":
+        table = list(csv.reader(io.StringIO(data.decode())))
+    else:
+        table = [list(row) for row in load_workbook(io.BytesIO(data), read_only=True).active.values]
+    header, *rows = table
+    ids, names, categories = (header.index(name) for name in ("id", "name", "category_name"))
+    return [(str(row[ids]), row[names]) for row in rows], sorted({row[categories] for row in rows})
+
+
+def the_export(fmt: str, response) -> None:
+    """`response` is the file of `fmt`, the supplier's whole price list."""
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].split(";")[0] == MEDIA_TYPES[fmt]
+    assert f'.{fmt}"' in response["Content-Disposition"]
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    document = shop1_document()
+    goods = [(str(good["id"]), good["name"]) for good in document["goods"]]
+    categories = sorted(category["name"] for category in document["categories"])
+    assert content_of(fmt, data) == (goods, categories)
+
+
+def not_acceptable(fmt: str, response) -> None:
+    assert response.status_code == 406
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "Status": False,
+        "Errors": f"The file is {MEDIA_TYPES[fmt]}, which the Accept header does not admit.",
+    }
+
+
+@pytest.mark.parametrize("fmt", MEDIA_TYPES)
+@pytest.mark.parametrize("header", ADMITTING.values(), ids=ADMITTING)
+def test_an_accept_header_admitting_the_format_gets_the_file(
+    supplier_client, imported, fmt, header
+):
+    the_export(fmt, supplier_client.get(EXPORT, {"format": fmt}, **accept(header, fmt)))
+
+
+@pytest.mark.parametrize("fmt", MEDIA_TYPES)
+@pytest.mark.parametrize("header", REFUSING.values(), ids=REFUSING)
+def test_an_accept_header_admitting_none_of_it_is_406(supplier_client, imported, fmt, header):
+    not_acceptable(fmt, supplier_client.get(EXPORT, {"format": fmt}, **accept(header, fmt)))
+
+
+@pytest.mark.parametrize("fmt", MEDIA_TYPES)
+def test_an_export_jobs_file_follows_the_accept_header(
+    supplier_client, imported, commit_callbacks, fmt
+):
+    with commit_callbacks():
+        job = supplier_client.post(EXPORT, {"format": fmt}, format="json").json()["job"]
+    download = f"/api/v1/partner/exports/{job}/download"
+    for header in ADMITTING.values():
+        the_export(fmt, supplier_client.get(download, **accept(header, fmt)))
+    for header in REFUSING.values():
+        not_acceptable(fmt, supplier_client.get(download, **accept(header, fmt)))
+
+
+def test_the_schema_documents_the_media_types_the_files_are_sent_as(supplier_client):
+    schema = supplier_client.get("/api/schema/", {"format": "json"}).json()
+    paths = ["/api/v1/partner/export", "/api/v1/partner/exports/{job_id}/download"]
+    for path in paths:
+        responses = schema["paths"][path]["get"]["responses"]
+        assert list(responses["200"]["content"]) == [
+            MEDIA_TYPES[fmt] for fmt in ("csv", "xlsx", "yaml", "json")
+        ]
+        assert responses["406"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }
+
+
+@pytest.mark.parametrize("header", ["text/csv", "application/yaml", "text/*", "image/png"])
+def test_errors_are_json_whatever_the_accept_header(supplier_client, supplier, header):
+    asked = {"HTTP_ACCEPT": header}
+    no_shop = supplier_client.get(EXPORT, {"format": "csv"}, **asked)
+    bad_format = supplier_client.get(EXPORT, {"format": "pdf"}, **asked)
+    no_job = supplier_client.get("/api/v1/partner/exports/999/download", **asked)
+    Shop.objects.create(user=supplier, name="Пусто")
+    queued = ExportJob.objects.create(supplier=supplier, format="csv")
+    unfinished = supplier_client.get(f"/api/v1/partner/exports/{queued.pk}/download", **asked)
+    anonymous = client_for(SupplierFactory())
+    anonymous.credentials(HTTP_AUTHORIZATION="Token wrong")
+    no_token = anonymous.get(EXPORT, {"format": "csv"}, **asked)
+    started = supplier_client.post(EXPORT, {"format": "csv"}, format="json", **asked)
+    answers = [no_shop, bad_format, no_job, unfinished, no_token, started]
+    assert [response.status_code for response in answers] == [404, 400, 404, 409, 401, 202]
+    assert {response["Content-Type"] for response in answers} == {"application/json"}
+    assert no_shop.json() == {
+        "Status": False,
+        "Errors": "You have no shop yet: import a price list first.",
+    }
+    assert no_job.json() == {"Status": False, "Errors": "Export job not found."}
+    assert bad_format.json()["Status"] is False and "format" in bad_format.json()["Errors"]
+    assert unfinished.json() == {"Status": False, "Errors": "The export is not finished."}
+    assert no_token.json()["Status"] is False
+    assert started.json() == {"Status": True, "job": ExportJob.objects.latest("id").pk}
+
+
+def test_the_406_is_in_the_suppliers_language(supplier_client, imported):
+    response = supplier_client.get(
+        EXPORT, {"format": "csv"}, HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert response.status_code == 406
+    assert response.json()["Errors"] == (
+        "Файл имеет тип text/csv, а заголовок Accept его не допускает."
+    )

@@ -1,13 +1,19 @@
+import re
+from collections.abc import Iterable
 from types import SimpleNamespace
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import NotAcceptable
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,7 +22,7 @@ from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import StatusSerializer, error_responses, validated
 from procurement.pricelists import services
 from procurement.pricelists.api import serializers as s
-from procurement.pricelists.export import CONTENT_TYPES, export_filename
+from procurement.pricelists.export import CONTENT_TYPES, MEDIA_TYPES, export_filename
 from procurement.pricelists.models import ExportFormat
 from procurement.pricelists.selectors import import_jobs_of
 from procurement.pricelists.uploads import SizeLimitUploadHandler
@@ -138,10 +144,66 @@ class IsSupplierOrStaff(IsSupplier):
 
 
 class FormatIsNotARenderer(DefaultContentNegotiation):
-    """`?format=` names the price list's file format here, not a DRF renderer."""
+    """`?format=` names the price list's file format here, not a DRF renderer; and the
+    Accept header is about the file, which no renderer writes: the view checks it against
+    the file's media type (`check_accepted`). Whatever else the view answers (an error, a
+    job) is JSON even when Accept asks for the file's type only (`text/csv`), as the schema
+    documents it, rather than a 406 in its place."""
 
     # The one setting DRF's negotiation reads (its stub expects the whole settings object).
     settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)  # type: ignore[assignment]
+
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: str | None = None,
+    ) -> tuple[BaseRenderer, str]:
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except NotAcceptable:
+            renderer = next(iter(renderers))  # JSON, the first of the settings' renderers
+            return renderer, renderer.media_type
+
+
+# A quality value as RFC 9110 writes it (section 12.4.2): 0 to 1, three decimals at most.
+_QUALITY = re.compile(r"0(\.\d{0,3})?|1(\.0{0,3})?")
+
+
+def admits(accept: str, media_type: str) -> bool:
+    """Whether an Accept header admits `media_type` (RFC 9110, section 12.5.1): the most
+    specific range that matches it (`text/csv`, then `text/*`, then `*/*`) decides, by its
+    quality (`q=0`: not acceptable). An empty header admits anything. Other parameters are
+    not compared: the file has one charset, and a client naming another still reads it."""
+    if not accept.strip():
+        return True
+    kind = media_type.lower()
+    ranges = {"*/*": 0, "*": 0, kind.split("/")[0] + "/*": 1, kind: 2}
+    specificity, quality = -1, 0.0
+    for item in accept.split(","):
+        name, *parameters = item.split(";")
+        rank = ranges.get(name.strip().lower())
+        if rank is None or rank < specificity:
+            continue
+        weight = 1.0  # no q, or one that is not a quality value
+        for parameter in parameters:
+            key, _equals, value = parameter.partition("=")
+            if key.strip().lower() == "q" and _QUALITY.fullmatch(value.strip()):
+                weight = float(value)
+        # The same range twice: the higher quality counts.
+        quality = max(quality, weight) if rank == specificity else weight
+        specificity = rank
+    return specificity >= 0 and quality > 0
+
+
+def check_accepted(request: Request, fmt: str) -> None:
+    """406 when the request's Accept header admits no file in `fmt`."""
+    media_type = MEDIA_TYPES[fmt]
+    if not admits(request.META.get("HTTP_ACCEPT", ""), media_type):
+        raise NotAcceptable(
+            _("The file is %(media_type)s, which the Accept header does not admit.")
+            % {"media_type": media_type}
+        )
 
 
 class PartnerUpdateView(APIView):
@@ -362,25 +424,34 @@ def price_list_file(schema_type, media_type: str, value, description: str = ""):
     return OpenApiResponse(schema_type, description=description, examples=[example])
 
 
-# A price list in each export format; YAML and JSON hold the import document. CSV comes
-# first: client generators that read one media type per answer (openapi-python-client takes
-# the first it knows) then give the file's text, which is right for every format.
+# A price list in each export format, under the media type its answer has; YAML and JSON
+# hold the import document. CSV comes first: client generators that read one media type per
+# answer (openapi-python-client takes the first it knows) then give the file's text, which
+# is right for every format.
 PRICE_LIST_FILES = {
-    (200, "text/csv"): price_list_file(
+    (200, MEDIA_TYPES[ExportFormat.CSV]): price_list_file(
         OpenApiTypes.STR,
-        "text/csv",
+        MEDIA_TYPES[ExportFormat.CSV],
         PRICE_LIST_CSV,
         description="The price list: CSV, XLSX, YAML or JSON as asked. CSV and XLSX have one "
         "row per good: id, category, category_name, model, name, price, price_rrc, quantity, "
         "then one `param:<name>` column per parameter.",
     ),
-    (200, CONTENT_TYPES[ExportFormat.XLSX]): OpenApiResponse(
+    (200, MEDIA_TYPES[ExportFormat.XLSX]): OpenApiResponse(
         OpenApiTypes.BINARY,
         description="XLSX: one sheet, the columns of CSV, one row per good.",
     ),
-    (200, "application/yaml"): price_list_file(OpenApiTypes.OBJECT, "application/yaml", PRICE_LIST),
-    (200, "application/json"): price_list_file(OpenApiTypes.OBJECT, "application/json", PRICE_LIST),
+    **{
+        (200, MEDIA_TYPES[fmt]): price_list_file(OpenApiTypes.OBJECT, MEDIA_TYPES[fmt], PRICE_LIST)
+        for fmt in (ExportFormat.YAML, ExportFormat.JSON)
+    },
 }
+# How a file's answer follows the Accept header, for the operations' descriptions.
+ACCEPT_DESCRIPTION = (
+    "The file is sent as its format's media type (the 200 answer lists them). An `Accept` "
+    "header must admit it (the type itself, its `type/*` or `*/*`; q-values count; no header "
+    "admits any), or the answer is a 406. Errors are JSON whatever `Accept` asks."
+)
 
 
 class PartnerExportView(APIView):
@@ -390,15 +461,17 @@ class PartnerExportView(APIView):
     @extend_schema(
         tags=TAGS,
         parameters=[s.ExportFormatQuerySerializer],
-        responses={**PRICE_LIST_FILES, **error_responses(400, 403, 404)},
+        responses={**PRICE_LIST_FILES, **error_responses(400, 403, 404, 406)},
         operation_id="partner_export_file",
         summary="Download your current price list (withdrawn offers left out)",
         description="Every format (`yaml`, `json`, `csv`, `xlsx`) is an import format: the "
-        "file re-imports to the same catalog, also after editing it in a spreadsheet.",
+        "file re-imports to the same catalog, also after editing it in a spreadsheet. "
+        + ACCEPT_DESCRIPTION,
     )
     def get(self, request):
         fmt = validated(s.ExportFormatQuerySerializer, request.query_params)["format"]
         shop, chunks = services.export_stream(supplier=request.user, fmt=fmt)
+        check_accepted(request, fmt)  # after the 404, as for a job's file (nothing read yet)
         response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
         response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, fmt)}"'
         return response
@@ -439,15 +512,18 @@ class ExportJobView(APIView):
 
 class ExportJobDownloadView(APIView):
     permission_classes = [IsSupplier]
+    content_negotiation_class = FormatIsNotARenderer
 
     @extend_schema(
         tags=TAGS,
-        responses={**PRICE_LIST_FILES, **error_responses(403, 404, 409)},
+        responses={**PRICE_LIST_FILES, **error_responses(403, 404, 406, 409)},
         operation_id="partner_export_download",
         summary="The file of a finished export job",
+        description="The file in the job's format. " + ACCEPT_DESCRIPTION,
     )
     def get(self, request, job_id: int):
         job, content = services.export_job_file(user=request.user, job_id=job_id)
+        check_accepted(request, job.format)
         response = HttpResponse(content, content_type=CONTENT_TYPES[job.format])
         filename = f"pricelist-export-{job.pk}.{job.format}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
