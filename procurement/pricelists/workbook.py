@@ -97,10 +97,13 @@ def _character(match: re.Match[str]) -> str:
 
 def unescaped(row: tuple) -> tuple:
     """A sheet's row as openpyxl reads it → the text of its cells as written (`escaped`)."""
-    return tuple(
-        _ESCAPE.sub(_character, value) if type(value) is str and "_x" in value else value
-        for value in row
-    )
+    for value in row:  # most rows have no escape: they are given back as they are
+        if type(value) is str and "_x" in value:
+            return tuple(
+                _ESCAPE.sub(_character, cell) if type(cell) is str and "_x" in cell else cell
+                for cell in row
+            )
+    return row
 
 
 def open_workbook(data: bytes) -> Workbook:

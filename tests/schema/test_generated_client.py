@@ -24,6 +24,7 @@ import httpx
 import pytest
 from django.core import mail
 from openapi_spec_validator import validate
+from openpyxl import load_workbook
 
 from harness.waiting import wait_until
 from procurement.catalog.models import Offer
@@ -344,13 +345,20 @@ def test_generated_client_imports_and_drives_the_api(
     assert ok(partner.partner_state_set.sync_detailed(client=first, body=on)).state is True
     assert ok(catalog.product_list.sync_detailed(client=buyer, shop_id=first_shop.id)).count
 
-    # Export: the file at once, and as a job.
-    yaml_text = ok(
+    # Export: the file at once, and as a job; the client gives its bytes, whatever the format.
+    yaml_file = ok(
         partner.partner_export_file.sync_detailed(
             client=first, format_=models.PartnerExportFileFormat.YAML
         )
     )
-    assert "Связной" in yaml_text
+    assert "Связной" in yaml_file.payload.read().decode()
+    xlsx_file = ok(
+        partner.partner_export_file.sync_detailed(
+            client=first, format_=models.PartnerExportFileFormat.XLSX
+        )
+    )
+    sheet = load_workbook(xlsx_file.payload).active
+    assert [cell.value for cell in sheet[1]][:2] == ["id", "category"]
     start = models.ExportRequestRequest(format_=models.FormatEnum.JSON)
     export_id = ok(partner.partner_export_start.sync_detailed(client=first, body=start), 202).job
     export = wait_for(
@@ -365,7 +373,7 @@ def test_generated_client_imports_and_drives_the_api(
     )
     assert export.download
     exported = ok(partner.partner_export_download.sync_detailed(export_id, client=first))
-    assert json.loads(exported)["shop"] == "Связной"
+    assert json.loads(exported.payload.read())["shop"] == "Связной"
 
     assert ok(accounts.user_logout.sync_detailed(client=buyer)).status
     refused = catalog.product_list.sync_detailed(client=buyer)

@@ -146,7 +146,7 @@ class IsSupplierOrStaff(IsSupplier):
 class FormatIsNotARenderer(DefaultContentNegotiation):
     """`?format=` names the price list's file format here, not a DRF renderer; and the
     Accept header is about the file, which no renderer writes: the view checks it against
-    the file's media type (`check_accepted`). Whatever else the view answers (an error, a
+    the file's media type (`file_content_type`). Whatever else the view answers (an error, a
     job) is JSON even when Accept asks for the file's type only (`text/csv`), as the schema
     documents it, rather than a 406 in its place."""
 
@@ -196,14 +196,25 @@ def admits(accept: str, media_type: str) -> bool:
     return specificity >= 0 and quality > 0
 
 
-def check_accepted(request: Request, fmt: str) -> None:
-    """406 when the request's Accept header admits no file in `fmt`."""
+# Any file's bytes: what a client that does not read the format asks for.
+BYTES = "application/octet-stream"
+
+
+def file_content_type(request: Request, fmt: str) -> str:
+    """The Content-Type of the file in `fmt` the request's Accept header admits: the
+    format's own, else the plain bytes (BYTES); 406 when it admits neither."""
     media_type = MEDIA_TYPES[fmt]
-    if not admits(request.META.get("HTTP_ACCEPT", ""), media_type):
-        raise NotAcceptable(
-            _("The file is %(media_type)s, which the Accept header does not admit.")
-            % {"media_type": media_type}
-        )
+    accept = request.META.get("HTTP_ACCEPT", "")
+    if admits(accept, media_type):
+        return CONTENT_TYPES[fmt]
+    if BYTES in accept.lower() and admits(
+        accept, BYTES
+    ):  # named: not a `*/*` that refused the type
+        return BYTES
+    raise NotAcceptable(
+        _("The file is %(media_type)s, which the Accept header does not admit.")
+        % {"media_type": media_type}
+    )
 
 
 class PartnerUpdateView(APIView):
@@ -425,22 +436,21 @@ def price_list_file(schema_type, media_type: str, value, description: str = ""):
 
 
 # A price list in each export format, under the media type its answer has; YAML and JSON
-# hold the import document. CSV comes first: client generators that read one media type per
-# answer (openapi-python-client takes the first it knows) then give the file's text, which
-# is right for every format.
+# hold the import document. The plain bytes come first: client generators that read one
+# media type per answer (openapi-python-client takes the first it knows) then give the
+# file's bytes, which is right for every format, where its text would break an XLSX file.
 PRICE_LIST_FILES = {
-    (200, MEDIA_TYPES[ExportFormat.CSV]): price_list_file(
-        OpenApiTypes.STR,
-        MEDIA_TYPES[ExportFormat.CSV],
-        PRICE_LIST_CSV,
-        description="The price list: CSV, XLSX, YAML or JSON as asked. CSV and XLSX have one "
-        "row per good: id, category, category_name, model, name, price, price_rrc, quantity, "
-        "then one `param:<name>` column per parameter.",
-    ),
-    (200, MEDIA_TYPES[ExportFormat.XLSX]): OpenApiResponse(
+    (200, BYTES): OpenApiResponse(
         OpenApiTypes.BINARY,
-        description="XLSX: one sheet, the columns of CSV, one row per good.",
+        description="The price list: XLSX, CSV, YAML or JSON as asked, sent as its format's "
+        "media type, or as application/octet-stream when the Accept header admits only that. "
+        "XLSX (one sheet) and CSV have one row per good: id, category, category_name, model, "
+        "name, price, price_rrc, quantity, then one `param:<name>` column per parameter.",
     ),
+    (200, MEDIA_TYPES[ExportFormat.CSV]): price_list_file(
+        OpenApiTypes.STR, MEDIA_TYPES[ExportFormat.CSV], PRICE_LIST_CSV
+    ),
+    (200, MEDIA_TYPES[ExportFormat.XLSX]): OpenApiResponse(OpenApiTypes.BINARY),
     **{
         (200, MEDIA_TYPES[fmt]): price_list_file(OpenApiTypes.OBJECT, MEDIA_TYPES[fmt], PRICE_LIST)
         for fmt in (ExportFormat.YAML, ExportFormat.JSON)
@@ -450,7 +460,8 @@ PRICE_LIST_FILES = {
 ACCEPT_DESCRIPTION = (
     "The file is sent as its format's media type (the 200 answer lists them). An `Accept` "
     "header must admit it (the type itself, its `type/*` or `*/*`; q-values count; no header "
-    "admits any), or the answer is a 406. Errors are JSON whatever `Accept` asks."
+    "admits any) or application/octet-stream, which gets the same bytes as that type, or the "
+    "answer is a 406. Errors are JSON whatever `Accept` asks."
 )
 
 
@@ -471,8 +482,8 @@ class PartnerExportView(APIView):
     def get(self, request):
         fmt = validated(s.ExportFormatQuerySerializer, request.query_params)["format"]
         shop, chunks = services.export_stream(supplier=request.user, fmt=fmt)
-        check_accepted(request, fmt)  # after the 404, as for a job's file (nothing read yet)
-        response = StreamingHttpResponse(chunks, content_type=CONTENT_TYPES[fmt])
+        # After the 404, as for a job's file (nothing read yet).
+        response = StreamingHttpResponse(chunks, content_type=file_content_type(request, fmt))
         response["Content-Disposition"] = f'attachment; filename="{export_filename(shop, fmt)}"'
         return response
 
@@ -523,8 +534,8 @@ class ExportJobDownloadView(APIView):
     )
     def get(self, request, job_id: int):
         job, content = services.export_job_file(user=request.user, job_id=job_id)
-        check_accepted(request, job.format)
-        response = HttpResponse(content, content_type=CONTENT_TYPES[job.format])
+        content_type = file_content_type(request, job.format)
+        response = HttpResponse(content, content_type=content_type)
         filename = f"pricelist-export-{job.pk}.{job.format}"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
