@@ -75,6 +75,21 @@ class DeletedCountSerializer(StatusSerializer):
 class ErrorSerializer(serializers.Serializer):
     Status = serializers.BooleanField(default=False)
     Errors = serializers.JSONField()
+    # What some refusals add, so that a client can act on it without parsing the message.
+    lines = serializers.JSONField(
+        required=False,
+        help_text="A 409 about basket or order lines: the lines concerned, by id; for a "
+        "shortage each line's id, product_info, requested and available.",
+    )
+    shops = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="A 409 placing an order: the names of the shops that do not accept orders now.",
+    )
+    total_sum = serializers.CharField(
+        required=False,
+        help_text="A 409 placing an order: the sum the order would come to, more than one holds.",
+    )
 
 
 ERROR_DESCRIPTIONS = {

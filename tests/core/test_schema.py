@@ -195,3 +195,17 @@ def test_ordering_is_one_comma_separated_parameter(schema):
         assert pattern.match(good)
     for bad in ("bogus", "price,", "price;name"):
         assert not pattern.match(bad)
+
+
+def test_what_a_refusal_adds_is_in_the_error_schema(schema):
+    """A 409 placing an order names its lines, shops or sum beside the message."""
+    error = schema["components"]["schemas"]["Error"]
+    assert {"lines", "shops", "total_sum"} <= set(error["properties"])
+    assert set(error["required"]) == {"Errors"}
+
+
+def test_descriptions_speak_to_clients_not_to_the_code(schema):
+    texts = [
+        component.get("description", "") for component in schema["components"]["schemas"].values()
+    ]
+    assert not [text for text in texts if "selectors." in text or "OFFER_ROWS" in text]

@@ -38,9 +38,11 @@ class OfferParameterSerializer(serializers.ModelSerializer):
         fields = ["parameter", "value"]
 
 
+# Loaded with `selectors.offer_list()`, or as rows with
+# `selectors.offer_rows(columns=OFFER_ROWS.columns)` (see OFFER_ROWS).
 class OfferSerializer(serializers.ModelSerializer):
-    """An offer (the API's `product_info`); load it with `selectors.offer_list()`, or its rows
-    with `selectors.offer_rows(columns=OFFER_ROWS.columns)` (see OFFER_ROWS)."""
+    """An offer (the API's `product_info`): one shop's good, its price, recommended retail
+    price and stock, with the good's parameters."""
 
     product = OfferProductSerializer()
     shop = OfferShopSerializer()
