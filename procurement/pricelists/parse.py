@@ -234,6 +234,7 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
     # A price list repeats its plain scalars (keys, parameter names and values, small
     # numbers): each is resolved once. The values are immutable; the cache is bounded.
     resolved: dict[str, Any] = {}
+    written: dict[str, str | None] = {}  # the same, for the text of parameters
     documents = 0
     root: Any = None
     # Each open collection: [container, pending mapping key or _NO_KEY, start event, whether
@@ -248,7 +249,11 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
             if event.tag is None and event.implicit[0]:
                 text = event.value
                 if as_text:
-                    value = None if text in _NULLS else text
+                    value = written.get(text, _NO_KEY)
+                    if value is _NO_KEY:
+                        value = None if text in _NULLS else text
+                        if len(written) < _RESOLVED_CACHE:
+                            written[text] = value
                 else:
                     value = resolved.get(text, _NO_KEY)
                     if value is _NO_KEY:
