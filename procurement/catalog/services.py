@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from procurement.accounts.models import User
 from procurement.catalog.models import Shop
 from procurement.core.errors import ApplicationError, ErrorCode
+from procurement.core.text import visible
 
 
 @transaction.atomic
@@ -40,6 +41,8 @@ def supplier_set_accepts_orders(*, supplier: User, accepts_orders: bool) -> Shop
 def supplier_rename_shop(*, supplier: User, name: str) -> Shop:
     """The one way a shop's name changes after its first price list named it: price lists
     do not rename it (see `procurement.pricelists.apply`)."""
+    if not visible(name):  # only a zero-width space, say: a name nobody can read or find
+        raise ApplicationError(ErrorCode.INVALID, _("The name must show something."))
     shop = Shop.objects.select_for_update(no_key=True).filter(user=supplier).first()
     if shop is None:
         raise ApplicationError(

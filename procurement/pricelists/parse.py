@@ -39,8 +39,16 @@ _SAFE = SafeConstructor()
 
 
 class SpelledNumber(str):
-    """A plain YAML scalar written as a number that YAML 1.1 and YAML 1.2 read differently
-    (a leading zero, 0x, 0b, `_` or `:`), kept as the text written."""
+    """A value written as a number that cannot be read as one without a guess, kept as the
+    text written; a field that wants a number refuses it with its `refusal`. Here: a plain
+    YAML scalar that YAML 1.1 and YAML 1.2 read differently (a leading zero, 0x, 0b, `_` or
+    `:`)."""
+
+    def refusal(self) -> str:
+        return _(
+            "“%(text)s” is read as different numbers by different YAML readers: write the "
+            "number in plain digits."
+        ) % {"text": self}
 
 
 class PriceListParseError(ImportFailed):

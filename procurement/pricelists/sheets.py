@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from openpyxl.utils import get_column_letter
 
 from procurement.pricelists.errors import Locations, Problem, SheetRefused
-from procurement.pricelists.parse import file_name
+from procurement.pricelists.parse import SpelledNumber, file_name
 from procurement.pricelists.workbook import UNREADABLE, open_workbook, unescaped
 
 FIELDS = ("id", "category", "category_name", "model", "name", "price", "price_rrc", "quantity")
@@ -511,6 +511,8 @@ def _money(value: Any) -> Any:
     if isinstance(value, str):
         text = value.replace("\u00a0", "").replace(" ", "")
         if "," in text and "." not in text:
+            if _THOUSANDS.fullmatch(text):
+                return AmbiguousAmount(value)
             text = text.replace(",", ".")
         try:
             amount = Decimal(text)
@@ -518,6 +520,20 @@ def _money(value: Any) -> Any:
             return value
         return amount if amount.is_finite() else value
     return value
+
+
+# 2,000: two thousand with a thousands separator, two with a decimal comma.
+_THOUSANDS = re.compile(r"[-+]?[0-9]{1,3}(?:,[0-9]{3})+")
+
+
+class AmbiguousAmount(SpelledNumber):
+    """An amount with a comma before three digits, and no other separator."""
+
+    def refusal(self) -> str:
+        return _(
+            "“%(text)s” could be a number with a thousands separator or with a decimal comma: "
+            "write it without a thousands separator, and with at most two decimals."
+        ) % {"text": self}
 
 
 def _parameter(value: Any) -> Any:

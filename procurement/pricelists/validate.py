@@ -22,6 +22,7 @@ from procurement.catalog.models import (
     Product,
     Shop,
 )
+from procurement.core.text import visible
 from procurement.pricelists.errors import ImportFailed, Problem
 from procurement.pricelists.parse import SpelledNumber
 
@@ -383,13 +384,7 @@ def _quantity(value: Any) -> int:
 
 def _refuse_spelled(value: Any) -> None:
     if isinstance(value, SpelledNumber):
-        raise _Invalid(
-            _(
-                "“%(text)s” is read as different numbers by different YAML readers: write the "
-                "number in plain digits."
-            )
-            % {"text": value}
-        )
+        raise _Invalid(value.refusal())
 
 
 def _money(value: Any) -> Decimal:
@@ -422,7 +417,7 @@ def _text(max_length: int, *, blank: bool = False) -> Callable[[Any], str]:
 
 
 def _checked_text(value: str, max_length: int, *, blank: bool = False) -> str:
-    if not value and not blank:
+    if not blank and not visible(value):  # "" or only a zero-width space: no name to show
         raise _Invalid(_("Must not be empty."))
     if len(value) > max_length:
         raise _Invalid(

@@ -47,7 +47,10 @@ def test_the_supplier_renames_the_shop(supplier_client, supplier):
     assert both.json()["name"] == "Связной" and both.json()["state"] is False
 
 
-@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "x" * 101}, {"name": "a\x00b"}])
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"name": ""}, {"name": "x" * 101}, {"name": "a\x00b"}, {"name": "\u200b\u2060"}],
+)
 def test_a_bad_rename_is_400_and_changes_nothing(supplier_client, supplier, body):
     import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
     before = catalog_snapshot()

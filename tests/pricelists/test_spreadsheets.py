@@ -388,6 +388,19 @@ def test_a_spreadsheet_is_told_by_its_content_when_its_name_does_not_say(supplie
     assert catalog_of(supplier) == CYRILLIC_CATALOG
 
 
+@pytest.mark.parametrize("price", ["2,000", "1,500", "12,345,000"])
+def test_a_comma_before_three_digits_is_refused_as_ambiguous(supplier, imported, price):
+    """“2,000” is two thousand with a thousands separator and two with a decimal comma."""
+    rows = [HEADER, ["1", "5", "Кабели", "", "Кабель", price, "12", "3"]]
+    text = "\n".join(";".join(row) for row in rows)
+    problems = refused(supplier, text.encode(), "list.csv")
+    assert [problem["message"] for problem in problems] == [
+        f"goods[0] (id 1), row 2: price: “{price}” could be a number with a thousands separator "
+        "or with a decimal comma: write it without a thousands separator, and with at most two "
+        "decimals."
+    ]
+
+
 def test_a_spreadsheet_names_a_new_shop_after_the_company(supplier):
     supplier.company = "ООО Ромашка"
     supplier.save()
@@ -1114,7 +1127,7 @@ AWKWARD_TEXT = {
     "looks escaped": "_x0041_ и _x005F_",
     "escaped twice": "_x005F_x0041_ _x005f_x000d_",
     "half an escape": "x005F_ и _x12_ и _x00_x0041_ и _xD800_",
-    "not XML": "\ufffe\uffff",
+    "not XML": "Кабель\ufffe\uffff",
 }
 
 

@@ -84,6 +84,9 @@ def test_model_and_parameters_are_optional():
         ("category", 999, "Unknown category"),
         ("category", "224", "whole number"),
         ("name", "", "empty"),
+        ("name", "\u200b", "empty"),  # a zero-width space: nothing anyone can see
+        ("name", "\u200e\u2060\ufeff", "empty"),
+        ("parameters", {"\u200b": "x"}, "empty"),
         ("name", 42, "Expected text"),
         ("name", "x" * 201, "At most 200"),
         ("name", "bad\x00name", "NUL"),
