@@ -79,16 +79,19 @@ def preview_pricelist(
         )
         for good in counted(price_list.goods, len(price_list.goods), count)
     )
-    changes = offers.preview_price_list(shop_id=shop_id, goods=goods, sample=sample)
+    categories, kept_names = category_preview(shop_id=shop_id, categories=price_list.categories)
+    categories = categories[:sample]
+    changes = offers.preview_price_list(
+        shop_id=shop_id, goods=goods, sample=sample - len(categories)
+    )
     warnings = shop_name_warnings(shop=shop, asked=price_list.shop) if shop else []
-    warnings += category_warnings(shop_id=shop_id, categories=price_list.categories)
     return ImportResult(
         shop_id=shop_id,
         created=changes.created,
         updated=changes.updated,
         withdrawn=changes.withdrawn,
-        warnings=readable(warnings),
-        changes=changes.sample,
+        warnings=readable(warnings + kept_names),
+        changes=categories + changes.sample,
         total=len(price_list.goods),
     )
 
@@ -318,19 +321,55 @@ def _link_categories(
     return _kept_name_warnings(categories, current, shared)
 
 
-def category_warnings(*, shop_id: int | None, categories: dict[int, str]) -> list[dict]:
-    """The warnings an import of `categories` would give (see `_link_categories`), read
-    without writing or locking, for a preview; `shop_id` None: the supplier has no shop yet."""
+def category_preview(
+    *, shop_id: int | None, categories: dict[int, str]
+) -> tuple[list[dict], list[dict]]:
+    """What an import of `categories` would do to the shop's (see `_link_categories`), read
+    without writing or locking, for a preview → (the changes: each category renamed, then
+    each listed and unlisted, by id; the warnings it would give). `shop_id` None: the
+    supplier has no shop yet, and every category of the list is its first."""
     with connection.cursor() as cursor:
         current = _category_names(cursor, list(categories))
         renamed = sorted(
             category_id for category_id, name in current.items() if name != categories[category_id]
         )
-        if not renamed:
-            return []
         # No shop has the id 0: a first list shares a category with every shop using it.
-        shared = _shared_categories(cursor, shop_id or 0, renamed)
-    return _kept_name_warnings(categories, current, shared)
+        shared = _shared_categories(cursor, shop_id or 0, renamed) if renamed else set()
+        linked = _linked_categories(cursor, shop_id) if shop_id is not None else None
+    changes = [
+        {
+            "section": "categories",
+            "id": category_id,
+            "name": categories[category_id],
+            "change": "renamed",
+            "old_name": current[category_id],
+        }
+        for category_id in renamed
+        if category_id not in shared
+    ]
+    if linked is not None:
+        changes += [
+            {"section": "categories", "id": category_id, "name": name, "change": "listed"}
+            for category_id, name in sorted(categories.items())
+            if category_id not in linked
+        ]
+        changes += [
+            {"section": "categories", "id": category_id, "name": name, "change": "unlisted"}
+            for category_id, name in sorted(linked.items())
+            if category_id not in categories
+        ]
+    return changes, _kept_name_warnings(categories, current, shared)
+
+
+def _linked_categories(cursor: CursorWrapper, shop_id: int) -> dict[int, str]:
+    """The categories the shop lists now (id → name)."""
+    category, links = table(Category), table(Category.shops.through)
+    cursor.execute(
+        f"SELECT c.id, c.name FROM {category} AS c JOIN {links} AS l ON l.category_id = c.id "
+        "WHERE l.shop_id = %s",
+        [shop_id],
+    )
+    return dict(cursor.fetchall())
 
 
 def _shared_categories(cursor: CursorWrapper, shop_id: int, category_ids: list[int]) -> set[int]:

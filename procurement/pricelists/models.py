@@ -105,7 +105,10 @@ class ImportJob(Job):
         """The preview's changes, one line each, for the command and the admin."""
         lines = []
         for change in self.changes:
-            line = f"{change.get('change')}: {change.get('id')} {change.get('name', '')}"
+            subject = "category " if change.get("section") == "categories" else ""
+            line = f"{change.get('change')}: {subject}{change.get('id')} {change.get('name', '')}"
+            if change.get("old_name"):
+                line += f" (was {change['old_name']})"
             for name in ("price", "quantity"):
                 value = change.get(name)
                 if isinstance(value, list):

@@ -92,6 +92,55 @@ def test_a_preview_says_what_would_change_and_writes_nothing(
     assert catalog_snapshot() != before
 
 
+def test_a_preview_names_the_categories_the_import_would_rename_list_or_unlist(supplier):
+    """The goods' counts say nothing of the shop's categories: the preview's changes do,
+    before the goods'."""
+    document = shop1_document()
+    document["categories"].append({"id": 77, "name": "Скоро в продаже"})
+    import_pricelist(supplier=supplier, data=as_yaml(document), source="setup")
+    before = catalog_snapshot()
+    shop1_categories = {category["id"]: category["name"] for category in document["categories"]}
+    document["categories"] = [
+        {"id": 15, "name": "Аксессуары и кабели"} if category["id"] == 15 else category
+        for category in document["categories"]
+        if category["id"] != 77
+    ] + [{"id": 78, "name": "Новая"}]
+
+    preview = import_pricelist(supplier=supplier, data=as_yaml(document), source="x", dry_run=True)
+    assert catalog_snapshot() == before
+    assert (preview.created, preview.updated, preview.withdrawn) == (0, 0, 0)
+    assert preview.changes == [
+        {
+            "section": "categories",
+            "id": 15,
+            "name": "Аксессуары и кабели",
+            "change": "renamed",
+            "old_name": shop1_categories[15],
+        },
+        {"section": "categories", "id": 78, "name": "Новая", "change": "listed"},
+        {"section": "categories", "id": 77, "name": "Скоро в продаже", "change": "unlisted"},
+    ]
+
+    # The import does what the preview said.
+    import_pricelist(supplier=supplier, data=as_yaml(document), source="y")
+    shop = Shop.objects.get(user=supplier)
+    assert dict(shop.categories.values_list("id", "name")) == {
+        **{key: name for key, name in shop1_categories.items() if key != 77},
+        15: "Аксессуары и кабели",
+        78: "Новая",
+    }
+
+
+def test_a_shared_category_is_no_rename_in_the_preview(supplier):
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    import_pricelist(supplier=SupplierFactory(), data=shop1_bytes(), source="setup")
+    document = shop1_document()
+    document["categories"][1]["name"] = "Другое имя"
+    preview = import_pricelist(supplier=supplier, data=as_yaml(document), source="x", dry_run=True)
+    assert preview.changes == []
+    assert [warning["field"] for warning in preview.warnings] == ["name"]
+
+
 def test_a_preview_counts_exactly_what_the_import_then_does(supplier):
     import_pricelist(supplier=supplier, data=as_yaml(generated(300)), source="setup")
     document = generated(320)

@@ -41,6 +41,17 @@ def test_a_preview_shows_its_counts_and_changes_and_writes_nothing(
     assert f'action="/supplier/imports/{job.pk}/apply/"' in page
 
 
+def test_a_preview_shows_the_categories_it_would_rename(supplier_web, supplier, commit_callbacks):
+    import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
+    document = shop1_document()
+    old_name = document["categories"][1]["name"]
+    document["categories"][1]["name"] = "Аксессуары и кабели"
+    response = upload(supplier_web, commit_callbacks, as_yaml(document), dry_run="on")
+    page = supplier_web.get(response["Location"]).content.decode()
+    assert "Category: Аксессуары и кабели" in page
+    assert f"(was {old_name})" in page and ">renamed<" in page
+
+
 def test_applying_a_preview_imports_the_same_file_once(supplier_web, supplier, commit_callbacks):
     import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
     upload(supplier_web, commit_callbacks, edited_shop1(), dry_run="on")

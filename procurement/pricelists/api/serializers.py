@@ -113,8 +113,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
     )
     changes = serializers.ListField(
         child=serializers.DictField(),
-        help_text="A preview's first changes: id, name, change (created, updated, "
-        "withdrawn), price and quantity ([old, new] when updated). Empty for an import.",
+        help_text="A preview's first changes: first the shop's categories (section "
+        "`categories`, id, name, change: renamed with old_name, listed, unlisted), then its "
+        "goods (id, name, change: created, updated, withdrawn; price and quantity, [old, new] "
+        "when updated; old_name when renamed). Empty for an import.",
     )
     total = serializers.IntegerField(
         allow_null=True, help_text="Goods in the price list; null until it is read."
