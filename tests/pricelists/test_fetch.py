@@ -241,12 +241,15 @@ def test_public_addresses_pass_the_check(address):
     assert is_public_address(ipaddress.ip_address(address))
 
 
+def import_by_url(client, commit_callbacks, address: str):
+    """POST partner/update with the URL, its job run as the request commits."""
+    with commit_callbacks():
+        return client.post("/api/v1/partner/update", {"url": address}, format="json")
+
+
 @pytest.mark.django_db
 def test_url_import_through_the_api(server, supplier_client, supplier, commit_callbacks):
-    with commit_callbacks():
-        response = supplier_client.post(
-            "/api/v1/partner/update", {"url": url(server, "/to-list")}, format="json"
-        )
+    response = import_by_url(supplier_client, commit_callbacks, url(server, "/to-list"))
     assert response.status_code == 202
     job = ImportJob.objects.get(pk=response.json()["job"])
     assert (job.state, job.created, job.source) == ("done", 14, url(server, "/to-list"))
@@ -256,10 +259,7 @@ def test_url_import_through_the_api(server, supplier_client, supplier, commit_ca
 def test_url_import_redirected_to_a_private_address_fails(
     server, supplier_client, commit_callbacks
 ):
-    with commit_callbacks():
-        response = supplier_client.post(
-            "/api/v1/partner/update", {"url": url(server, "/to-private")}, format="json"
-        )
+    response = import_by_url(supplier_client, commit_callbacks, url(server, "/to-private"))
     body = supplier_client.get(f"/api/v1/partner/imports/{response.json()['job']}").json()
     assert body["state"] == "failed"
     refused = "The host 10.0.0.1 resolves to a non-public address; it is refused."
@@ -529,10 +529,7 @@ def test_an_idn_host_is_requested_in_punycode(server, settings, monkeypatch):
 def test_a_non_ascii_url_is_imported_and_stored_as_it_is_requested(
     server, supplier_client, commit_callbacks
 ):
-    with commit_callbacks():
-        response = supplier_client.post(
-            "/api/v1/partner/update", {"url": url(server, "/прайс.yaml?q=цена")}, format="json"
-        )
+    response = import_by_url(supplier_client, commit_callbacks, url(server, "/прайс.yaml?q=цена"))
     assert response.status_code == 202
     job = ImportJob.objects.get(pk=response.json()["job"])
     requested = url(server, f"{PRICE_PATH}?q={PRICE_QUERY}")
@@ -580,10 +577,7 @@ def test_an_import_url_refused_for_its_characters_is_400_and_starts_nothing(
 ):
     import_pricelist(supplier=supplier, data=BODY, source="setup")
     before, jobs = catalog_snapshot(), ImportJob.objects.count()
-    with commit_callbacks():
-        response = supplier_client.post(
-            "/api/v1/partner/update", {"url": url(server, path)}, format="json"
-        )
+    response = import_by_url(supplier_client, commit_callbacks, url(server, path))
     assert response.status_code == 400
     refusal = refusal.format(len(url(server, "/")) + 400 * len("%D1%86"))
     assert response.json() == {"Status": False, "Errors": refusal}
