@@ -100,7 +100,7 @@ def is_sheet(filename: str, data: bytes) -> bool:
     not named as YAML or JSON whose first line is a sheet's header (a CSV file named .txt,
     or pulled from a URL without an extension)."""
     name = file_name(filename)
-    if name.endswith((".xlsx", ".csv")) or data[:4] == _ZIP:
+    if name.endswith((".xlsx", ".xls", ".ods", ".csv")) or data.startswith((_ZIP, _OLE2)):
         return True
     return not name.endswith((".yaml", ".yml", ".json")) and _starts_with_a_header(data)
 
@@ -108,12 +108,31 @@ def is_sheet(filename: str, data: bytes) -> bool:
 def read_sheet(data: bytes, filename: str) -> SheetItems:
     """An XLSX file (so named, or a zip archive) or else a CSV one, read lazily; its header
     row is read and checked here (SheetRefused)."""
-    if data[:4] == _ZIP or file_name(filename).endswith(".xlsx"):
+    name = file_name(filename)
+    if data.startswith(_OLE2) or name.endswith(".xls"):
+        raise SheetRefused(
+            _(
+                "An Excel 97–2003 workbook (.xls) is not read: save it as an Excel workbook "
+                "(.xlsx) or as CSV."
+            )
+        )
+    if name.endswith(".ods") or _OPENDOCUMENT in data[:100]:
+        raise SheetRefused(
+            _(
+                "An OpenDocument spreadsheet (.ods) is not read: save it as an Excel workbook "
+                "(.xlsx) or as CSV."
+            )
+        )
+    if data[:4] == _ZIP or name.endswith(".xlsx"):
         return read_xlsx(data)
     return read_csv(data)
 
 
 _ZIP = b"PK\x03\x04"
+# The start of a compound file (an .xls workbook), and what an .ods file's first entry,
+# its stored `mimetype`, says.
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OPENDOCUMENT = b"application/vnd.oasis.opendocument.spreadsheet"
 _UTF16 = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # How far a header row is looked for in a file whose name does not say what it is.
 _HEADER_PEEK = 65536

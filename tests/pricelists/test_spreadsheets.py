@@ -401,6 +401,32 @@ def test_a_comma_before_three_digits_is_refused_as_ambiguous(supplier, imported,
     ]
 
 
+def ods_bytes() -> bytes:
+    """The start of an OpenDocument spreadsheet: its stored `mimetype` entry first."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data, filename, kind",
+    [
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "prices.xls", "An Excel 97–2003"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "prices", "An Excel 97–2003"),
+        (ods_bytes(), "prices.ods", "An OpenDocument"),
+        (ods_bytes(), "prices.xlsx", "An OpenDocument"),
+    ],
+)
+def test_a_spreadsheet_of_another_format_is_refused_saying_what_to_save(
+    supplier, imported, data, filename, kind
+):
+    problems = refused(supplier, data, filename)
+    assert len(problems) == 1 and problems[0]["message"].startswith(kind)
+    assert "save it as an Excel workbook (.xlsx) or as CSV" in problems[0]["message"]
+
+
 def test_a_spreadsheet_names_a_new_shop_after_the_company(supplier):
     supplier.company = "ООО Ромашка"
     supplier.save()
