@@ -1,5 +1,6 @@
 import json
 
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -29,3 +30,19 @@ class JSONParser(parsers.JSONParser):
             else:
                 raise
             raise ParseError(message) from None
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, whose error says in the client's language that the body could
+    not be read (what was wrong with it stays Django's words)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except ParseError as error:
+            cause = error.__context__
+            if not isinstance(cause, MultiPartParserError):
+                raise
+            raise ParseError(
+                _("The multipart body could not be read: %(problem)s") % {"problem": cause}
+            ) from None

@@ -86,6 +86,21 @@ def test_a_body_that_is_not_json_says_what_is_wrong_where(api_client, language, 
     assert response.json() == {"Status": False, "Errors": message}
 
 
+def test_a_price_list_upload_that_is_not_json_or_multipart_says_so_in_russian(supplier_client):
+    update = "/api/v1/partner/update"
+    bad_json = supplier_client.post(
+        update, '{"url": }', content_type="application/json", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    no_boundary = supplier_client.post(
+        update, b"--x--", content_type="multipart/form-data", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    assert (bad_json.status_code, no_boundary.status_code) == (400, 400)
+    assert bad_json.json()["Errors"] == (
+        "Ошибка разбора JSON: строка 1, столбец 9: Ожидается значение"
+    )
+    assert no_boundary.json()["Errors"].startswith("Не удалось прочитать тело multipart: ")
+
+
 def test_framework_messages_come_in_russian(buyer_client):
     """Django REST framework's own Russian catalog lacks some of its messages."""
     response = buyer_client.post(

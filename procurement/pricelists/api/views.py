@@ -11,13 +11,14 @@ from rest_framework import status
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from procurement.catalog.selectors import supplier_shop
+from procurement.core.parsers import JSONParser, MultiPartParser
 from procurement.core.permissions import IsSupplier
 from procurement.core.serializers import StatusSerializer, error_responses, validated
 from procurement.pricelists import services
