@@ -1,4 +1,5 @@
 import hashlib
+import unicodedata
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -13,13 +14,32 @@ class UserType(models.TextChoices):
     SHOP = "shop", _("Supplier")
 
 
+def mailbox(email: str) -> str:
+    """The one form of an address per mailbox, in which accounts and registrations are kept
+    and looked up: in Unicode's composed form (NFC), lower case, its domain in IDNA, the
+    form mail is delivered to. `x@exämple.com`, the same with a combining diaeresis, and
+    `x@xn--exmple-cua.com` reach one mailbox: they must not be three accounts."""
+    email = unicodedata.normalize("NFC", (email or "").strip()).lower()
+    local, at, domain = email.rpartition("@")
+    if not at or domain.isascii():
+        return email
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:  # no host name: the address's validation refuses it
+        return email
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return mailbox(email or "")
 
     def _create_user(self, email: str, password: str | None, **extra_fields: Any) -> "User":
         if not email:
             raise ValueError("An email is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=self.normalize_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -30,7 +50,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, email: str | None) -> "User":
-        return self.get(email=self.normalize_email(email).lower())
+        return self.get(email=self.normalize_email(email))
 
     def create_superuser(
         self, email: str, password: str | None = None, **extra_fields: Any

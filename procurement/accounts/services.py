@@ -48,7 +48,7 @@ def _invalid_token() -> ApplicationError:
 
 
 def _normalized(email: str) -> str:
-    return User.objects.normalize_email(email).lower()
+    return User.objects.normalize_email(email)
 
 
 def _check_password(password: str, user: User) -> None:

@@ -38,7 +38,7 @@ def issue_password_reset_token(*, email: str) -> tuple[User, str]:
 
     Raises User.DoesNotExist when no active account has the address.
     """
-    user = User.objects.get(email=User.objects.normalize_email(email).lower(), is_active=True)
+    user = User.objects.get(email=User.objects.normalize_email(email), is_active=True)
     token = issue_one_time_token(
         user=user,
         purpose=TokenPurpose.RESET_PASSWORD,

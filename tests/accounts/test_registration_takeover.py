@@ -2,6 +2,7 @@
 that confirmation activates holds exactly the data of the registration whose token came
 back, whoever registered first, and a later registration never cancels an earlier one."""
 
+import importlib
 import re
 from datetime import timedelta
 
@@ -204,3 +205,46 @@ def test_a_registration_left_pending_after_the_account_exists_is_void(api_client
     assert (victim.first_name, victim.type) == ("Victoria", "buyer")
     assert victim.check_password(VICTIM["password"])
     assert ApiToken.objects.filter(user=victim).exists()
+
+
+# One mailbox, three spellings: composed, decomposed (a combining diaeresis), and the
+# domain in IDNA, which is where mail to any of them is delivered.
+SPELLINGS = ["anna@exämple.com", "anna@exa\u0308mple.com", "ANNA@XN--EXMPLE-CUA.COM"]
+
+
+def test_one_mailbox_is_one_account_however_its_address_is_spelled(api_client, commit_callbacks):
+    owner = {**VICTIM, "email": SPELLINGS[0]}
+    assert (
+        confirm(api_client, register(api_client, commit_callbacks, owner), SPELLINGS[0]).status_code
+        == 200
+    )
+    for spelling in SPELLINGS[1:]:
+        with commit_callbacks():
+            response = api_client.post(REGISTER, {**ATTACKER, "email": spelling}, format="json")
+        assert response.status_code == 201
+        assert "anna@xn--exmple-cua.com" in mail.outbox[-1].to
+        assert not re.search(r"^\s*[A-Za-z0-9_-]{40,}\s*$", mail.outbox[-1].body, re.MULTILINE)
+    assert list(User.objects.values_list("email", "first_name")) == [
+        ("anna@xn--exmple-cua.com", "Victoria")
+    ]
+    for spelling in SPELLINGS:
+        assert login(api_client, VICTIM["password"], spelling).status_code == 200
+        assert login(api_client, ATTACKER["password"], spelling).status_code == 401
+
+
+def test_addresses_kept_before_take_their_one_form_unless_another_account_has_it():
+    from django.apps import apps
+
+    migration = importlib.import_module("procurement.accounts.migrations.0005_one_form_per_mailbox")
+    first = User.objects.create_user(email="a@example.com", password=None)
+    second = User.objects.create_user(email="b@example.com", password=None)
+    third = User.objects.create_user(email="c@example.com", password=None)
+    User.objects.filter(pk=first.pk).update(email="anna@exämple.com")
+    User.objects.filter(pk=second.pk).update(email="anna@exa\u0308mple.com")
+    User.objects.filter(pk=third.pk).update(email="Boris@Пример.рф")
+    migration.forward(apps, None)
+    assert dict(User.objects.values_list("pk", "email")) == {
+        first.pk: "anna@xn--exmple-cua.com",
+        second.pk: "anna@exa\u0308mple.com",  # the mailbox's form is the first account's
+        third.pk: "boris@xn--e1afmkfd.xn--p1ai",
+    }

@@ -50,7 +50,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, source: str, supplier: str, dry_run: bool = False, **options):
-        email = User.objects.normalize_email(supplier).lower()
+        email = User.objects.normalize_email(supplier)
         user = User.objects.filter(email=email).first()
         if user is None or not user.is_supplier:
             raise CommandError(f"{supplier} is not a supplier account.")
