@@ -1,6 +1,7 @@
 """One place that turns every error into `{"Status": false, "Errors": ...}` with its true status."""
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -85,6 +86,13 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        # DRF words the wait before translating it, so no catalog can: the web pages' words.
+        seconds = max(1, math.ceil(exc.wait))
+        exc = exceptions.Throttled(
+            detail=_("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds}
+        )
+        exc.wait = seconds  # the Retry-After header
 
     response = drf_exception_handler(exc, context)
     if response is None:

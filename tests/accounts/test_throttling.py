@@ -34,5 +34,22 @@ def test_auth_endpoints_are_throttled_per_client(api_client, three_per_minute, p
     assert other_client.post(path, payload, format="json").status_code != 429
 
 
+def test_the_429_says_when_to_try_again_in_the_clients_language(api_client, three_per_minute):
+    path, payload = ENDPOINTS[0]
+    for _attempt in range(3):
+        api_client.post(path, payload, format="json")
+    english = api_client.post(path, payload, format="json")
+    russian = api_client.post(path, payload, format="json", HTTP_ACCEPT_LANGUAGE="ru")
+    seconds = int(russian["Retry-After"])
+    assert (
+        english.json()["Errors"]
+        == f"Too many attempts. Try again in {english['Retry-After']} seconds."
+    )
+    assert russian.json() == {
+        "Status": False,
+        "Errors": f"Слишком много попыток. Повторите через {seconds} с.",
+    }
+
+
 def test_default_rate_comes_from_the_environment_setting(settings):
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["auth"] == "10/minute"
