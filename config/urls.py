@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from procurement.core.views import ApiIndexView, health
+from procurement.web.views.accounts import language_page
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", ApiIndexView.as_view(), name="api-index"),
@@ -19,7 +20,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("health", health, name="health"),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, kept as the account's language too.
+    path("i18n/setlang/", language_page, name="set_language"),
     # The web pages for buyers and suppliers, from `/`.
     path("", include("procurement.web.urls")),
 ]

@@ -60,6 +60,17 @@ def _flatten_detail(detail):
     return str(detail)
 
 
+class _Throttled(exceptions.Throttled):
+    """A 429 worded as the web pages word it: DRF words the wait before it asks for the
+    translation, so no catalog can translate its own."""
+
+    def __init__(self, seconds: int):
+        super().__init__(
+            detail=_("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds}
+        )
+        self.wait = seconds  # the Retry-After header
+
+
 def exception_handler(exc, context):
     database_error = as_application_error(exc)
     if database_error is not None:
@@ -86,13 +97,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        # DRF words the wait before translating it, so no catalog can: the web pages' words.
-        seconds = max(1, math.ceil(exc.wait))
-        exc = exceptions.Throttled(
-            detail=_("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds}
-        )
-        exc.wait = seconds  # the Retry-After header
+    elif isinstance(exc, exceptions.Throttled) and getattr(exc, "wait", None) is not None:
+        exc = _Throttled(max(1, math.ceil(getattr(exc, "wait", 1))))
 
     response = drf_exception_handler(exc, context)
     if response is None:

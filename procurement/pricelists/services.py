@@ -241,13 +241,20 @@ def import_job_create(
             supplier=supplier,
             content=content,
             filename=filename[:255],
-            source=_("uploaded file %(name)s") % {"name": filename or "-"},
+            source=_uploaded_file(supplier, filename),
             dry_run=dry_run,
         )
     else:
         raise ApplicationError(ErrorCode.INVALID, _("Send either a url or a file, not both."))
     run_after_commit(tasks.do_import, job.pk)
     return job
+
+
+def _uploaded_file(supplier: User, filename: str) -> str:
+    """The source of an uploaded list, in its supplier's language like all a job keeps,
+    whatever language the upload was made in."""
+    with translation.override(_language_of(supplier)):
+        return _("uploaded file %(name)s") % {"name": filename or "-"}
 
 
 def import_job_run(

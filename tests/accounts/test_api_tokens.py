@@ -84,6 +84,7 @@ def test_a_password_change_revokes_every_token_and_answers_the_new_one(buyer, me
         "company": "",
         "position": "",
         "type": "buyer",
+        "language": "en",
         "contacts": [],
     }
     assert not works(used)

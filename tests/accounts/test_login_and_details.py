@@ -95,6 +95,7 @@ def test_details_show_the_profile_and_contacts(buyer_client, buyer, contact):
         "company": "",
         "position": "",
         "type": "buyer",
+        "language": "en",
         "contacts": [
             {
                 "id": contact.id,
@@ -119,6 +120,17 @@ def test_details_update_profile(buyer_client, buyer, method):
     assert response.json()["first_name"] == "Олег"
     buyer.refresh_from_db()
     assert (buyer.first_name, buyer.company) == ("Олег", "Retail")
+
+
+def test_the_language_of_an_account_is_changed_and_refused_when_unknown(buyer_client, buyer):
+    response = buyer_client.patch(DETAILS, {"language": "ru"}, format="json")
+    assert (response.status_code, response.json()["language"]) == (200, "ru")
+    buyer.refresh_from_db()
+    assert buyer.language == "ru"
+    refused = buyer_client.patch(DETAILS, {"language": "de"}, format="json")
+    assert refused.status_code == 400
+    buyer.refresh_from_db()
+    assert buyer.language == "ru"
 
 
 def test_details_change_password(api_client, buyer_client, buyer):

@@ -52,6 +52,37 @@ def test_a_preview_shows_the_categories_it_would_rename(supplier_web, supplier, 
     assert f"(was {old_name})" in page and ">renamed<" in page
 
 
+def test_the_language_switch_is_the_language_of_the_suppliers_results(
+    supplier_web, supplier, commit_callbacks
+):
+    """What a job keeps is in its supplier's language; the switch on the pages sets it."""
+    response = supplier_web.post("/i18n/setlang/", {"language": "ru", "next": "/supplier/"})
+    assert response.status_code == 302
+    supplier.refresh_from_db()
+    assert supplier.language == "ru"
+    upload(supplier_web, commit_callbacks, b"shop: x\ngoods: [1, 2\n", name="bad.yaml")
+    job = ImportJob.objects.get(supplier=supplier)
+    assert job.source == "загруженный файл bad.yaml"
+    assert [error["message"] for error in job.errors] == [
+        "строка 3: Некорректный YAML: не хватает «,» или «]»"
+    ]
+
+
+def test_an_upload_is_named_in_its_suppliers_language_whatever_the_request_asks(
+    supplier_client, supplier, commit_callbacks
+):
+    supplier.language = "ru"
+    supplier.save()
+    with commit_callbacks():
+        response = supplier_client.post(
+            "/api/v1/partner/update",
+            {"file": SimpleUploadedFile("x.yaml", shop1_bytes())},
+            format="multipart",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert ImportJob.objects.get(pk=response.json()["job"]).source == "загруженный файл x.yaml"
+
+
 def test_applying_a_preview_imports_the_same_file_once(supplier_web, supplier, commit_callbacks):
     import_pricelist(supplier=supplier, data=shop1_bytes(), source="setup")
     upload(supplier_web, commit_callbacks, edited_shop1(), dry_run="on")

@@ -1,5 +1,6 @@
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -99,6 +100,7 @@ class UserDetailsSerializer(serializers.ModelSerializer):
             "company",
             "position",
             "type",
+            "language",
             "contacts",
         ]
         read_only_fields = fields
@@ -111,6 +113,11 @@ class UserUpdateInputSerializer(RefuseReadOnlyFieldsMixin, serializers.Serialize
     last_name = serializers.CharField(max_length=150, required=False)
     company = serializers.CharField(max_length=100, required=False, allow_blank=True)
     position = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="The language of the emails and of the results of price-list imports.",
+    )
     password = serializers.CharField(
         max_length=128, required=False, write_only=True, trim_whitespace=False
     )

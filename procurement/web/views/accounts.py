@@ -1,5 +1,6 @@
 """Sign up with a confirmation link, log in and out with a session, a forgotten password."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -8,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.i18n import set_language
 
 from procurement.accounts import services
 from procurement.core.errors import ApplicationError
@@ -136,3 +138,20 @@ def password_reset_confirm_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your password is changed. Log in with the new one."))
             return redirect("web:login")
     return render(request, "web/account/password_reset_confirm.html", {"form": form}, status=status)
+
+
+@require_POST
+def language_page(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also keeps the choice as the account's language when
+    someone is logged in: the emails they get and the results of their price-list imports
+    are written in it."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if (
+        user.is_authenticated
+        and language in dict(settings.LANGUAGES)
+        and language != getattr(user, "language", None)
+    ):
+        services.user_update(user=user, language=language)
+    return response
