@@ -25,7 +25,7 @@ from procurement.orders.models import (
     OrderStateChange,
     ShortDelivery,
 )
-from procurement.orders.services import order_part_set_state, order_set_state
+from procurement.orders.services import order_part_set_state, order_set_state, state_label
 
 
 class ShopFilter(admin.SimpleListFilter):
@@ -167,7 +167,7 @@ class OrderAdminForm(_NewStateForm):
         if new_state and not any(new_state in ALLOWED_TRANSITIONS[state] for state in states):
             raise forms.ValidationError(
                 _("An order in state %(from)s cannot become %(to)s.")
-                % {"from": self.instance.state, "to": new_state}
+                % {"from": state_label(self.instance.state), "to": state_label(new_state)}
             )
         return new_state
 
@@ -184,7 +184,11 @@ class OrderPartAdminForm(_NewStateForm):
         if new_state and new_state not in ALLOWED_TRANSITIONS[self.instance.state]:
             raise forms.ValidationError(
                 _("The part of %(shop)s in state %(from)s cannot become %(to)s.")
-                % {"shop": self.instance.shop_name, "from": self.instance.state, "to": new_state}
+                % {
+                    "shop": self.instance.shop_name,
+                    "from": state_label(self.instance.state),
+                    "to": state_label(new_state),
+                }
             )
         return new_state
 

@@ -429,6 +429,12 @@ def _locked_parts(order: Order) -> list[OrderPart]:
     return list(OrderPart.objects.filter(order=order).select_for_update(no_key=True).order_by("pk"))
 
 
+def state_label(state: str) -> str:
+    """The state's name in the active language: messages name it as the reader knows it,
+    not by its code."""
+    return str(OrderState(state).label)
+
+
 def _refuse_unknown_state(state: str) -> None:
     if state not in OrderState.values or state == OrderState.BASKET:
         raise ApplicationError(ErrorCode.INVALID, field_errors={"state": [_("Unknown state.")]})
@@ -507,7 +513,7 @@ def order_set_state(*, order_id: int, state: str, actor: User | None) -> Order:
         raise ApplicationError(
             ErrorCode.CONFLICT,
             _("An order in state %(from)s cannot become %(to)s.")
-            % {"from": order.state, "to": state},
+            % {"from": state_label(order.state), "to": state_label(state)},
         )
     moves = _move_parts(order=order, parts=movable, state=state, actor=actor)
     previous = _follow_parts(order=order, parts=parts, actor=actor)
@@ -552,7 +558,7 @@ def _move_one_part(
         raise ApplicationError(
             ErrorCode.CONFLICT,
             _("The part of %(shop)s in state %(from)s cannot become %(to)s.")
-            % {"shop": part.shop_name, "from": part.state, "to": state},
+            % {"shop": part.shop_name, "from": state_label(part.state), "to": state_label(state)},
         )
     ((_part, previous),) = _move_parts(order=order, parts=[part], state=state, actor=actor)
     _follow_parts(order=order, parts=parts, actor=actor)
@@ -615,7 +621,8 @@ def supplier_part_short_deliver(
     if part.state not in SHORTABLE_STATES:
         raise ApplicationError(
             ErrorCode.CONFLICT,
-            _("A part in state %(state)s can no longer be lowered.") % {"state": part.state},
+            _("A part in state %(state)s can no longer be lowered.")
+            % {"state": state_label(part.state)},
         )
     items = {
         item.pk: item

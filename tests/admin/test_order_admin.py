@@ -348,3 +348,45 @@ def test_orders_and_parts_are_neither_added_nor_deleted_in_the_admin(staff_clien
     )
     assert Order.objects.filter(pk=order.pk).exists()
     assert OrderPart.objects.filter(pk=part.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "order_message", "part_message"),
+    [
+        (
+            "en",
+            "An order in state new cannot become delivered.",
+            "The part of {shop} in state new cannot become delivered.",
+        ),
+        (
+            "ru",
+            "Заказ в состоянии «новый» нельзя перевести в состояние «доставлен».",
+            "Часть заказа от {shop} в состоянии «новый» не может перейти в «доставлен».",
+        ),
+    ],
+)
+def test_a_refused_move_names_the_states_in_the_staffs_language(
+    staff_client, language, order_message, part_message
+):
+    order, first, _second = two_supplier_order()
+    part = OrderPart.objects.get(order=order, shop=first.shop)
+    order_form = {
+        "new_state": "delivered",
+        **{
+            f"{i}-{c}": "0"
+            for i in ("ordered_items", "history")
+            for c in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+    order_page = staff_client.post(
+        f"{CHANGELIST}{order.pk}/change/", order_form, HTTP_ACCEPT_LANGUAGE=language
+    )
+    part_page = staff_client.post(
+        f"{PARTS}{part.pk}/change/", part_form("delivered"), HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert order_page.context["adminform"].form.errors["new_state"] == [order_message]
+    assert part_page.context["adminform"].form.errors["new_state"] == [
+        part_message.format(shop=part.shop_name)
+    ]
+    assert Order.objects.get(pk=order.pk).state == "new"
+    assert OrderPart.objects.get(pk=part.pk).state == "new"

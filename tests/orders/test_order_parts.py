@@ -552,3 +552,78 @@ def test_the_part_emails_are_in_the_buyers_language(buyer, commit_callbacks, ord
     ]
     assert "Состояние заказа в целом: новый." in mail.outbox[0].body
     assert "Причина: Одна разбита" in mail.outbox[1].body
+
+
+# Messages name states by their label in the reader's language, not by their code.
+
+STATE_MESSAGES = [
+    ("en", "The part of Связной in state new cannot become sent."),
+    ("ru", "Часть заказа от Связной в состоянии «новый» не может перейти в «отправлен»."),
+]
+
+
+@pytest.mark.parametrize(("language", "message"), STATE_MESSAGES)
+def test_a_refused_part_move_names_the_states_in_the_readers_language(
+    commit_callbacks, order, offer, language, message
+):
+    with commit_callbacks():
+        response = client_for(offer.shop.user).patch(
+            f"{PARTNER_ORDERS}/{order.id}",
+            {"state": "sent"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    assert response.status_code == 409
+    assert response.json() == {"Status": False, "Errors": message}
+    assert part_of(order, offer).state == "new"
+    assert part_of(order, offer).history.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "An order in state delivered cannot become canceled."),
+        ("ru", "Заказ в состоянии «доставлен» нельзя перевести в состояние «отменён»."),
+    ],
+)
+def test_a_refused_order_move_names_the_states_in_the_readers_language(
+    commit_callbacks, staff, order, language, message
+):
+    OrderPart.objects.filter(order=order).update(state="delivered")
+    Order.objects.filter(pk=order.pk).update(state="delivered")
+    with commit_callbacks():
+        response = client_for(staff).patch(
+            f"{ORDER}/{order.id}",
+            {"state": "canceled"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    assert response.status_code == 409
+    assert response.json() == {"Status": False, "Errors": message}
+    assert part_states(order) == ["delivered", "delivered"]
+    assert Order.objects.get(pk=order.pk).state == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "A part in state canceled can no longer be lowered."),
+        ("ru", "В части заказа в состоянии «отменён» количество уже нельзя уменьшить."),
+    ],
+)
+def test_a_refused_short_delivery_names_the_state_in_the_readers_language(
+    commit_callbacks, order, offer, language, message
+):
+    OrderPart.objects.filter(order=order, shop=offer.shop).update(state="canceled")
+    line = line_of(order, offer)
+    with commit_callbacks():
+        response = client_for(offer.shop.user).patch(
+            f"{PARTNER_ORDERS}/{order.id}",
+            {"items": [{"id": line.id, "quantity": 0}], "reason": "gone"},
+            format="json",
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+    assert response.status_code == 409
+    assert response.json() == {"Status": False, "Errors": message}
+    assert line_of(order, offer).quantity == 2
+    assert ShortDelivery.objects.count() == 0
