@@ -186,6 +186,15 @@ def _orderable_offers(
     return {offer.pk: offer for offer in offers}
 
 
+def _not_orderable(offer: "WithAnnotations[Offer, ShopOpenForOrders] | None") -> str | None:
+    """Why more of `offer` (loaded by `_orderable_offers`) cannot go into a basket, if so."""
+    if offer is None or offer.is_withdrawn:
+        return _("No such offer in the catalog.")
+    if not offer.shop_open_for_orders:
+        return _("The shop %(shop)s does not accept orders now.") % {"shop": offer.shop.name}
+    return None
+
+
 @retry_on_conflict()
 @transaction.atomic
 def basket_add(*, user: User, lines: list[BasketLine]) -> int:
@@ -203,12 +212,8 @@ def basket_add(*, user: User, lines: list[BasketLine]) -> int:
     errors = {}
     for offer_id, quantity in wanted.items():
         offer = offers.get(offer_id)
-        if offer is None or offer.is_withdrawn:
-            errors[str(offer_id)] = [_("No such offer in the catalog.")]
-        elif not offer.shop_open_for_orders:
-            errors[str(offer_id)] = [
-                _("The shop %(shop)s does not accept orders now.") % {"shop": offer.shop.name}
-            ]
+        if refusal := _not_orderable(offer):
+            errors[str(offer_id)] = [refusal]
         elif (
             quantity + (existing[offer_id].quantity if offer_id in existing else 0)
             > MAX_LINE_QUANTITY
@@ -265,6 +270,17 @@ def basket_update(*, user: User, changes: list[BasketChange]) -> int:
                 }
             },
         )
+    # Raising a line adds goods just as POST does, so the same offers are refused; lowering
+    # or keeping a line stays open, so a basket can always be trimmed.
+    raised = [item for item in items if quantities[item.pk] > item.quantity]
+    offers = _orderable_offers({item.offer_id for item in raised}) if raised else {}
+    refused = {
+        str(item.pk): [refusal]
+        for item in raised
+        if (refusal := _not_orderable(offers.get(item.offer_id)))
+    }
+    if refused:
+        raise ApplicationError(ErrorCode.INVALID, field_errors={"items": refused})
     _refuse_sums_beyond_an_order(
         [
             _PricedLine(

@@ -2,6 +2,7 @@ import json
 
 import pytest
 
+from procurement.catalog.models import Offer, Shop
 from procurement.orders.models import Order, OrderItem, OrderState
 from tests.support.factories import OfferFactory
 from tests.support.orders import fill_basket
@@ -215,3 +216,53 @@ def test_basket_shows_todays_price(buyer_client, buyer, offer):
     offer.price = "60000.00"
     offer.save()
     assert buyer_client.get(BASKET).json()["total_sum"] == "60000.00"
+
+
+def close(offer, how: str) -> None:
+    """Withdraw the offer or switch its shop off, after it went into a basket."""
+    if how == "withdrawn":
+        Offer.objects.filter(pk=offer.pk).update(is_withdrawn=True)
+    else:
+        Shop.objects.filter(pk=offer.shop_id).update(accepts_orders=False)
+
+
+@pytest.mark.parametrize(
+    ("how", "message"),
+    [
+        ("withdrawn", "No such offer in the catalog."),
+        ("shop", "The shop Связной does not accept orders now."),
+    ],
+)
+def test_update_refuses_raising_a_line_post_would_refuse(buyer_client, buyer, offer, how, message):
+    line = fill_basket(buyer, (offer, 2)).ordered_items.get()
+    close(offer, how)
+    post = buyer_client.post(
+        BASKET, {"items": [{"product_info": offer.id, "quantity": 1}]}, format="json"
+    )
+    assert post.status_code == 400
+    assert post.json()["Errors"] == {"items": {str(offer.id): [message]}}
+
+    response = buyer_client.put(BASKET, {"items": [{"id": line.id, "quantity": 6}]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"Status": False, "Errors": {"items": {str(line.id): [message]}}}
+    line.refresh_from_db()
+    assert line.quantity == 2
+
+
+@pytest.mark.parametrize("quantity", [1, 2])
+@pytest.mark.parametrize("how", ["withdrawn", "shop"])
+def test_update_still_lowers_or_keeps_a_line_post_would_refuse(
+    buyer_client, buyer, offer, quantity, how
+):
+    line = fill_basket(buyer, (offer, 2)).ordered_items.get()
+    close(offer, how)
+
+    response = buyer_client.put(
+        BASKET, {"items": [{"id": line.id, "quantity": quantity}]}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"Status": True, "Updated": 1}
+    line.refresh_from_db()
+    assert line.quantity == quantity

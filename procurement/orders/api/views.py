@@ -85,6 +85,9 @@ class BasketView(APIView):
         responses={200: s.BasketUpdatedSerializer, **error_responses(400)},
         operation_id="basket_update",
         summary="Set the quantity of basket lines",
+        description="Raising a line whose offer `POST /basket` would refuse (withdrawn, or its "
+        "shop not accepting orders) is 400 with the same message, keyed by the line's id; such "
+        "a line may still be lowered. One bad line refuses the whole request.",
         examples=[
             OpenApiExample(
                 "Three units instead of two",
