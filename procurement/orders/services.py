@@ -1,6 +1,6 @@
 """Basket and order use cases: fill the basket, place the order, move it through its states."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -148,6 +148,19 @@ def _refuse_sums_beyond_an_order(lines: list[_PricedLine]) -> None:
         raise ApplicationError(ErrorCode.INVALID, field_errors=errors)
 
 
+def _refuse_repeated_lines(line_ids: list[int]) -> None:
+    """A line named twice in one request is ambiguous (which quantity wins?), so the
+    request is refused whole rather than one of them silently taking effect."""
+    repeated = sorted(pk for pk, count in Counter(line_ids).items() if count > 1)
+    if repeated:
+        raise ApplicationError(
+            ErrorCode.INVALID,
+            field_errors={
+                "items": {str(pk): [_("This line is given more than once.")] for pk in repeated}
+            },
+        )
+
+
 def _priced_lines(basket: Order) -> list[OrderItem]:
     """Every line of the basket with its offer's current price."""
     return list(
@@ -256,6 +269,7 @@ def basket_add(*, user: User, lines: list[BasketLine]) -> int:
 @transaction.atomic
 def basket_update(*, user: User, changes: list[BasketChange]) -> int:
     """Set the quantity of basket lines by their ids."""
+    _refuse_repeated_lines([change.line_id for change in changes])
     basket = _locked_basket(user)
     quantities = {change.line_id: change.quantity for change in changes}
     in_basket = _priced_lines(basket)
@@ -644,6 +658,7 @@ def supplier_part_short_deliver(
         item.pk: item
         for item in OrderItem.objects.filter(order=order, shop_id_snapshot=part.shop_id)
     }
+    _refuse_repeated_lines([line.line_id for line in lines])
     wanted = {line.line_id: line.quantity for line in lines}
     unknown = sorted(set(wanted) - set(items))
     if unknown:

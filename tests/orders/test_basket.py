@@ -266,3 +266,41 @@ def test_update_still_lowers_or_keeps_a_line_post_would_refuse(
     assert response.json() == {"Status": True, "Updated": 1}
     line.refresh_from_db()
     assert line.quantity == quantity
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This line is given more than once."),
+        ("ru", "Эта строка указана в запросе несколько раз."),
+    ],
+)
+def test_update_refuses_a_line_given_twice_and_changes_nothing(
+    buyer_client, buyer, offer, other_offer, language, message
+):
+    basket = fill_basket(buyer, (offer, 3), (other_offer, 1))
+    line = basket.ordered_items.get(offer=offer)
+    other = basket.ordered_items.get(offer=other_offer)
+    items = [
+        {"id": line.id, "quantity": 7},
+        {"id": other.id, "quantity": 2},
+        {"id": line.id, "quantity": 2},
+    ]
+
+    response = buyer_client.put(
+        BASKET, {"items": items}, format="json", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"Status": False, "Errors": {"items": {str(line.id): [message]}}}
+    assert basket_lines(buyer) == sorted([(offer.id, 3), (other_offer.id, 1)])
+
+
+def test_delete_takes_a_line_given_twice_once(buyer_client, buyer, offer, other_offer):
+    # Removing a line twice means the same as removing it once, so it is not refused.
+    basket = fill_basket(buyer, (offer, 2), (other_offer, 1))
+    line = basket.ordered_items.get(offer=offer)
+    response = buyer_client.delete(BASKET, {"items": [line.id, line.id]}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"Status": True, "Deleted": 1}
+    assert basket_lines(buyer) == [(other_offer.id, 1)]

@@ -627,3 +627,22 @@ def test_a_refused_short_delivery_names_the_state_in_the_readers_language(
     assert response.json() == {"Status": False, "Errors": message}
     assert line_of(order, offer).quantity == 2
     assert ShortDelivery.objects.count() == 0
+
+
+def test_a_short_delivery_naming_a_line_twice_changes_nothing(commit_callbacks, order, offer):
+    line = line_of(order, offer)
+    body = {
+        "items": [{"id": line.id, "quantity": 1}, {"id": line.id, "quantity": 0}],
+        "reason": "which one?",
+    }
+    response = as_supplier(offer, commit_callbacks, order.id, body)
+    assert response.status_code == 400
+    assert response.json() == {
+        "Status": False,
+        "Errors": {"items": {str(line.id): ["This line is given more than once."]}},
+    }
+    assert line_of(order, offer).quantity == 2
+    assert stock(offer) == 12
+    assert Order.objects.get(pk=order.pk).total_sum == Decimal("130990.50")
+    assert ShortDelivery.objects.count() == 0
+    assert mail.outbox == []

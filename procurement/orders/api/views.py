@@ -87,7 +87,8 @@ class BasketView(APIView):
         summary="Set the quantity of basket lines",
         description="Raising a line whose offer `POST /basket` would refuse (withdrawn, or its "
         "shop not accepting orders) is 400 with the same message, keyed by the line's id; such "
-        "a line may still be lowered. One bad line refuses the whole request.",
+        "a line may still be lowered. A line named twice is 400. One bad line refuses the "
+        "whole request.",
         examples=[
             OpenApiExample(
                 "Three units instead of two",
@@ -112,6 +113,7 @@ class BasketView(APIView):
         responses={200: s.BasketDeletedSerializer, **error_responses(400)},
         operation_id="basket_remove",
         summary="Remove basket lines",
+        description="A line named twice is removed once; ids not in your basket are skipped.",
         examples=[
             OpenApiExample("One line", value={"items": [101]}, request_only=True),
             OpenApiExample("Removed", value={"Status": True, "Deleted": 1}, response_only=True),
@@ -282,8 +284,8 @@ class SupplierOrderDetailView(APIView):
         "`delivered`; `canceled` from the first three, which returns its stock). `items` with "
         "`reason` lowers lines before your part is `assembled` (a short delivery): the "
         "difference returns to stock, the totals follow, the buyer gets an email. 409 on a "
-        "move the states do not allow or a raise of quantity; 404 if the order holds none of "
-        "your goods.",
+        "move the states do not allow or a raise of quantity; 400 if a line is named twice; "
+        "404 if the order holds none of your goods.",
         examples=[
             OpenApiExample("Confirm your part", value={"state": "confirmed"}, request_only=True),
             OpenApiExample(
