@@ -2,8 +2,8 @@
 
 A deadlock or a serialization failure rolls the transaction back whole, so the work can
 simply be done again; `retry_on_conflict` does that a few times and then answers 503. A
-database that restarts, fails over or (SQLite) stays locked past the busy time-out is
-"unavailable": the request is answered 503 with Retry-After, never 500.
+database that restarts, fails over, takes no writes for a while or (SQLite) stays locked
+past the busy time-out is "unavailable": the request is answered 503 with Retry-After, never 500.
 (docs/architecture.md: Transactions and locks)
 """
 
@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 # SQLSTATE: serialization_failure, deadlock_detected.
 CONFLICT_SQLSTATES = frozenset({"40001", "40P01"})
+# SQLSTATE read_only_sql_transaction: a write on a database that takes none now.
+READ_ONLY_SQLSTATE = "25006"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,7 +42,10 @@ def is_conflict(error: BaseException) -> bool:
 
 
 def is_unavailable(error: BaseException) -> bool:
-    """The database could not be reached, dropped the connection or stayed locked."""
+    """The database could not be reached, dropped the connection, stayed locked, or takes
+    no writes (a primary demoted by a failover, a standby taken for the primary)."""
+    if isinstance(error, DatabaseError) and sqlstate_of(error) == READ_ONLY_SQLSTATE:
+        return True
     return isinstance(error, OperationalError | InterfaceError) and not is_conflict(error)
 
 

@@ -39,6 +39,31 @@ def assert_unavailable(response, errors: str = UNAVAILABLE) -> None:
     assert response.json() == {"Status": False, "Errors": errors}
 
 
+@pytest.fixture
+def database_read_only(transactional_db):
+    """The database takes no writes, as a primary demoted by a failover does (PostgreSQL),
+    or a file the service may not write (SQLite)."""
+    on, off = (
+        ("PRAGMA query_only = ON", "PRAGMA query_only = OFF")
+        if connection.vendor == "sqlite"
+        else (
+            "SET SESSION default_transaction_read_only = on",
+            "SET SESSION default_transaction_read_only = off",
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(on)
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(off)
+
+
+def test_a_write_to_a_database_that_takes_none_is_a_503(buyer_client, buyer, database_read_only):
+    contact = {"city": "Тверь", "street": "Мира", "house": "1", "phone": "+79990000000"}
+    assert_unavailable(buyer_client.post("/api/v1/user/contact", contact, format="json"))
+    assert_unavailable(buyer_client.get("/api/v1/basket"))  # creates the basket
+
+
 def test_an_api_read_is_a_503(api_client, database_away):
     assert_unavailable(api_client.get("/api/v1/products"))
 
