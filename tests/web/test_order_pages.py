@@ -101,6 +101,27 @@ def test_another_buyers_line_is_neither_changed_nor_removed(buyer_web, buyer):
     assert basket_lines(stranger) == [(offer.pk, 2)]
 
 
+@pytest.mark.parametrize("key", ["THEIRS", "abc", str(10**20)])
+def test_a_quantity_for_no_line_of_the_basket_is_said_on_the_page(buyer_web, buyer, key):
+    offer = OfferFactory(quantity=9)
+    fill_basket(buyer, (offer, 2))
+    stranger_offer = OfferFactory(quantity=9)
+    theirs = fill_basket(UserFactory(), (stranger_offer, 1)).ordered_items.get()
+    key = str(theirs.pk) if key == "THEIRS" else key
+    response = buyer_web.post("/basket/change/", {f"quantity-{key}": "5"})
+    assert response.status_code == 400
+    assert "No such line in your basket." in response.content.decode()
+    assert basket_lines(buyer) == [(offer.pk, 2)]
+    assert list(OrderItem.objects.filter(pk=theirs.pk).values_list("quantity", flat=True)) == [1]
+
+
+def test_a_line_elsewhere_is_said_in_the_clients_language(buyer_web, buyer):
+    fill_basket(buyer, (OfferFactory(quantity=9), 2))
+    response = buyer_web.post("/basket/change/", {"quantity-abc": "5"}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 400
+    assert "Такой позиции нет в вашей корзине." in response.content.decode()
+
+
 def test_each_line_says_what_stops_it(buyer_web, buyer):
     short = OfferFactory(quantity=1, product__name="Мало")
     gone = OfferFactory(quantity=0, product__name="Нет")

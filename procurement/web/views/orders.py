@@ -113,8 +113,14 @@ def basket_change_page(request: LoggedInRequest) -> HttpResponse:
             line_errors = _line_errors(error) or {"": [error.message]}
     if line_errors:
         context = _basket_context(request, line_errors)
-        if "" in line_errors:
-            messages.error(request, " ".join(line_errors.get("", [])))
+        page_errors = list(line_errors.get("", []))
+        # An error keyed by a line the basket does not show (another buyer's, a key that is
+        # no id) has no line to stand next to: said above the basket, or it would not show.
+        shown = {str(line["item"].pk) for group in context["shops"] for line in group["lines"]}
+        if any(key and key not in shown for key in line_errors):
+            page_errors.append(_("No such line in your basket."))
+        if page_errors:
+            messages.error(request, " ".join(page_errors))
         return render(request, "web/basket.html", context, status=400)
     messages.success(request, _("The basket is updated."))
     return redirect("web:basket")
