@@ -1,3 +1,5 @@
+import logging
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -21,6 +23,26 @@ SUPPLIER_PATHS = [
 @pytest.mark.parametrize("path", SUPPLIER_PATHS)
 def test_supplier_pages_are_for_suppliers_only(buyer_web, path):
     assert buyer_web.get(path).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Only supplier accounts may use this page."),
+        ("ru", "Эта страница только для учётных записей поставщиков."),
+    ],
+    ids=["en", "ru"],
+)
+@pytest.mark.parametrize("path", ["/supplier/", "/supplier/orders/"])
+def test_a_buyer_is_told_the_page_is_for_suppliers_without_a_traceback(
+    buyer_web, path, language, message, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    response = buyer_web.get(path, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 403
+    assert message in response.content.decode()
+    assert not [record for record in caplog.records if record.exc_info]
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_a_buyer_cannot_switch_a_shops_intake(buyer_web, supplier):

@@ -7,7 +7,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -64,7 +63,10 @@ def supplier_page(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRe
     @wraps(view)
     def wrapper(request: LoggedInRequest, *args, **kwargs) -> HttpResponseBase:
         if not request.user.is_supplier:
-            raise PermissionDenied(_("Only supplier accounts may use this page."))
+            # Answered here, not raised as PermissionDenied: Django's 403 handler would put
+            # its generic message in place of this one and log a traceback for a plain refusal.
+            message = _("Only supplier accounts may use this page.")
+            return refusal_page(request, ApplicationError(ErrorCode.FORBIDDEN, message))
         return view(request, *args, **kwargs)
 
     return login_required(shows_refusals(wrapper))
