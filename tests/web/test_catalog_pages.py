@@ -47,6 +47,15 @@ def test_hostile_filters_are_a_400_page_with_the_reason(client, query):
     assert b"Some filters are not valid" in page.content
 
 
+def test_a_filters_error_is_named_by_its_label_in_the_clients_language(client):
+    OfferFactory()
+    page = client.get("/", {"price_min": "1390,00"}, HTTP_ACCEPT_LANGUAGE="ru")
+    assert page.status_code == 400
+    body = page.content.decode()
+    assert "<li>Цена от: " in body
+    assert "price_min:" not in body
+
+
 @pytest.mark.parametrize("number", ["abc", "0", "-3", "999999", str(10**40), ""])
 def test_any_page_number_gives_a_page(client, number):
     OfferFactory(product__name="Единственный")

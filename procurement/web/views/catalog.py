@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from procurement.catalog import selectors
@@ -35,6 +36,18 @@ OFFER_COLUMNS = [
     "shop_id",
     "shop__name",
 ]
+
+# The filter form's labels, which name a filter's errors: the parameter names are the API's,
+# not words a visitor of the page reads.
+FILTER_LABELS = {
+    "search": _("Search"),
+    "shop_id": _("Shop"),
+    "category_id": _("Category"),
+    "price_min": _("Price from"),
+    "price_max": _("Price to"),
+    "in_stock": _("In stock only"),
+    "ordering": _("Sort by"),
+}
 
 
 def _filled(query: QueryDict) -> QueryDict:
@@ -68,7 +81,9 @@ def catalog_page(request: HttpRequest) -> HttpResponse:
         "login_url": f"{reverse('web:login')}?{urlencode({'next': request.get_full_path()})}",
     }
     if not offers.is_valid():
-        context["errors"] = offers.errors
+        context["errors"] = [
+            (FILTER_LABELS.get(name, ""), messages) for name, messages in offers.errors.items()
+        ]
         return render(request, "web/catalog.html", context, status=400)
     # As the API's page: the whole catalog's size is kept by triggers, not counted.
     filtered = set(query) & (set(OfferFilter.base_filters) - {"ordering"})
