@@ -4,6 +4,7 @@ from http import HTTPStatus
 from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,7 +43,8 @@ def error_message(status: int) -> str:
 
 
 def is_api_path(path: str) -> bool:
-    """API clients get JSON errors; the admin and the other HTML pages keep Django's pages."""
+    """API clients get JSON errors; the admin and the other HTML pages keep Django's pages
+    (save a CSRF failure on the site's pages, see `csrf_failure`)."""
     return path.startswith("/api/")
 
 
@@ -125,12 +127,17 @@ def permission_denied(request, exception=None):
 
 
 def csrf_failure(request, reason=""):
-    if not is_api_path(request.path):
+    if is_api_path(request.path):
+        return JsonResponse(
+            {"Status": False, "Errors": _("The request was refused: its CSRF check failed.")},
+            status=HTTPStatus.FORBIDDEN,
+        )
+    if request.path.startswith(reverse("admin:index")):
         return csrf.csrf_failure(request, reason)
-    return JsonResponse(
-        {"Status": False, "Errors": _("The request was refused: its CSRF check failed.")},
-        status=HTTPStatus.FORBIDDEN,
-    )
+    # The site's pages say what to do: Django's page is for developers (it tells the reader
+    # to set DEBUG=True), and a visitor meets it on a form left open past a new login.
+    message = _("The form expired or came from another site: reload the page and try again.")
+    return render(request, "web/refused.html", {"message": message}, status=HTTPStatus.FORBIDDEN)
 
 
 def not_found(request, exception=None):

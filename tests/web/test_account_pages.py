@@ -190,6 +190,30 @@ def test_the_session_cookie_is_secure_and_hidden_from_scripts_in_production(clie
     assert client.cookies["sessionid"]["httponly"]
 
 
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "The form expired or came from another site: reload the page and try again."),
+        ("ru", "Форма устарела или пришла с другого сайта: обновите страницу и попробуйте снова."),
+    ],
+    ids=["en", "ru"],
+)
+def test_a_csrf_failure_on_a_page_says_what_to_do(buyer, language, message):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(buyer)
+    offer = OfferFactory(quantity=5)
+    response = client.post(
+        "/basket/add/", {"offer": offer.pk, "quantity": 1}, HTTP_ACCEPT_LANGUAGE=language
+    )
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert message in body
+    assert "DEBUG" not in body
+    assert not OrderItem.objects.exists()
+
+
 def test_a_form_posted_without_its_csrf_token_is_refused(buyer):
     from django.test import Client
 
