@@ -166,7 +166,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 LOGIN_URL = "web:login"
 # The public address of the web pages, for the links in emails.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
-CSRF_FAILURE_VIEW = "procurement.core.views.csrf_failure"  # JSON on API paths
+CSRF_FAILURE_VIEW = "procurement.web.views.common.csrf_failure"  # the site's page; JSON on the API
 
 # Throttling counts live in the cache: share it (Redis) when more than one process serves.
 # Short socket time-outs: a Redis that is down or hangs costs a request at most a second,

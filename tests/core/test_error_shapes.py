@@ -108,4 +108,4 @@ def test_django_is_told_to_use_the_handlers(settings):
 
     assert urls.handler400 == "procurement.core.views.bad_request"
     assert urls.handler403 == "procurement.core.views.permission_denied"
-    assert settings.CSRF_FAILURE_VIEW == "procurement.core.views.csrf_failure"
+    assert settings.CSRF_FAILURE_VIEW == "procurement.web.views.common.csrf_failure"

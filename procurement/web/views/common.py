@@ -12,10 +12,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from procurement.accounts.models import User
+from procurement.core import views as core_views
 from procurement.core.errors import RETRY_AFTER_SECONDS, ApplicationError, ErrorCode
 from procurement.core.pagination import MAX_PAGE_DIGITS, KnownCountPaginator, capped_window
 from procurement.core.throttling import AuthRateThrottle
@@ -164,3 +166,13 @@ def next_url(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form of the site's pages refused by its CSRF check says what to do: Django's page is
+    for developers (it tells the reader to set DEBUG=True), and a visitor meets it on a form
+    left open past a new login. The API and the admin answer as `core.views` does."""
+    if core_views.is_api_path(request.path) or request.path.startswith(reverse("admin:index")):
+        return core_views.csrf_failure(request, reason)
+    message = _("The form expired or came from another site: reload the page and try again.")
+    return render(request, "web/refused.html", {"message": message}, status=403)
