@@ -348,13 +348,22 @@ def order_place(*, buyer: User, basket_id: int, contact_id: int) -> Order:
         raise ApplicationError(
             ErrorCode.INVALID, field_errors={"contact": [_("No such contact of yours.")]}
         ) from None
-    # The lines with their offers; the offers (only they) locked in primary-key order.
+    # The lines' offers locked in primary-key order, by a statement that reads them alone;
+    # then the lines with their offers, read after every lock is held. Locked in the same
+    # statement as its join, an offer an import moved to another product meanwhile (a good
+    # renamed) would be read again after the wait, no longer match the product row read
+    # before it, and drop out of the result: its line lost to the order.
+    lines = OrderItem.objects.filter(order_id=order.pk)
+    list(
+        Offer.objects.filter(pk__in=lines.values("offer_id"))
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
+    )
     items = list(
-        OrderItem.objects.filter(order_id=order.pk)
-        .select_related("offer__product", "offer__shop__user")
+        lines.select_related("offer__product", "offer__shop__user")
         .only(*PLACING_READS)
         .annotate(shop_open_for_orders=open_for_orders_value("offer__shop__"))
-        .select_for_update(of=("offer",), no_key=True)
         .order_by("offer_id")
     )
     if not items:

@@ -7,11 +7,11 @@ the throwaway PostgreSQL cluster in the second.
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from procurement.catalog.models import Offer
+from procurement.catalog.models import Offer, Product
 from procurement.orders import services
-from procurement.orders.models import Order, OrderState
+from procurement.orders.models import Order, OrderItem, OrderPart, OrderState
 from tests.support.factories import ContactFactory, OfferFactory, UserFactory
 from tests.support.races import race
 
@@ -63,3 +63,64 @@ def test_buyers_of_two_offers_in_opposite_order_never_deadlock():
 
     assert errors == []
     assert [Offer.objects.get(pk=o.pk).quantity for o in (first, second)] == [90, 90]
+
+
+@pytest.mark.parametrize("lines", [1, 2], ids=["one line", "two lines"])
+def test_an_order_placed_while_an_import_renames_a_good_in_it_is_placed(lines):
+    """An import that renames a good moves its offer to another product and holds the offer
+    row until it commits. The placement waits for it, then places the order with the good as
+    the import left it: not "the basket is empty", nor a failed insert of its parts."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's: SQLite lets one writer at a time")
+    renamed, other = OfferFactory(quantity=10), OfferFactory(quantity=10)
+    contact = ContactFactory(user=UserFactory())
+    basket_lines = [(renamed, 2), (other, 1)][:lines]
+    services.basket_add(
+        user=contact.user,
+        lines=[services.BasketLine(offer_id=o.pk, quantity=q) for o, q in basket_lines],
+    )
+    basket = Order.objects.get(user=contact.user, state=OrderState.BASKET)
+    new_product = Product.objects.create(category=renamed.product.category, name="Новое имя")
+    locked, release = threading.Event(), threading.Event()
+
+    def import_renaming() -> None:
+        try:
+            with transaction.atomic():
+                Offer.objects.filter(pk=renamed.pk).update(product=new_product)
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    importer = threading.Thread(target=import_renaming)
+    importer.start()
+    assert locked.wait(timeout=30)
+    results: list = []
+
+    def place() -> None:
+        try:
+            results.append(
+                services.order_place(buyer=contact.user, basket_id=basket.pk, contact_id=contact.pk)
+            )
+        except BaseException as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    buyer = threading.Thread(target=place)
+    buyer.start()
+    buyer.join(timeout=1)
+    assert buyer.is_alive()  # waiting for the import's lock on the offer
+    release.set()
+    importer.join(timeout=30)
+    buyer.join(timeout=30)
+
+    [order] = results
+    assert isinstance(order, Order), order
+    assert Order.objects.get(pk=basket.pk).state == OrderState.NEW
+    names = dict(OrderItem.objects.filter(order=order).values_list("offer_id", "product_name"))
+    assert names[renamed.pk] == "Новое имя"
+    assert Offer.objects.get(pk=renamed.pk).quantity == 8
+    assert OrderPart.objects.filter(order=order).count() == len(
+        {o.shop_id for o, _q in basket_lines}
+    )

@@ -83,9 +83,9 @@ def test_placing_an_order_runs_the_same_queries_whatever_its_size(
         buyer_client, buyer, contact, [offer for each in shops for offer in offers(each, 4)]
     )
     assert twelve_lines == one_line
-    # token, BEGIN, basket, contact, lines, stock, snapshots, order, history, parts, their
-    # history, emails, COMMIT
-    assert one_line <= 13
+    # token, BEGIN, basket, contact, the offers locked, lines, stock, snapshots, order,
+    # history, parts, their history, emails, COMMIT
+    assert one_line <= 14
 
 
 def queries_to_cancel(client, order) -> list[str]:
