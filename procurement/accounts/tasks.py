@@ -3,8 +3,10 @@
 from celery import shared_task
 
 from procurement.accounts.services import expired_credentials_delete
+from procurement.core.tasks import periodic
 
 
 @shared_task
+@periodic
 def delete_expired_credentials() -> int:
     return expired_credentials_delete()

@@ -5,11 +5,15 @@ task runs in this process. The code path is otherwise the same.
 """
 
 import logging
-from functools import partial
+from collections.abc import Callable
+from functools import partial, wraps
+from typing import ParamSpec, TypeVar
 
 from celery import Task
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
+
+from procurement.core.db import is_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +35,27 @@ def _start(task: Task, args: tuple) -> None:
         task(*args)
     except Exception:
         logger.exception("task %s%r failed", task.name, args)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def periodic(function: Callable[P, R]) -> Callable[P, R | None]:
+    """A periodic task's body (Celery beat): while the database is away it logs one line
+    and leaves the work to the next run, which finds it all in the database; a traceback
+    every few seconds of an outage would only bury what is worth reading."""
+
+    @wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R | None:
+        try:
+            return function(*args, **kwargs)
+        except DatabaseError as error:
+            if not is_unavailable(error):
+                raise
+            logger.warning(
+                "%s: the database is unavailable; left to the next run", function.__name__
+            )
+            return None
+
+    return run

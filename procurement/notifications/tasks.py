@@ -14,6 +14,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from procurement.core.db import is_conflict, is_unavailable
+from procurement.core.tasks import periodic
 from procurement.notifications.models import SEND_TIME_LIMIT_SECONDS, OutboundEmail
 from procurement.notifications.rendering import SharedReads, secret_events, write_email
 
@@ -82,6 +83,7 @@ def send_email(
 
 
 @shared_task
+@periodic
 def send_unsent_emails() -> int:
     """Periodic (Celery beat): hand over again the emails nothing else will send."""
     from procurement.notifications.emails import unsent_emails_send

@@ -9,6 +9,8 @@ dispatch these very tasks.
 
 from celery import Task, shared_task
 
+from procurement.core.tasks import periodic
+
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True)
 def do_import(self: Task, job_id: int) -> None:
@@ -25,6 +27,7 @@ def do_export(self: Task, job_id: int) -> None:
 
 
 @shared_task(ignore_result=True)
+@periodic
 def recover_jobs() -> None:
     """Run by beat every MAINTENANCE_INTERVAL_SECONDS: start again the jobs whose task was
     lost or whose worker died, so none waits for an operator."""
@@ -34,6 +37,7 @@ def recover_jobs() -> None:
 
 
 @shared_task(ignore_result=True)
+@periodic
 def pull_price_lists() -> None:
     """Run by beat every MAINTENANCE_INTERVAL_SECONDS: start the scheduled pulls whose
     time has come, each an import job."""
@@ -43,6 +47,7 @@ def pull_price_lists() -> None:
 
 
 @shared_task(ignore_result=True)
+@periodic
 def forget_old_previews() -> int:
     """Run by beat hourly: let go of the uploads of previews older than PREVIEW_KEEP_HOURS."""
     from procurement.pricelists.services import previews_forget_old

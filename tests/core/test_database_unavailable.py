@@ -1,6 +1,8 @@
 """A database that cannot be reached is a 503 with Retry-After in the API's error shape,
 wherever the error is raised: a DRF view, the admin, health, a middleware."""
 
+import logging
+
 import pytest
 from django.conf import settings
 from django.db import OperationalError, connection
@@ -123,3 +125,26 @@ def test_other_database_errors_are_left_to_the_500_handler():
     from django.db import IntegrityError
 
     assert exception_handler(database_error(IntegrityError, "23505"), {}) is None
+
+
+def test_periodic_tasks_leave_their_work_to_the_next_run_while_the_database_is_away(
+    database_away, caplog
+):
+    """One line each, no traceback: an outage would otherwise log one every few seconds."""
+    from procurement.accounts.tasks import delete_expired_credentials
+    from procurement.notifications.tasks import send_unsent_emails
+    from procurement.pricelists.tasks import forget_old_previews, pull_price_lists, recover_jobs
+
+    tasks = [
+        send_unsent_emails,
+        recover_jobs,
+        pull_price_lists,
+        forget_old_previews,
+        delete_expired_credentials,
+    ]
+    with caplog.at_level(logging.WARNING):
+        assert [task() for task in tasks] == [None] * len(tasks)
+    assert [(record.levelname, record.exc_info) for record in caplog.records] == [
+        ("WARNING", None)
+    ] * len(tasks)
+    assert all("the database is unavailable" in record.getMessage() for record in caplog.records)
