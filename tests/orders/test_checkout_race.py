@@ -13,7 +13,7 @@ from procurement.catalog.models import Offer, Product
 from procurement.orders import services
 from procurement.orders.models import Order, OrderItem, OrderPart, OrderState
 from tests.support.factories import ContactFactory, OfferFactory, UserFactory
-from tests.support.races import race
+from tests.support.races import race, started
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -97,18 +97,12 @@ def test_an_order_placed_while_an_import_renames_a_good_in_it_is_placed(lines):
     assert locked.wait(timeout=30)
     results: list = []
 
-    def place() -> None:
-        try:
-            results.append(
-                services.order_place(buyer=contact.user, basket_id=basket.pk, contact_id=contact.pk)
-            )
-        except BaseException as error:
-            results.append(error)
-        finally:
-            connection.close()
-
-    buyer = threading.Thread(target=place)
-    buyer.start()
+    buyer = started(
+        lambda: services.order_place(
+            buyer=contact.user, basket_id=basket.pk, contact_id=contact.pk
+        ),
+        results,
+    )
     buyer.join(timeout=1)
     assert buyer.is_alive()  # waiting for the import's lock on the offer
     release.set()

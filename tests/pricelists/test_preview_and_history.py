@@ -22,6 +22,7 @@ from tests.support.pricelists import (
     shop1_bytes,
     shop1_document,
 )
+from tests.support.races import started
 
 pytestmark = pytest.mark.django_db
 
@@ -266,20 +267,8 @@ def test_a_running_job_shows_its_progress(supplier_client, supplier):
         return result
 
     offers.preview_price_list = preview_then_wait
-    errors = []
-
-    def run():
-        try:
-            import_job_run(job_id=job.pk)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            from django.db import connection
-
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
+    results: list = []
+    thread = started(lambda: import_job_run(job_id=job.pk), results)
     try:
         assert compared.wait(30)
         body = wait_until(
@@ -295,7 +284,7 @@ def test_a_running_job_shows_its_progress(supplier_client, supplier):
         go_on.set()
         thread.join(60)
         offers.preview_price_list = real_preview
-    assert not errors
+    assert not [result for result in results if isinstance(result, BaseException)], results
     job.refresh_from_db()
     assert (job.state, job.processed, job.total, job.created) == (JobState.DONE, 2500, 2500, 2500)
 

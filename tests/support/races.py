@@ -1,4 +1,5 @@
-"""Buyers racing for the same stock, each on its own database connection (a thread each)."""
+"""Work racing other work, each on its own database connection (a thread each): buyers
+for the same stock, and any call started beside the test's own (`started`)."""
 
 import threading
 
@@ -47,3 +48,20 @@ def race(offer, quantity: int, buyers: int) -> tuple[list[int], list[str], list[
         thread.join(timeout=120)
     close_old_connections()
     return placed, refused, crashed
+
+
+def started(function, results: list) -> threading.Thread:
+    """`function()` running in a thread of its own, its result or its error appended to
+    `results`, its database connection closed when it is done."""
+
+    def run() -> None:
+        try:
+            results.append(function())
+        except BaseException as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
