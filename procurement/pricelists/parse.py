@@ -13,7 +13,7 @@ Skipping PyYAML's node graph also makes this several times faster than `yaml.CSa
 
 import json
 from collections.abc import Iterable
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any, NoReturn, Protocol
 
 import yaml
@@ -242,7 +242,7 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
     # A price list repeats its plain scalars (keys, parameter names and values, small
     # numbers): each is resolved once. The values are immutable; the cache is bounded.
     resolved: dict[str, Any] = {}
-    written: dict[str, str | None] = {}  # the same, for the text of parameters
+    written: dict[str, Any] = {}  # the same, for the text of parameters
     documents = 0
     root: Any = None
     # Each open collection: [container, pending mapping key or _NO_KEY, start event, whether
@@ -256,18 +256,12 @@ def _build(parser: _EventSource, lines: dict[str, list[int]]) -> Any:
                 _refuse(_("YAML anchors and aliases are not allowed."), event)
             if event.tag is None and event.implicit[0]:
                 text = event.value
-                if as_text:
-                    value = written.get(text, _NO_KEY)
-                    if value is _NO_KEY:
-                        value = None if text in _NULLS else text
-                        if len(written) < _RESOLVED_CACHE:
-                            written[text] = value
-                else:
-                    value = resolved.get(text, _NO_KEY)
-                    if value is _NO_KEY:
-                        value = _plain(text, event)
-                        if len(resolved) < _RESOLVED_CACHE:
-                            resolved[text] = value
+                cache = written if as_text else resolved
+                value = cache.get(text, _NO_KEY)
+                if value is _NO_KEY:  # rare: most plain scalars of a list repeat
+                    value = _as_written(text, event) if as_text else _plain(text, event)
+                    if len(cache) < _RESOLVED_CACHE:
+                        cache[text] = value
             else:
                 value = _scalar(event)
             start = event
@@ -344,6 +338,11 @@ def _plain(value: str, event: events.ScalarEvent) -> Any:
     return value
 
 
+def _as_written(value: str, event: events.ScalarEvent) -> str | None:
+    """A plain scalar among a good's parameters: its text, a null being no value."""
+    return None if value in _NULLS else value
+
+
 def _yaml_int(value: str, event: events.ScalarEvent) -> int | Decimal | SpelledNumber:
     digits = value.lstrip("+-")
     if not digits.isdecimal() or (digits[0] == "0" and len(digits) > 1):
@@ -369,18 +368,10 @@ def _json_int(text: str) -> int | Decimal:
 
 def _long_integer(text: str) -> Decimal:
     """An integer with more digits than int() converts (sys.get_int_max_str_digits, 4,300),
-    kept exact as a Decimal: no field takes one, so validation refuses it and says where,
-    instead of the import failing unexpectedly. Only decimal and sexagesimal forms get
-    here; hexadecimal, octal and binary have no limit."""
-    digits = text.replace("_", "")
-    sign = -1 if digits.startswith("-") else 1
-    parts = digits.lstrip("+-").split(":")
-    with localcontext() as context:
-        context.prec = len(digits) + 2  # exact: a 60-based number has no more digits than this
-        value = Decimal(0)
-        for part in parts:
-            value = value * 60 + Decimal(part)
-        return sign * value
+    kept exact as a Decimal (built from its digits, it is never rounded): no field takes
+    one, so validation refuses it and says where, instead of the import failing
+    unexpectedly. Only plain decimal digits get here: the other forms stay text."""
+    return Decimal(text)
 
 
 def _refuse_merge(value: str, event: events.ScalarEvent) -> NoReturn:
