@@ -19,7 +19,7 @@ def mailbox(email: str) -> str:
     and looked up: in Unicode's composed form (NFC), lower case, its domain in IDNA, the
     form mail is delivered to. `x@exämple.com`, the same with a combining diaeresis, and
     `x@xn--exmple-cua.com` reach one mailbox: they must not be three accounts."""
-    email = unicodedata.normalize("NFC", (email or "").strip()).lower()
+    email = unicodedata.normalize("NFC", email.strip()).lower()
     local, at, domain = email.rpartition("@")
     if not at or domain.isascii():
         return email

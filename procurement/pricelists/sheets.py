@@ -3,8 +3,9 @@
 One row per good under a header row: `id`, `category`, `category_name`, `model`, `name`,
 `price`, `price_rrc`, `quantity`, then one column per parameter, `param:<name>` (an empty
 cell: the good has no such parameter). A row with nothing but `category` and `category_name`
-lists a category without a good in it, as a YAML list's `categories` can. The shop's name is not in a spreadsheet: the shop
-keeps its own (a first import names it after the supplier's company).
+lists a category without a good in it, as a YAML list's `categories` can. The shop's name
+is not in a spreadsheet: the shop keeps its own (a first import names it after the
+supplier's company).
 
 XLSX is read with openpyxl in read-only mode, which streams the sheet's XML row by row, and
 with `data_only`: a formula is never evaluated, its value is the one the spreadsheet program
@@ -14,11 +15,12 @@ bounds what openpyxl may hold in memory before it reads a byte. Only a workbook 
 is read, only the columns of the header row, and at most MAX_COLUMNS of them.
 
 CSV is read as UTF-16 after its byte-order mark, as UTF-8 (with or without one), or else as
-cp1251; `,`, `;` or tabs separate its fields, whichever the header row uses most. A spreadsheet program opening a CSV file
-takes a field starting with `=`, `+`, `-` or `@` for a formula (`=HYPERLINK(…)`, or a command
-in some): the export puts an apostrophe before such text, which the program shows as text and
-keeps out of the cell's value, and the import takes one apostrophe off again, so a CSV file
-round-trips exactly whether it was saved by a spreadsheet program or edited as text.
+cp1251; `,`, `;` or tabs separate its fields, whichever the header row uses most. A
+spreadsheet program opening a CSV file takes a field starting with `=`, `+`, `-` or `@` for a
+formula (`=HYPERLINK(…)`, or a command in some): the export puts an apostrophe before such
+text, which the program shows as text and keeps out of the cell's value, and the import
+takes one apostrophe off again, so a CSV file round-trips exactly whether it was saved by a
+spreadsheet program or edited as text.
 """
 
 import codecs
@@ -147,9 +149,16 @@ def _starts_with_a_header(data: bytes) -> bool:
         if head.startswith(_UTF16)
         else head.decode("latin-1")
     )
-    first_line = text.removeprefix("\ufeff").removeprefix("\xef\xbb\xbf").split("\n", 1)[0]
+    # The UTF-16 codec drops its byte-order mark; UTF-8's is read here as three characters.
+    first_line = _first_line(text.removeprefix("\xef\xbb\xbf"))
     cells = next(csv.reader([first_line], delimiter=_delimiter(first_line)), [])
     return {cell.strip().lower() for cell in cells} >= REQUIRED
+
+
+def _first_line(text: str) -> str:
+    """The text's first line, without a copy of the rest (the whole file, for a CSV one)."""
+    end = text.find("\n")
+    return text if end < 0 else text[:end]
 
 
 def _delimiter(first_line: str) -> str:
@@ -192,8 +201,7 @@ def _csv_text(data: bytes) -> str:
 
 def read_csv(data: bytes) -> SheetItems:
     text = _csv_text(data)
-    first_line = text.split("\n", 1)[0]
-    delimiter = _delimiter(first_line)
+    delimiter = _delimiter(_first_line(text))
     reader = csv.reader(_measured_lines(io.StringIO(text, newline="")), delimiter=delimiter)
 
     def rows() -> Generator[tuple[int, list[str]], None, None]:

@@ -11,8 +11,9 @@ that element ends. So, before openpyxl gets a byte:
   (`_WorkbookReader`): millions of tiny shared strings are refused before any is read;
 - the sheet's XML is measured as openpyxl reads it (`_SheetStream`): at most MAX_ROWS rows,
   MAX_ELEMENTS elements and MAX_ROW_BYTES bytes in a row, MAX_OUTSIDE_ELEMENTS and
-  MAX_OUTSIDE_BYTES outside the rows, and MAX_TEXT_BYTES of text between two tags, so neither a row of millions of cells, nor
-  millions of rows or of merged ranges, nor one huge text builds up.
+  MAX_OUTSIDE_BYTES outside the rows, and MAX_TEXT_BYTES of text between two tags, so
+  neither a row of millions of cells, nor millions of rows or of merged ranges, nor one
+  huge text builds up.
 
 A cell's text is read as OOXML writes it, each `_xHHHH_` in it standing for one character
 (`unescaped`): openpyxl's reader leaves them as they are.
@@ -205,14 +206,15 @@ class _WorkbookReader(ExcelReader):
 
     def read_strings(self) -> None:
         part = self.package.find(SHARED_STRINGS)
-        if part is not None:
-            self.archive.spend(self.archive.getinfo(part.PartName[1:]).file_size)
+        if part is None:
+            return
+        name = part.PartName[1:]
+        self.archive.spend(self.archive.getinfo(name).file_size)
         # Only this read of the part goes unmeasured: the same part opened as the sheet is not.
         self.archive.reading_strings = True
         try:
-            if part is not None:
-                with self.archive.open(part.PartName[1:]) as source:
-                    self.shared_strings = _string_table(source)
+            with self.archive.open(name) as source:
+                self.shared_strings = _string_table(source)
         finally:
             self.archive.reading_strings = False
 

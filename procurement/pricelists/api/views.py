@@ -175,7 +175,9 @@ def admits(accept: str, media_type: str) -> bool:
     """Whether an Accept header admits `media_type` (RFC 9110, section 12.5.1): the most
     specific range that matches it (`text/csv`, then `text/*`, then `*/*`) decides, by its
     quality (`q=0`: not acceptable). An empty header admits anything. Other parameters are
-    not compared: the file has one charset, and a client naming another still reads it."""
+    not compared: the file has one charset, and a client naming another still reads it.
+    Django's `HttpRequest.accepts` drops a `q=0` range instead, so `text/csv;q=0, */*` would
+    admit the type the client refused."""
     if not accept.strip():
         return True
     kind = media_type.lower()
@@ -208,9 +210,8 @@ def file_content_type(request: Request, fmt: str) -> str:
     accept = request.META.get("HTTP_ACCEPT", "")
     if admits(accept, media_type):
         return CONTENT_TYPES[fmt]
-    if BYTES in accept.lower() and admits(
-        accept, BYTES
-    ):  # named: not a `*/*` that refused the type
+    # Named: not a `*/*` beside a range that refused the format's own type.
+    if BYTES in accept.lower() and admits(accept, BYTES):
         return BYTES
     raise NotAcceptable(
         _("The file is %(media_type)s, which the Accept header does not admit.")
