@@ -1,7 +1,6 @@
 """One place that turns every error into `{"Status": false, "Errors": ...}` with its true status."""
 
 import logging
-import math
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -13,6 +12,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from procurement.core.db import as_application_error
 from procurement.core.errors import RETRY_AFTER_SECONDS, ApplicationError, ErrorCode
+from procurement.core.throttling import try_again_in
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +64,9 @@ class _Throttled(exceptions.Throttled):
     """A 429 worded as the web pages word it: DRF words the wait before it asks for the
     translation, so no catalog can translate its own."""
 
-    def __init__(self, seconds: int):
-        super().__init__(
-            detail=_("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds}
-        )
+    def __init__(self, wait: float):
+        seconds, message = try_again_in(wait)
+        super().__init__(detail=message)
         self.wait = seconds  # the Retry-After header
 
 
@@ -97,8 +96,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, exceptions.Throttled) and getattr(exc, "wait", None) is not None:
-        exc = _Throttled(max(1, math.ceil(getattr(exc, "wait", 1))))
+    elif isinstance(exc, exceptions.Throttled) and (wait := getattr(exc, "wait", None)) is not None:
+        exc = _Throttled(wait)
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -1,7 +1,9 @@
 """The one request limiter of the project, for every way in with a password."""
 
 import logging
+import math
 
+from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 from rest_framework.throttling import ScopedRateThrottle, SimpleRateThrottle
 
@@ -28,3 +30,10 @@ class AuthRateThrottle(ScopedRateThrottle):
         except RedisError as error:
             logger.warning("throttling skipped, the cache did not answer: %s", error)
             return True
+
+
+def try_again_in(wait: float | None) -> tuple[int, str]:
+    """The whole seconds a throttled client waits (at least one) and the words saying so,
+    the same on the API and the pages."""
+    seconds = max(1, math.ceil(wait or 1))
+    return seconds, _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds}

@@ -37,8 +37,8 @@ OFFER_COLUMNS = [
     "shop__name",
 ]
 
-# The filter form's labels, which name a filter's errors: the parameter names are the API's,
-# not words a visitor of the page reads.
+# The filter form's labels, on the form and naming a filter's errors: the parameter names
+# are the API's, not words a visitor of the page reads.
 FILTER_LABELS = {
     "search": _("Search"),
     "shop_id": _("Shop"),
@@ -72,6 +72,7 @@ def catalog_page(request: HttpRequest) -> HttpResponse:
     offers = OfferFilter(data=query, queryset=selectors.offer_rows(columns=OFFER_COLUMNS))
     context: dict[str, Any] = {
         "query": request.GET,
+        "labels": FILTER_LABELS,
         "shops": _options(selectors.shop_list(), request.GET.get("shop_id")),
         "categories": _options(selectors.category_list(), request.GET.get("category_id")),
         "page_query": query_without_page(request),

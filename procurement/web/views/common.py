@@ -20,7 +20,7 @@ from procurement.accounts.models import User
 from procurement.core import views as core_views
 from procurement.core.errors import RETRY_AFTER_SECONDS, ApplicationError, ErrorCode
 from procurement.core.pagination import MAX_PAGE_DIGITS, KnownCountPaginator, capped_window
-from procurement.core.throttling import AuthRateThrottle
+from procurement.core.throttling import AuthRateThrottle, try_again_in
 
 PAGE_SIZE = 20
 
@@ -80,8 +80,7 @@ def throttled(request: HttpRequest) -> HttpResponse | None:
     throttle = AuthRateThrottle()
     if throttle.allow_request(request, None):
         return None
-    seconds = max(1, round(throttle.wait() or 1))
-    message = _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds}
+    seconds, message = try_again_in(throttle.wait())
     response = render(request, "web/refused.html", {"message": message}, status=429)
     response["Retry-After"] = str(seconds)
     return response
